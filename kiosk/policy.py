@@ -1,0 +1,71 @@
+"""Offline policy: how far this terminal may go on its own while the platform is unreachable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class OfflinePolicy:
+    """Limits set by the technician (and overridable by a manager with a PIN).
+
+    Amounts are minor units of the store's currency, counted on the price paid online.
+    """
+
+    max_since_sync: timedelta = timedelta(hours=24)
+    max_revocations_age: timedelta = timedelta(hours=24)
+    max_value_per_redemption_minor: int = 50_000
+    max_total_offline_value_minor: int = 500_000
+
+    def __post_init__(self) -> None:
+        if self.max_since_sync <= timedelta(0) or self.max_revocations_age <= timedelta(0):
+            raise ValueError("offline time limits must be positive")
+        if self.max_value_per_redemption_minor < 0 or self.max_total_offline_value_minor < 0:
+            raise ValueError("offline value limits cannot be negative")
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyBreach:
+    """Which limit an offline redemption would cross, in words and numbers."""
+
+    limit: str
+    detail: str
+
+
+def _hours(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:.0f} h" if hours >= 1 else f"{delta.total_seconds() / 60:.0f} min"
+
+
+def check_offline_policy(
+    policy: OfflinePolicy,
+    *,
+    now: datetime,
+    last_sync_at: datetime | None,
+    revocations_synced_at: datetime | None,
+    value_minor: int,
+    pending_offline_value_minor: int,
+) -> PolicyBreach | None:
+    """The first limit crossed by one more offline redemption of ``value_minor``, or None."""
+    if last_sync_at is None or now - last_sync_at > policy.max_since_sync:
+        ago = "never" if last_sync_at is None else _hours(now - last_sync_at) + " ago"
+        return PolicyBreach(
+            "max_since_sync",
+            f"last contact with the platform: {ago} (limit {_hours(policy.max_since_sync)})",
+        )
+    if revocations_synced_at is None or now - revocations_synced_at > policy.max_revocations_age:
+        ago = "never" if revocations_synced_at is None else _hours(now - revocations_synced_at) + " old"
+        return PolicyBreach(
+            "max_revocations_age",
+            f"the list of cancelled vouchers is {ago} (limit {_hours(policy.max_revocations_age)})",
+        )
+    if value_minor > policy.max_value_per_redemption_minor:
+        return PolicyBreach(
+            "max_value_per_redemption", "this redemption is worth more than one offline redemption may carry"
+        )
+    if pending_offline_value_minor + value_minor > policy.max_total_offline_value_minor:
+        return PolicyBreach(
+            "max_total_offline_value", "the offline redemptions waiting for upload have reached their total limit"
+        )
+    return None

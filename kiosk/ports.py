@@ -1,0 +1,95 @@
+"""The Protocols (ports) the domain needs; adapters in other packages implement them."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from kiosk.redemption import Decision, RedemptionContext
+
+
+class Clock(Protocol):
+    """Where the domain learns the time (always timezone-aware UTC)."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class VoucherUsage:
+    """How much of a voucher the local ledger has seen used (voids excluded)."""
+
+    used: int = 0
+    first_at: datetime | None = None
+    first_terminal: str | None = None
+    last_at: datetime | None = None
+    last_terminal: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncState:
+    """When this terminal last heard from the platform."""
+
+    last_sync_at: datetime | None
+    revocations_synced_at: datetime | None
+
+
+class LedgerTransaction(Protocol):
+    """One atomic unit of work on the local ledger: reads see a stable snapshot, writes commit
+    together when the surrounding ``with`` block ends without an exception."""
+
+    def usage(self, voucher_id: str) -> VoucherUsage: ...
+
+    def is_revoked(self, voucher_id: str) -> bool: ...
+
+    def sync_state(self) -> SyncState: ...
+
+    def pending_offline_value_minor(self) -> int: ...
+
+    def record(self, decision: Decision, context: RedemptionContext) -> None: ...
+
+
+class Ledger(Protocol):
+    """The durable local ledger of redemptions, outbox and audit log."""
+
+    def transaction(self) -> AbstractContextManager[LedgerTransaction]: ...
+
+    def trusted_keys(self) -> dict[str, Ed25519PublicKey]: ...
+
+
+class PlatformUnavailable(Exception):
+    """The platform did not answer in time (timeout, connection error, 5xx): decide offline."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformAnswer:
+    """The platform's decision on an online redemption."""
+
+    reason: str
+    voucher_id: str | None = None
+    uses_left: int | None = None
+    first_redeemed_at: datetime | None = None
+    first_redeemed_terminal: str | None = None
+    sku: str | None = None
+    paid_minor: int | None = None
+    list_minor: int | None = None
+    currency: str | None = None
+
+
+class PlatformRedeemer(Protocol):
+    """The one platform call on the redemption hot path."""
+
+    def redeem(
+        self, *, redemption_id: str, code: str, quantity: int, store_id: str, terminal_id: str
+    ) -> PlatformAnswer: ...

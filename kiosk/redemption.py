@@ -1,0 +1,239 @@
+"""The redemption decision: one code in, one recorded decision out.
+
+:func:`decide_offline` applies DESIGN §4's offline checks in order (signature and key, revoked,
+validity window, store, uses left, offline policy). :class:`RedemptionService` is the use case:
+it mints the redemption id first, asks the platform when it can, falls back to the offline
+rules, and records the decision in one ledger transaction before returning it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from kiosk.codes import (
+    Malformed,
+    ParsedCode,
+    PlainCode,
+    SignedCode,
+    VoucherClaims,
+    parse_code,
+    verify_signature,
+)
+from kiosk.policy import OfflinePolicy, check_offline_policy
+from kiosk.ports import Clock, Ledger, LedgerTransaction, PlatformRedeemer, PlatformUnavailable
+from kiosk.reasons import Mode, Reason, Status
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+MAX_QUANTITY = 100
+
+
+@dataclass(frozen=True, slots=True)
+class TerminalIdentity:
+    """Which store and terminal this kiosk is."""
+
+    store_id: str
+    terminal_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RedemptionContext:
+    """Who and what around one redemption: the terminal, the cashier, how the code arrived."""
+
+    terminal: TerminalIdentity
+    cashier: str = ""
+    source: str = "manual"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The outcome of one redemption attempt, as the cashier and the ledger see it."""
+
+    reason: Reason
+    mode: Mode
+    redemption_id: str
+    quantity: int
+    decided_at: datetime
+    code_kind: str
+    voucher_id: str | None = None
+    claims: VoucherClaims | None = None
+    uses_left: int | None = None
+    first_redeemed_at: datetime | None = None
+    first_redeemed_terminal: str | None = None
+    detail: str = ""
+    code_text: str = field(default="", repr=False)
+
+    @property
+    def status(self) -> Status:
+        return self.reason.status
+
+    @property
+    def accepted(self) -> bool:
+        return self.reason is Reason.OK
+
+    @property
+    def value_minor(self) -> int:
+        """What the customer paid online for the uses redeemed here."""
+        return self.claims.paid.minor * self.quantity if self.claims else 0
+
+
+def _code_kind(parsed: ParsedCode) -> str:
+    if isinstance(parsed, SignedCode):
+        return "signed"
+    if isinstance(parsed, PlainCode):
+        return "plain"
+    return "malformed"
+
+
+def decide_offline(
+    parsed: ParsedCode,
+    *,
+    quantity: int,
+    redemption_id: str,
+    terminal: TerminalIdentity,
+    now: datetime,
+    keys: dict[str, Ed25519PublicKey],
+    ledger: LedgerTransaction,
+    policy: OfflinePolicy,
+) -> Decision:
+    """Judge a code with local knowledge only. Pure apart from reads through ``ledger``."""
+
+    def decision(reason: Reason, **extra: object) -> Decision:
+        return Decision(
+            reason=reason,
+            mode=Mode.OFFLINE,
+            redemption_id=redemption_id,
+            quantity=quantity,
+            decided_at=now,
+            code_kind=_code_kind(parsed),
+            voucher_id=None if isinstance(parsed, Malformed) else parsed.voucher_id,
+            claims=parsed.claims if isinstance(parsed, SignedCode) else None,
+            code_text=parsed.text,
+            **extra,  # type: ignore[arg-type]
+        )
+
+    if isinstance(parsed, Malformed):
+        return decision(Reason.MALFORMED, detail=parsed.detail)
+    if not 1 <= quantity <= MAX_QUANTITY:
+        return decision(Reason.BAD_QUANTITY, detail=f"quantity must be between 1 and {MAX_QUANTITY}")
+    if isinstance(parsed, PlainCode):
+        return decision(Reason.NEEDS_ONLINE, detail="plain codes can only be checked by the platform")
+
+    key = keys.get(parsed.key_id)
+    if key is None:
+        return decision(Reason.UNKNOWN_KEY, detail=f"key {parsed.key_id}")
+    if not verify_signature(parsed, key):
+        return decision(Reason.BAD_SIGNATURE)
+    claims = parsed.claims
+    if ledger.is_revoked(claims.voucher_id):
+        return decision(Reason.REVOKED)
+    if now < claims.valid_from:
+        return decision(Reason.NOT_YET_VALID)
+    if now >= claims.valid_until:
+        return decision(Reason.EXPIRED)
+    if terminal.store_id not in claims.stores:
+        return decision(Reason.WRONG_STORE, detail=", ".join(claims.stores))
+
+    usage = ledger.usage(claims.voucher_id)
+    left = max(claims.uses - usage.used, 0)
+    prior = {"first_redeemed_at": usage.first_at, "first_redeemed_terminal": usage.first_terminal}
+    if left == 0:
+        reason = Reason.ALREADY_REDEEMED if claims.uses == 1 else Reason.NO_USES_LEFT
+        return decision(reason, uses_left=0, detail=f"all {claims.uses} used", **prior)
+    if quantity > left:
+        return decision(Reason.NO_USES_LEFT, uses_left=left, detail=f"only {left} left", **prior)
+
+    sync = ledger.sync_state()
+    breach = check_offline_policy(
+        policy,
+        now=now,
+        last_sync_at=sync.last_sync_at,
+        revocations_synced_at=sync.revocations_synced_at,
+        value_minor=claims.paid.minor * quantity,
+        pending_offline_value_minor=ledger.pending_offline_value_minor(),
+    )
+    if breach is not None:
+        return decision(Reason.OFFLINE_LIMIT, uses_left=left, detail=breach.detail)
+    return decision(Reason.OK, uses_left=left - quantity, **prior)
+
+
+class RedemptionService:
+    """The redemption use case, shared by the CLI and the app."""
+
+    def __init__(
+        self,
+        *,
+        ledger: Ledger,
+        clock: Clock,
+        terminal: TerminalIdentity,
+        policy: OfflinePolicy,
+        platform: PlatformRedeemer | None = None,
+    ) -> None:
+        self._ledger = ledger
+        self._clock = clock
+        self._terminal = terminal
+        self._policy = policy
+        self._platform = platform
+        self._keys = ledger.trusted_keys()
+
+    def reload_keys(self) -> None:
+        """Pick up keys added by enrollment or sync."""
+        self._keys = self._ledger.trusted_keys()
+
+    def redeem(self, code: str, *, quantity: int = 1, offline: bool = False, cashier: str = "",
+               source: str = "manual") -> Decision:
+        """Decide one redemption and record it durably before returning."""
+        redemption_id = str(uuid.uuid4())  # minted before anything leaves the process
+        parsed = parse_code(code)
+        context = RedemptionContext(self._terminal, cashier=cashier, source=source)
+        online = None
+        if self._platform is not None and not offline and not isinstance(parsed, Malformed):
+            online = self._ask_platform(parsed, redemption_id, quantity)
+        with self._ledger.transaction() as tx:
+            decision = online or decide_offline(
+                parsed,
+                quantity=quantity,
+                redemption_id=redemption_id,
+                terminal=self._terminal,
+                now=self._clock.now(),
+                keys=self._keys,
+                ledger=tx,
+                policy=self._policy,
+            )
+            tx.record(decision, context)
+        return decision
+
+    def _ask_platform(self, parsed: SignedCode | PlainCode, redemption_id: str, quantity: int) -> Decision | None:
+        assert self._platform is not None
+        try:
+            answer = self._platform.redeem(
+                redemption_id=redemption_id,
+                code=parsed.text,
+                quantity=quantity,
+                store_id=self._terminal.store_id,
+                terminal_id=self._terminal.terminal_id,
+            )
+        except PlatformUnavailable:
+            return None
+        try:
+            reason = Reason(answer.reason)
+        except ValueError:
+            return None  # an answer this kiosk cannot interpret is treated as no answer
+        return Decision(
+            reason=reason,
+            mode=Mode.ONLINE,
+            redemption_id=redemption_id,
+            quantity=quantity,
+            decided_at=self._clock.now(),
+            code_kind=_code_kind(parsed),
+            voucher_id=answer.voucher_id or parsed.voucher_id,
+            claims=parsed.claims if isinstance(parsed, SignedCode) else None,
+            uses_left=answer.uses_left,
+            first_redeemed_at=answer.first_redeemed_at,
+            first_redeemed_terminal=answer.first_redeemed_terminal,
+            code_text=parsed.text,
+        )

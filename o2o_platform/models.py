@@ -1,0 +1,139 @@
+"""The platform's tables (SQLAlchemy 2 declarative). Migrations in ``migrations/`` mirror them.
+
+Times are stored as UTC and always come back timezone-aware, on SQLite as on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as UTC; naive values are refused so no local time sneaks in."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        value = value.astimezone(UTC)
+        # SQLite has no time zone type: store naive UTC text there.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Voucher(Base):
+    """A voucher the platform knows: issued with --db, or first seen as a valid signed code.
+
+    ``used`` is the number of uses consumed (accepted redemptions minus voids). It lives on the
+    row that decisions lock, so the check and the update are one atomic step.
+    """
+
+    __tablename__ = "vouchers"
+
+    voucher_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # "signed" | "plain"
+    key_id: Mapped[str | None] = mapped_column(String(8))
+    sku: Mapped[str] = mapped_column(String(200))
+    uses: Mapped[int] = mapped_column(Integer)
+    used: Mapped[int] = mapped_column(Integer, default=0)
+    paid_minor: Mapped[int] = mapped_column(BigInteger)
+    list_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime())
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    stores: Mapped[list[str]] = mapped_column(JSON)
+    channel: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Revocation(Base):
+    """One revoked voucher. ``seq`` is the feed cursor; a voucher is revoked at most once."""
+
+    __tablename__ = "revocations"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    voucher_id: Mapped[str] = mapped_column(String(40), unique=True)
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Terminal(Base):
+    """An enrolled (or about to be enrolled) terminal; only the SHA-256 of its token is kept."""
+
+    __tablename__ = "terminals"
+    __table_args__ = (UniqueConstraint("store_id", "terminal_id", name="uq_terminals_store_terminal"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    store_id: Mapped[str] = mapped_column(String(64))
+    terminal_id: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Enrollment(Base):
+    """A one-time enrollment code (hashed) for one terminal."""
+
+    __tablename__ = "enrollments"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    terminal_pk: Mapped[int] = mapped_column(ForeignKey("terminals.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Redemption(Base):
+    """Every redemption a terminal reported, whatever came of it: nothing is dropped.
+
+    ``status``: ``accepted`` (consumed uses), ``refused`` (online answer other than ok),
+    ``conflict`` (offline redemption of a voucher already used up or revoked; ``conflict_with``
+    names the redemption it lost to), ``rejected`` (invalid upload). ``request_hash`` makes
+    retries idempotent: the same id with the same body gets ``answer`` again.
+    """
+
+    __tablename__ = "redemptions"
+    __table_args__ = (
+        Index("ix_redemptions_voucher_status", "voucher_id", "status"),
+        Index("ix_redemptions_terminal_status", "terminal_pk", "status"),
+    )
+
+    redemption_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    terminal_pk: Mapped[int] = mapped_column(ForeignKey("terminals.id"))
+    store_id: Mapped[str] = mapped_column(String(64))
+    terminal_id: Mapped[str] = mapped_column(String(64))
+    voucher_id: Mapped[str | None] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(8))  # "online" | "offline"
+    status: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    offline_reason: Mapped[str | None] = mapped_column(String(32))
+    redeemed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    conflict_with: Mapped[str | None] = mapped_column(String(36))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    answer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    void_reason: Mapped[str | None] = mapped_column(Text)

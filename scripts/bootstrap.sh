@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Prepare the project environment: system libraries, .venv, locked Python packages.
+# Idempotent and quick when nothing changed (a stamp file records the lock's checksum).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+VENV=.venv
+
+# Debian/Ubuntu packages the kiosk needs at run time:
+#   libzbar0        the zbar library behind pyzbar
+#   libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3  Qt's runtime
+#   libxcb-cursor0 the Qt xcb platform plugin (real screens)
+#   fonts-noto-cjk Simplified Chinese on screen and in receipt images
+#   postgresql      the platform's tests also run against a real PostgreSQL server
+APT_PACKAGES="libzbar0 libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0 fonts-noto-cjk postgresql"
+
+missing_apt() {
+  local missing=""
+  for p in $APT_PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+  done
+  echo "$missing"
+}
+
+if command -v dpkg-query >/dev/null 2>&1; then
+  missing=$(missing_apt)
+  if [ -n "$missing" ]; then
+    if [ "$(id -u)" = "0" ]; then
+      echo "[bootstrap] installing system packages:$missing" >&2
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq >/dev/null
+      # shellcheck disable=SC2086
+      apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    else
+      echo "[bootstrap] missing system packages. Run this once, then try again:" >&2
+      echo "    sudo apt-get install -y$missing" >&2
+      exit 3
+    fi
+  fi
+else
+  echo "[bootstrap] not a Debian/Ubuntu system: make sure libzbar0, Qt 6 runtime libraries and PostgreSQL are installed." >&2
+fi
+
+if ! "$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; then
+  echo "[bootstrap] Python 3.11 or newer is needed; $("$PY" --version 2>&1) was found. Set PYTHON=/path/to/python3.11." >&2
+  exit 3
+fi
+if ! "$PY" -c 'import venv, ensurepip' 2>/dev/null; then
+  echo "[bootstrap] Python's venv module is missing. Run: sudo apt-get install -y python3-venv" >&2
+  exit 3
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "[bootstrap] creating $VENV" >&2
+  "$PY" -m venv "$VENV"
+fi
+
+stamp="$VENV/.lock-stamp"
+want=$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "[bootstrap] installing locked Python packages (first run takes a minute)" >&2
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements.lock
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+  echo "$want" > "$stamp"
+fi

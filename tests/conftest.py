@@ -1,0 +1,83 @@
+"""Fixtures shared by the whole suite: keys, signed codes, a configured terminal, CLI runners."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import settings as hypothesis_settings
+
+from kiosk.codes import VoucherClaims, new_voucher_id, sign_code
+from kiosk.money import Money
+
+from support import CliResult, run_cli
+
+hypothesis_settings.register_profile("kiosk", deadline=None, max_examples=300)
+hypothesis_settings.load_profile("kiosk")
+
+
+@pytest.fixture
+def kiosk_cli(tmp_path: Path) -> Callable[..., CliResult]:
+    """``kiosk --data-dir <tmp>/kiosk ...`` as a real process."""
+    data_dir = tmp_path / "kiosk"
+
+    def run(*args: str | Path) -> CliResult:
+        return run_cli("ui.cli", "--data-dir", data_dir, *args)
+
+    run.data_dir = data_dir  # type: ignore[attr-defined]
+    return run
+
+
+@pytest.fixture(scope="session")
+def signing_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+@pytest.fixture(scope="session")
+def public_pem(signing_key: Ed25519PrivateKey, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("keys") / "public.pem"
+    path.write_bytes(
+        signing_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def make_code(signing_key: Ed25519PrivateKey) -> Callable[..., str]:
+    """Sign a voucher: defaults are a valid single-use 88.00/128.00 CNY set meal for store S1."""
+
+    def make(
+        *,
+        sku: str = "SET-MEAL-2P",
+        uses: int = 1,
+        paid: str = "88.00",
+        list_price: str = "128.00",
+        currency: str = "CNY",
+        stores: tuple[str, ...] = ("S1",),
+        valid_from: datetime | None = None,
+        valid_until: datetime | None = None,
+        channel: str = "app",
+        voucher_id: str | None = None,
+        key: Ed25519PrivateKey | None = None,
+    ) -> str:
+        now = datetime.now(UTC)
+        claims = VoucherClaims(
+            voucher_id=voucher_id or new_voucher_id(),
+            sku=sku,
+            uses=uses,
+            paid=Money.parse(paid, currency),
+            list_price=Money.parse(list_price, currency),
+            valid_from=valid_from or now - timedelta(hours=1),
+            valid_until=valid_until or now + timedelta(days=30),
+            stores=stores,
+            channel=channel,
+        )
+        return sign_code(claims, key or signing_key)
+
+    return make

@@ -1,0 +1,38 @@
+"""kiosk/ is pure domain code: importing it loads no adapter library (DESIGN §2)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+from support import REPO, subprocess_env
+
+FORBIDDEN = ("PySide6", "cv2", "pyzbar", "zxingcpp", "escpos", "sqlalchemy", "httpx", "fastapi", "uvicorn", "numpy")
+
+
+def test_importing_every_kiosk_module_loads_no_adapter_library() -> None:
+    modules = sorted(f"kiosk.{p.stem}" for p in (REPO / "kiosk").glob("*.py") if p.stem != "__init__")
+    assert "kiosk.redemption" in modules and "kiosk.codes" in modules
+    script = (
+        "import importlib, json, sys\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {FORBIDDEN!r})))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=subprocess_env(),
+                         cwd=REPO, check=True)
+    assert out.stdout.strip() == "[]", f"kiosk/ pulled in adapter libraries: {out.stdout}"
+
+
+def test_kiosk_sources_name_no_adapter_library() -> None:
+    offenders = []
+    for path in (REPO / "kiosk").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{Path(path).name}: {n}" for n in names if n.split(".")[0] in FORBIDDEN]
+    assert offenders == []

@@ -1,0 +1,1 @@
+"""The kiosk application: command line, composition root, Qt screens and workers."""

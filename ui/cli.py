@@ -1,0 +1,247 @@
+"""The ``kiosk`` command line.
+
+Exit codes: 0 success (for ``redeem``: accepted), 1 a decision that is not an acceptance or a
+check that failed, 2 a usage or configuration error (the message says how to fix it).
+Commands that need no screen never import Qt, so they start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from kiosk.audit import verify_chain
+from kiosk.messages import describe
+from kiosk.reasons import Reason, Status
+from kiosk.redemption import Decision
+from kiosk.settings import SettingError
+from ui.config_file import ConfigFileError
+from ui.context import KioskContext, default_data_dir, setup_logging
+
+log = logging.getLogger("kiosk.cli")
+
+EXIT_OK, EXIT_NO, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A problem the person at the keyboard can fix; printed without a traceback, exit 2."""
+
+
+def _print_json(data: dict[str, Any]) -> None:
+    print(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def _context(args: argparse.Namespace) -> KioskContext:
+    return KioskContext(Path(args.data_dir).expanduser())
+
+
+def _require_configured(ctx: KioskContext) -> None:
+    if not ctx.settings.is_configured:
+        raise UsageError(
+            f"this terminal is not set up yet (no store/terminal in {ctx.data_dir / 'config.toml'}). "
+            "Run: kiosk --data-dir DIR init --store ID --terminal ID --trust-key PUBLIC.pem"
+        )
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    ctx = _context(args)
+    settings = ctx.settings
+    try:
+        settings.set("terminal.store_id", args.store)
+        settings.set("terminal.terminal_id", args.terminal)
+        if args.store_name is not None:
+            settings.set("terminal.store_name", args.store_name)
+        if args.timezone is not None:
+            settings.set("terminal.timezone", args.timezone)
+    except SettingError as exc:
+        raise UsageError(str(exc)) from None
+    keys = []
+    for pem_path in args.trust_key or []:
+        try:
+            key = load_pem_public_key(Path(pem_path).read_bytes())
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"cannot use {pem_path} as a platform public key: {exc}") from None
+        if not isinstance(key, Ed25519PublicKey):
+            raise UsageError(f"{pem_path} is not an Ed25519 public key (make one with 'o2o-platform keygen')")
+        keys.append(key)
+    config_path = ctx.save_settings()
+    now = ctx.clock.now()
+    key_ids = [ctx.ledger.trust_key(key, source="init", now=now, actor="technician") for key in keys]
+    # Provisioning counts as a contact: the technician hands over the keys and an empty
+    # cancelled-voucher list as of now, so offline limits start counting from here.
+    ctx.ledger.mark_contact(now, revocations=True)
+    ctx.ledger.audit(at=now, actor="technician", action="init",
+                     detail={"store_id": args.store, "terminal_id": args.terminal, "keys": key_ids})
+    _print_json({"config": str(config_path), "database": str(ctx.data_dir / "kiosk.db"),
+                 "store_id": args.store, "terminal_id": args.terminal, "trusted_keys": key_ids})
+    return EXIT_OK
+
+
+def decision_json(decision: Decision, *, lang: str = "en", tz: Any = None) -> dict[str, Any]:
+    """The JSON object ``kiosk redeem`` prints for a decision."""
+    out: dict[str, Any] = {
+        "status": decision.status.value,
+        "reason": decision.reason.value,
+        "message": describe(decision, lang=lang, tz=tz),
+        "mode": decision.mode.value,
+        "voucher_id": decision.voucher_id,
+        "quantity": decision.quantity,
+    }
+    if decision.accepted:
+        out["redemption_id"] = decision.redemption_id
+    if decision.uses_left is not None:
+        out["uses_left"] = decision.uses_left
+    if decision.reason in (Reason.ALREADY_REDEEMED, Reason.NO_USES_LEFT):
+        out["first_redeemed_at"] = decision.first_redeemed_at.isoformat() if decision.first_redeemed_at else None
+        out["first_redeemed_terminal"] = decision.first_redeemed_terminal
+    if decision.claims is not None:
+        claims = decision.claims
+        out["deal"] = claims.sku
+        out["currency"] = claims.currency
+        out["paid"] = claims.paid.format()
+        out["list_price"] = claims.list_price.format()
+        out["saving"] = type(claims.paid)(claims.list_price.minor - claims.paid.minor, claims.currency).format()
+    if decision.detail:
+        out["detail"] = decision.detail
+    return out
+
+
+def cmd_redeem(args: argparse.Namespace) -> int:
+    ctx = _context(args)
+    _require_configured(ctx)
+    if args.quantity < 1:
+        raise UsageError("--quantity must be 1 or more")
+    platform = None if args.offline else ctx.platform()
+    service = ctx.redemption_service(platform=platform)
+    decision = service.redeem(args.code, quantity=args.quantity, offline=args.offline,
+                              cashier=args.cashier, source="cli")
+    log.info("redeem %s -> %s (%s)", decision.voucher_id, decision.reason.value, decision.mode.value)
+    settings = ctx.settings
+    _print_json(decision_json(decision, lang=settings.get("terminal.language"), tz=settings.timezone()))
+    sys.stdout.flush()
+    return EXIT_OK if decision.status is Status.ACCEPTED else EXIT_NO
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    ctx = _context(args)
+    settings = ctx.settings
+    try:
+        if args.config_cmd == "get":
+            _print_json({args.key: settings.get(args.key)})
+        elif args.config_cmd == "set":
+            old = settings.get(args.key)
+            settings.set(args.key, args.value)
+            ctx.save_settings()
+            ctx.ledger.audit(at=ctx.clock.now(), actor="technician", action="setting_changed",
+                             detail={"key": args.key, "old": old, "new": settings.get(args.key)})
+            _print_json({args.key: settings.get(args.key)})
+        else:
+            _print_json(dict(settings.items()))
+    except SettingError as exc:
+        raise UsageError(str(exc)) from None
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    ctx = _context(args)
+    intact, broken, explanation = verify_chain(ctx.ledger.audit_records())
+    _print_json({"intact": intact, "first_broken": broken, "message": explanation})
+    return EXIT_OK if intact else EXIT_NO
+
+
+def cmd_decode(args: argparse.Namespace) -> int:
+    from hardware.decode_cli import main as decode_main
+
+    return decode_main(list(args.paths))
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from ui.app import run_app
+
+    return run_app(_context(args), demo=args.command == "demo")
+
+
+# --- parser ---------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="O2O voucher redemption kiosk.")
+    parser.add_argument("--data-dir", default=str(default_data_dir()),
+                        help="folder for config.toml, kiosk.db, receipts and logs (env KIOSK_DATA_DIR)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="more detail in the log")
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("init", help="write a working config for this terminal")
+    p.add_argument("--store", required=True, help="store id")
+    p.add_argument("--terminal", required=True, help="terminal id within the store")
+    p.add_argument("--trust-key", action="append", metavar="PUBLIC.pem", help="platform public key (repeatable)")
+    p.add_argument("--store-name", help="store name for receipts")
+    p.add_argument("--timezone", help="IANA time zone of the store (default: this machine's)")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("redeem", help="decide and record one redemption; prints JSON")
+    p.add_argument("code", help="the voucher code as scanned or typed")
+    p.add_argument("--offline", action="store_true", help="decide with local rules only")
+    p.add_argument("--quantity", type=int, default=1, help="uses to redeem at once (multi-use vouchers)")
+    p.add_argument("--cashier", default="", help="cashier id for the ledger")
+    p.set_defaults(func=cmd_redeem)
+
+    p = sub.add_parser("config", help="read or change settings")
+    csub = p.add_subparsers(dest="config_cmd", required=True)
+    g = csub.add_parser("get", help="print one setting")
+    g.add_argument("key")
+    s = csub.add_parser("set", help="validate and save one setting")
+    s.add_argument("key")
+    s.add_argument("value")
+    csub.add_parser("list", help="print every setting")
+    p.set_defaults(func=cmd_config)
+
+    p = sub.add_parser("audit", help="audit log tools")
+    asub = p.add_subparsers(dest="audit_cmd", required=True)
+    asub.add_parser("verify", help="check the hash chain; names the first broken entry")
+    p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("decode", help="read voucher codes from images or videos; one JSON line each")
+    p.add_argument("paths", nargs="+")
+    p.set_defaults(func=cmd_decode)
+
+    p = sub.add_parser("app", help="start the kiosk screens (the default)")
+    p.set_defaults(func=cmd_app)
+    p = sub.add_parser("demo", help="the whole loop on this machine, nothing attached")
+    p.set_defaults(func=cmd_app)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args.command = "app"
+        args.func = cmd_app
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        setup_logging(Path(args.data_dir).expanduser(), verbose=args.verbose)
+        return func(args)
+    except (UsageError, ConfigFileError) as exc:
+        log.warning("usage error: %s", exc)
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except PermissionError as exc:
+        print(f"kiosk: no permission to use {exc.filename}: run as the kiosk user or fix the folder's owner",
+              file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
