@@ -60,7 +60,9 @@ stamp="$VENV/.lock-stamp"
 want=$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "[bootstrap] installing locked Python packages (first run takes a minute)" >&2
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements.lock
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+  # pip's notes about this machine's optional local indexes are noise here; real errors still show.
+  { "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements.lock &&
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . ; } \
+    2> >(grep -v "^WARNING: Location 'file:" >&2)
   echo "$want" > "$stamp"
 fi

@@ -1,0 +1,1 @@
+"""Device adapters: camera and decoders, keyboard-wedge scanners, receipt printers."""
