@@ -85,6 +85,7 @@ class PlatformAnswer:
     paid_minor: int | None = None
     list_minor: int | None = None
     currency: str | None = None
+    detail: str = ""
 
 
 class PlatformRedeemer(Protocol):

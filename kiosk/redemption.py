@@ -23,7 +23,7 @@ from kiosk.codes import (
     verify_signature,
 )
 from kiosk.policy import OfflinePolicy, check_offline_policy
-from kiosk.ports import Clock, Ledger, LedgerTransaction, PlatformRedeemer, PlatformUnavailable
+from kiosk.ports import Clock, Ledger, LedgerTransaction, PlatformAnswer, PlatformRedeemer, PlatformUnavailable
 from kiosk.reasons import Mode, Reason, Status
 
 if TYPE_CHECKING:
@@ -66,6 +66,14 @@ class Decision:
     first_redeemed_terminal: str | None = None
     detail: str = ""
     code_text: str = field(default="", repr=False)
+    platform_answer: PlatformAnswer | None = None
+
+    @property
+    def deal(self) -> str:
+        """The deal's sku, from the signed code or from the platform's answer."""
+        if self.claims is not None:
+            return self.claims.sku
+        return (self.platform_answer.sku if self.platform_answer else None) or ""
 
     @property
     def status(self) -> Status:
@@ -235,5 +243,7 @@ class RedemptionService:
             uses_left=answer.uses_left,
             first_redeemed_at=answer.first_redeemed_at,
             first_redeemed_terminal=answer.first_redeemed_terminal,
+            detail=answer.detail,
             code_text=parsed.text,
+            platform_answer=answer,
         )

@@ -103,20 +103,26 @@ class LedgerTx:
         )
 
     def _record_accepted(self, decision: Decision, context: RedemptionContext, at: str) -> None:
-        claims = decision.claims
+        claims, answer = decision.claims, decision.platform_answer
         voucher_id = decision.voucher_id or ""
         offline = decision.mode is Mode.OFFLINE
+        if claims is not None:
+            currency, paid, list_minor = claims.currency, claims.paid.minor, claims.list_price.minor
+        else:  # a plain code accepted online: the platform's answer carries the deal and prices
+            currency = (answer.currency if answer else None) or ""
+            paid = (answer.paid_minor if answer else None) or 0
+            list_minor = (answer.list_minor if answer else None) or 0
         self.session.add(
             Redemption(
                 id=decision.redemption_id,
                 voucher_id=voucher_id,
                 code_kind=decision.code_kind,
                 code_text=decision.code_text,
-                sku=claims.sku if claims else "",
+                sku=decision.deal,
                 quantity=decision.quantity,
-                currency=claims.currency if claims else "",
-                paid_minor=claims.paid.minor if claims else 0,
-                list_minor=claims.list_price.minor if claims else 0,
+                currency=currency,
+                paid_minor=paid,
+                list_minor=list_minor,
                 mode=decision.mode.value,
                 decided_at=at,
                 store_id=context.terminal.store_id,
@@ -130,7 +136,8 @@ class LedgerTx:
         use = self.session.get(VoucherUse, voucher_id)
         if use is None:
             use = VoucherUse(
-                voucher_id=voucher_id, uses_allowed=claims.uses if claims else 0, used=0,
+                voucher_id=voucher_id, uses_allowed=claims.uses if claims else decision.quantity + (
+                    decision.uses_left or 0), used=0,
                 first_at=at, first_terminal=context.terminal.terminal_id,
             )
             self.session.add(use)

@@ -40,3 +40,68 @@ def run_cli(module: str, *args: str | Path, timeout: float = 60) -> CliResult:
         capture_output=True, text=True, timeout=timeout, env=subprocess_env(), cwd=REPO,
     )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class PlatformProcess:
+    """A real ``o2o-platform serve`` on 127.0.0.1 that a test can stop and start again (an outage)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.keys = workdir / "platform-keys"
+        self.db_url = f"sqlite:///{workdir / 'platform.db'}"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+        result = run_cli("o2o_platform.cli", "keygen", "--out", self.keys)
+        assert result.returncode == 0, result.stderr
+
+    def cli(self, *args: str | Path) -> CliResult:
+        """``o2o-platform ARGS --db <this platform's db>`` for the commands that take --db."""
+        return run_cli("o2o_platform.cli", *args, "--db", self.db_url)
+
+    def start(self) -> None:
+        import httpx
+
+        log = open(self.workdir / "platform.log", "ab")  # noqa: SIM115 - lives as long as the process
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "o2o_platform.cli", "serve", "--db", self.db_url, "--host", "127.0.0.1",
+             "--port", str(self.port), "--key", str(self.keys)],
+            stdout=log, stderr=log, env=subprocess_env(), cwd=REPO,
+        )
+        import time
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, (self.workdir / "platform.log").read_text()
+            try:
+                if httpx.get(f"{self.url}/api/v1/health", timeout=0.5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise AssertionError("platform did not start within 30 s")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+    def enrollment_code(self, store: str, terminal: str) -> str:
+        result = self.cli("enroll", "--store", store, "--terminal", terminal)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip().split()[-1]
+
+    def issue(self, out: Path, *, store: str = "S1", uses: int = 1, count: int = 1) -> list[str]:
+        result = self.cli("issue", "--key", self.keys, "--deal", "SET-MEAL-2P", "--paid", "88.00", "--list",
+                          "128.00", "--currency", "CNY", "--uses", str(uses), "--store", store, "--days", "30",
+                          "--count", str(count), "--out", out)
+        assert result.returncode == 0, result.stderr
+        return (out / "codes.txt").read_text().split()

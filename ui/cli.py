@@ -133,6 +133,90 @@ def cmd_redeem(args: argparse.Namespace) -> int:
     return EXIT_OK if decision.status is Status.ACCEPTED else EXIT_NO
 
 
+def cmd_enroll(args: argparse.Namespace) -> int:
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    from offline_queue.platform_api import PlatformApi, PlatformAuthError, PlatformRequestError
+
+    ctx = _context(args)
+    settings = ctx.settings
+    try:
+        settings.set("platform.url", args.url)
+    except SettingError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        enrolled = PlatformApi.enroll(settings.get("platform.url"), args.code.strip(),
+                                      verify=settings.get("platform.verify_tls"))
+    except (PlatformAuthError, PlatformRequestError) as exc:
+        detail = getattr(exc, "detail", "") or str(exc)
+        raise UsageError(f"the platform refused the enrollment code: {detail}. Ask the platform operator for a "
+                         "new code ('o2o-platform enroll').") from None
+    except Exception as exc:
+        raise UsageError(f"cannot reach the platform at {args.url}: {exc}. Check the address and the network.") \
+            from None
+    settings.set("terminal.store_id", enrolled.store_id)
+    settings.set("terminal.terminal_id", enrolled.terminal_id)
+    ctx.save_token(enrolled.terminal_token)
+    ctx.save_settings()
+    now = ctx.clock.now()
+    key_ids = [ctx.ledger.trust_key(load_pem_public_key(k.public_pem.encode()), source="enroll",  # type: ignore[arg-type]
+                                    now=now, actor="technician") for k in enrolled.public_keys]
+    ctx.ledger.mark_contact(now, revocations=False)
+    ctx.ledger.audit(at=now, actor="technician", action="enroll",
+                     detail={"url": settings.get("platform.url"), "store_id": enrolled.store_id,
+                             "terminal_id": enrolled.terminal_id, "keys": key_ids})
+    engine = ctx.sync_engine()
+    first = engine.run_once() if engine else None  # pull revocations now, so offline is safe at once
+    _print_json({"store_id": enrolled.store_id, "terminal_id": enrolled.terminal_id,
+                 "platform": settings.get("platform.url"), "trusted_keys": key_ids,
+                 "first_sync": first.as_json() if first else None})
+    return EXIT_OK
+
+
+def _require_enrolled(ctx: KioskContext) -> None:
+    if ctx.platform_api() is None:
+        raise UsageError("this terminal is not enrolled with a platform. Run: kiosk --data-dir DIR enroll URL CODE")
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    ctx = _context(args)
+    _require_configured(ctx)
+    _require_enrolled(ctx)
+    engine = ctx.sync_engine()
+    assert engine is not None
+    report = engine.run_once()
+    _print_json(report.as_json())
+    return EXIT_OK if report.ok else EXIT_NO
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from offline_queue.status import local_status
+    from offline_queue.sync import revocations_age_s
+
+    ctx = _context(args)
+    _require_configured(ctx)
+    api = ctx.platform_api()
+    online, round_trip_ms, error = False, None, ""
+    if api is not None:
+        try:
+            round_trip_ms = api.health()
+            online = True
+        except Exception as exc:
+            error = str(exc)
+    status = local_status(ctx.ledger)
+    last = status.pop("last_sync_at")
+    _print_json({
+        "online": online,
+        "round_trip_ms": round_trip_ms,
+        "enrolled": api is not None,
+        **status,
+        "last_sync_at": last,
+        "revocations_age_s": revocations_age_s(ctx.ledger, ctx.clock.now()),
+        **({"error": error} if error else {}),
+    })
+    return EXIT_OK
+
+
 def cmd_config(args: argparse.Namespace) -> int:
     ctx = _context(args)
     settings = ctx.settings
@@ -196,6 +280,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quantity", type=int, default=1, help="uses to redeem at once (multi-use vouchers)")
     p.add_argument("--cashier", default="", help="cashier id for the ledger")
     p.set_defaults(func=cmd_redeem)
+
+    p = sub.add_parser("enroll", help="join a platform with a one-time enrollment code")
+    p.add_argument("url", help="platform address, e.g. https://platform.example.com")
+    p.add_argument("code", help="the enrollment code from the platform")
+    p.set_defaults(func=cmd_enroll)
+
+    p = sub.add_parser("sync", help="upload pending redemptions, pull cancellations and keys; prints JSON")
+    p.set_defaults(func=cmd_sync)
+
+    p = sub.add_parser("status", help="online?, pending uploads, conflicts, last sync; prints JSON")
+    p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("config", help="read or change settings")
     csub = p.add_subparsers(dest="config_cmd", required=True)

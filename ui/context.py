@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 
@@ -17,6 +18,10 @@ from kiosk.settings import Settings
 from offline_queue.db import open_engine
 from offline_queue.ledger import SqliteLedger
 from ui.config_file import load_settings, save_settings
+
+if TYPE_CHECKING:
+    from offline_queue.platform_api import PlatformApi
+    from offline_queue.sync import SyncEngine
 
 APP_NAME = "o2o-kiosk"
 DB_NAME = "kiosk.db"
@@ -67,9 +72,48 @@ class KioskContext:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
         return path
 
+    @property
+    def token_path(self) -> Path:
+        return self.secrets_dir / "terminal_token"
+
+    def save_token(self, token: str) -> None:
+        """Store the terminal's bearer token readable by this user only (mode 0600)."""
+        path = self.token_path
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(token)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+
+    def token(self) -> str | None:
+        try:
+            return self.token_path.read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def platform_api(self) -> PlatformApi | None:
+        """The platform client when the terminal is enrolled (URL and token); None means offline-only."""
+        from offline_queue.platform_api import PlatformApi
+
+        url, token = self.settings.get("platform.url"), self.token()
+        if not url or not token:
+            return None
+        return PlatformApi(url, token, timeout=self.settings.get("platform.timeout_s"),
+                           verify=self.settings.get("platform.verify_tls"))
+
     def platform(self) -> PlatformRedeemer | None:
-        """The platform client when the terminal is enrolled; None means offline-only."""
-        return None
+        """What the redemption hot path calls; None when not enrolled."""
+        return self.platform_api()
+
+    def sync_engine(self, api: PlatformApi | None = None) -> SyncEngine | None:
+        from offline_queue.sync import SyncEngine
+
+        api = api or self.platform_api()
+        if api is None:
+            return None
+        return SyncEngine(self.ledger, api, self.clock, batch_size=self.settings.get("platform.batch_size"))
 
     def redemption_service(self, *, platform: PlatformRedeemer | None = None) -> RedemptionService:
         return RedemptionService(

@@ -1,0 +1,265 @@
+"""The sync engine: upload the outbox, then pull revocations and keys (DESIGN §3 step 8).
+
+Upload goes first and oldest first, in batches. The platform answers per item and each answer
+is applied to the ledger in the same transaction that marks the outbox entry done, so a crash
+between batches loses nothing and repeats nothing (a re-sent item comes back ``duplicate``).
+5xx and timeouts back off exponentially with jitter; 429 waits as long as Retry-After says.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from sqlalchemy import func, select, update
+
+from kiosk.ports import Clock, PlatformUnavailable
+from offline_queue.ledger import SqliteLedger
+from offline_queue.models import OutboxEntry, Redemption, Revocation, SyncStateRow
+from offline_queue.platform_api import PlatformAuthError
+from offline_queue.timefmt import from_text, to_text
+
+log = logging.getLogger(__name__)
+
+# What each per-item platform result means for the redemption row.
+UPLOAD_STATE_FOR_RESULT = {"accepted": "uploaded", "duplicate": "uploaded", "conflict": "conflict",
+                           "rejected": "rejected"}
+
+
+class SyncApi(Protocol):
+    """The platform calls the sync engine needs (implemented by offline_queue.platform_api)."""
+
+    def upload_batch(self, items: Sequence[dict[str, Any]]) -> Sequence[Any]: ...
+
+    def revocations(self, since: str) -> Any: ...
+
+    def keys(self) -> Sequence[Any]: ...
+
+
+class RetryLater(Exception):
+    """The platform asked us to wait (429) this many seconds."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"platform busy; retry after {seconds:.0f} s")
+        self.seconds = seconds
+
+
+@dataclass
+class SyncReport:
+    """What one pass did; the JSON of ``kiosk sync``."""
+
+    uploaded: int = 0
+    accepted: int = 0
+    duplicate: int = 0
+    conflict: int = 0
+    rejected: int = 0
+    pending: int = 0
+    revocations: int = 0
+    keys_added: int = 0
+    ok: bool = True
+    error: str = ""
+    started_at: str = ""
+    seconds: float = 0.0
+    results: list[dict[str, Any]] = field(default_factory=list, repr=False)
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("results")
+        return data
+
+
+def _field(item: Any, name: str) -> Any:
+    return item[name] if isinstance(item, dict) else getattr(item, name)
+
+
+class SyncEngine:
+    """One terminal's uploader and downloader; safe to call from one thread at a time."""
+
+    def __init__(
+        self,
+        ledger: SqliteLedger,
+        api: SyncApi,
+        clock: Clock,
+        *,
+        batch_size: int = 200,
+        max_attempts: int = 4,
+        base_delay_s: float = 0.5,
+        max_delay_s: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.ledger = ledger
+        self.api = api
+        self.clock = clock
+        self.batch_size = batch_size
+        self.max_attempts = max_attempts
+        self.base_delay_s = base_delay_s
+        self.max_delay_s = max_delay_s
+        self._sleep = sleep
+        self._jitter = jitter
+        self.failures = 0  # consecutive failed passes, for the scheduler's back-off
+
+    # --- scheduling ---------------------------------------------------------------------
+
+    def backoff_delay(self, attempt: int) -> float:
+        """Exponential back-off with full jitter: up to base·2^attempt, capped."""
+        ceiling = min(self.max_delay_s, self.base_delay_s * (2**attempt))
+        return ceiling / 2 + self._jitter() * ceiling / 2
+
+    def next_pass_in(self, interval_s: float) -> float:
+        """Seconds until the next scheduled pass: the interval, or a back-off after failures."""
+        return interval_s if self.failures == 0 else min(interval_s, self.backoff_delay(self.failures))
+
+    # --- one pass -----------------------------------------------------------------------
+
+    def run_once(self) -> SyncReport:
+        """Upload everything pending, then pull revocations and keys. Never raises for
+        platform trouble: the report says what happened and what is still pending."""
+        report = SyncReport(started_at=to_text(self.clock.now()))
+        started = time.perf_counter()
+        try:
+            self._upload_all(report)
+            self._pull(report)
+            self.ledger.mark_contact(self.clock.now(), revocations=True)
+            self.failures = 0
+        except (PlatformUnavailable, RetryLater) as exc:
+            self.failures += 1
+            report.ok, report.error = False, f"platform not reachable: {exc}"
+            log.warning("sync pass stopped: %s", exc)
+        except Exception as exc:  # an auth error or a bug: say it, keep the outbox intact
+            self.failures += 1
+            report.ok, report.error = False, str(exc) or exc.__class__.__name__
+            log.exception("sync pass failed")
+        report.pending = self.pending_count()
+        report.seconds = round(time.perf_counter() - started, 3)
+        return report
+
+    def pending_count(self) -> int:
+        with self.ledger.sessions() as session:
+            return int(session.scalar(select(func.count()).where(OutboxEntry.done_at.is_(None))) or 0)
+
+    def _call(self, what: str, func_: Callable[[], Any]) -> Any:
+        """Call the platform, retrying 5xx/timeouts with back-off and honouring Retry-After."""
+        for attempt in range(self.max_attempts):
+            try:
+                return func_()
+            except Exception as exc:
+                retry_after = getattr(exc, "retry_after", None)
+                if retry_after is not None:  # 429: the platform says how long to wait
+                    if attempt == self.max_attempts - 1:
+                        raise RetryLater(float(retry_after)) from exc
+                    delay = min(float(retry_after), self.max_delay_s)
+                elif isinstance(exc, PlatformUnavailable) and not isinstance(exc, PlatformAuthError):
+                    if attempt == self.max_attempts - 1:
+                        raise
+                    delay = self.backoff_delay(attempt)
+                else:  # a refused token or a bad request: retrying the same call will not help
+                    raise
+            log.info("%s: retrying in %.2f s", what, delay)
+            self._sleep(delay)
+        raise AssertionError("unreachable")
+
+    def _upload_all(self, report: SyncReport) -> None:
+        while True:
+            with self.ledger.sessions() as session:
+                batch = session.scalars(
+                    select(OutboxEntry).where(OutboxEntry.done_at.is_(None)).order_by(OutboxEntry.seq)
+                    .limit(self.batch_size)
+                ).all()
+            if not batch:
+                return
+            items = [json.loads(entry.payload) for entry in batch]
+            def upload(items: list[dict[str, Any]] = items) -> Sequence[Any]:
+                return self.api.upload_batch(items)
+
+            try:
+                results = self._call("upload", upload)
+            except Exception as exc:
+                self._note_attempt(batch, str(exc))
+                raise
+            self._apply(batch, results, report)
+
+    def _note_attempt(self, batch: Sequence[OutboxEntry], error: str) -> None:
+        with self.ledger.transaction() as tx:
+            tx.session.execute(
+                update(OutboxEntry).where(OutboxEntry.seq.in_([e.seq for e in batch]))
+                .values(attempts=OutboxEntry.attempts + 1, last_error=error[:500])
+            )
+
+    def _apply(self, batch: Sequence[OutboxEntry], results: Sequence[Any], report: SyncReport) -> None:
+        by_id = {str(_field(r, "redemption_id")): r for r in results}
+        now = to_text(self.clock.now())
+        with self.ledger.transaction() as tx:
+            for entry in batch:
+                result = by_id.get(entry.redemption_id)
+                if result is None:  # the platform skipped it: leave it pending for the next pass
+                    tx.session.execute(update(OutboxEntry).where(OutboxEntry.seq == entry.seq)
+                                       .values(attempts=OutboxEntry.attempts + 1, last_error="no result"))
+                    continue
+                outcome = str(_field(result, "result"))
+                answer = result if isinstance(result, dict) else _as_dict(result)
+                tx.session.execute(update(OutboxEntry).where(OutboxEntry.seq == entry.seq)
+                                   .values(done_at=now, result=outcome, attempts=OutboxEntry.attempts + 1))
+                if entry.kind == "redeem":
+                    tx.session.execute(
+                        update(Redemption).where(Redemption.id == entry.redemption_id).values(
+                            upload_state=UPLOAD_STATE_FOR_RESULT.get(outcome, "rejected"),
+                            platform_answer=json.dumps(answer, default=str),
+                        )
+                    )
+                report.uploaded += 1
+                if outcome in ("accepted", "duplicate", "conflict", "rejected"):
+                    setattr(report, outcome, getattr(report, outcome) + 1)
+                report.results.append(answer)
+            tx.session.execute(update(SyncStateRow).where(SyncStateRow.id == 1).values(last_sync_at=now))
+
+    def _pull(self, report: SyncReport) -> None:
+        with self.ledger.sessions() as session:
+            cursor = session.scalar(select(SyncStateRow.revocations_cursor).where(SyncStateRow.id == 1)) or ""
+        while True:
+            def fetch(cursor: str = cursor) -> Any:
+                return self.api.revocations(cursor)
+
+            feed = self._call("revocations", fetch)
+            with self.ledger.transaction() as tx:
+                for item in _field(feed, "revocations"):
+                    voucher_id = str(_field(item, "voucher_id"))
+                    revoked_at = _field(item, "revoked_at")
+                    revoked_text = to_text(revoked_at) if isinstance(revoked_at, datetime) else str(revoked_at)
+                    if tx.session.get(Revocation, voucher_id) is None:
+                        tx.session.add(Revocation(voucher_id=voucher_id, revoked_at=revoked_text,
+                                                  reason=str(_field(item, "reason") or "")))
+                        report.revocations += 1
+                cursor = str(_field(feed, "cursor"))
+                tx.session.execute(update(SyncStateRow).where(SyncStateRow.id == 1).values(revocations_cursor=cursor))
+            if not getattr(feed, "more", False):
+                break
+        known = set(self.ledger.trusted_keys())
+        for key in self._call("keys", self.api.keys):
+            if str(_field(key, "key_id")) in known:
+                continue
+            public = load_pem_public_key(str(_field(key, "public_pem")).encode())
+            self.ledger.trust_key(public, source="sync", now=self.clock.now(), actor="sync")  # type: ignore[arg-type]
+            report.keys_added += 1
+
+
+def _as_dict(obj: Any) -> dict[str, Any]:
+    try:
+        return asdict(obj)
+    except TypeError:
+        return dict(vars(obj))
+
+
+def revocations_age_s(ledger: SqliteLedger, now: datetime) -> float | None:
+    """Seconds since the cancelled-voucher list was last refreshed, or None if never."""
+    with ledger.sessions() as session:
+        row = session.get(SyncStateRow, 1)
+        synced = from_text(row.revocations_synced_at) if row else None
+    return None if synced is None else round((now - synced).total_seconds(), 1)
