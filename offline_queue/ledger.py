@@ -10,7 +10,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.audit import GENESIS, AuditRecord, canonical_json, entry_hash
@@ -32,11 +33,12 @@ from offline_queue.timefmt import from_text, to_text
 
 def append_audit(session: Session, *, at: datetime, actor: str, action: str, detail: dict[str, Any]) -> None:
     """Append one hash-chained entry inside the caller's transaction."""
-    last = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    conn = session.connection()
+    last = conn.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     at_text, body = to_text(at), canonical_json(detail)
-    session.add(
-        AuditEntry(
+    conn.execute(
+        insert(AuditEntry).values(
             seq=seq, at=at_text, actor=actor, action=action, detail=body, prev_hash=prev,
             hash=entry_hash(prev, seq, at_text, actor, action, body),
         )
@@ -44,40 +46,45 @@ def append_audit(session: Session, *, at: datetime, actor: str, action: str, det
 
 
 class LedgerTx:
-    """One write transaction on the ledger (see :class:`kiosk.ports.LedgerTransaction`)."""
+    """One write transaction on the ledger (see :class:`kiosk.ports.LedgerTransaction`).
+
+    The redemption hot path uses Core statements on the session's connection: the ORM's unit of
+    work costs more than the fsync here, and these rows are never edited within the transaction.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.conn = session.connection()
 
     def usage(self, voucher_id: str) -> VoucherUsage:
-        row = self.session.get(VoucherUse, voucher_id)
+        row = self.conn.execute(
+            select(VoucherUse.used, VoucherUse.first_at, VoucherUse.first_terminal, VoucherUse.last_at,
+                   VoucherUse.last_terminal).where(VoucherUse.voucher_id == voucher_id)
+        ).first()
         if row is None:
             return VoucherUsage()
-        return VoucherUsage(
-            used=row.used,
-            first_at=from_text(row.first_at),
-            first_terminal=row.first_terminal,
-            last_at=from_text(row.last_at),
-            last_terminal=row.last_terminal,
-        )
+        return VoucherUsage(used=row.used, first_at=from_text(row.first_at), first_terminal=row.first_terminal,
+                            last_at=from_text(row.last_at), last_terminal=row.last_terminal)
 
     def is_revoked(self, voucher_id: str) -> bool:
-        return self.session.get(Revocation, voucher_id) is not None
+        return self.conn.execute(select(1).where(Revocation.voucher_id == voucher_id)).first() is not None
 
     def sync_state(self) -> SyncState:
-        row = self.session.get(SyncStateRow, 1)
+        row = self.conn.execute(
+            select(SyncStateRow.last_sync_at, SyncStateRow.revocations_synced_at).where(SyncStateRow.id == 1)
+        ).first()
         if row is None:
             return SyncState(None, None)
         return SyncState(from_text(row.last_sync_at), from_text(row.revocations_synced_at))
 
     def pending_offline_value_minor(self) -> int:
-        total = self.session.scalar(
+        total = self.conn.execute(
             select(func.coalesce(func.sum(Redemption.paid_minor * Redemption.quantity), 0)).where(
-                Redemption.mode == Mode.OFFLINE.value,
                 Redemption.upload_state == "pending",
+                Redemption.mode == Mode.OFFLINE.value,
                 Redemption.voided_at.is_(None),
             )
-        )
+        ).scalar()
         return int(total or 0)
 
     def record(self, decision: Decision, context: RedemptionContext) -> None:
@@ -106,61 +113,40 @@ class LedgerTx:
         claims, answer = decision.claims, decision.platform_answer
         voucher_id = decision.voucher_id or ""
         offline = decision.mode is Mode.OFFLINE
+        terminal_id = context.terminal.terminal_id
         if claims is not None:
             currency, paid, list_minor = claims.currency, claims.paid.minor, claims.list_price.minor
         else:  # a plain code accepted online: the platform's answer carries the deal and prices
             currency = (answer.currency if answer else None) or ""
             paid = (answer.paid_minor if answer else None) or 0
             list_minor = (answer.list_minor if answer else None) or 0
-        self.session.add(
-            Redemption(
-                id=decision.redemption_id,
-                voucher_id=voucher_id,
-                code_kind=decision.code_kind,
-                code_text=decision.code_text,
-                sku=decision.deal,
-                quantity=decision.quantity,
-                currency=currency,
-                paid_minor=paid,
-                list_minor=list_minor,
-                mode=decision.mode.value,
-                decided_at=at,
-                store_id=context.terminal.store_id,
-                terminal_id=context.terminal.terminal_id,
-                cashier=context.cashier,
-                source=context.source,
-                channel=claims.channel if claims else "",
+        self.conn.execute(
+            insert(Redemption).values(
+                id=decision.redemption_id, voucher_id=voucher_id, code_kind=decision.code_kind,
+                code_text=decision.code_text, sku=decision.deal, quantity=decision.quantity, currency=currency,
+                paid_minor=paid, list_minor=list_minor, mode=decision.mode.value, decided_at=at,
+                store_id=context.terminal.store_id, terminal_id=terminal_id, cashier=context.cashier,
+                source=context.source, channel=claims.channel if claims else "",
                 upload_state="pending" if offline else "online",
             )
         )
-        use = self.session.get(VoucherUse, voucher_id)
-        if use is None:
-            use = VoucherUse(
-                voucher_id=voucher_id, uses_allowed=claims.uses if claims else decision.quantity + (
-                    decision.uses_left or 0), used=0,
-                first_at=at, first_terminal=context.terminal.terminal_id,
+        uses_allowed = claims.uses if claims else decision.quantity + (decision.uses_left or 0)
+        upsert = sqlite_insert(VoucherUse).values(
+            voucher_id=voucher_id, uses_allowed=uses_allowed, used=decision.quantity, first_at=at,
+            first_terminal=terminal_id, last_at=at, last_terminal=terminal_id,
+        )
+        self.conn.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[VoucherUse.voucher_id],
+                set_={"used": VoucherUse.used + decision.quantity, "last_at": at, "last_terminal": terminal_id},
             )
-            self.session.add(use)
-        use.used += decision.quantity
-        use.last_at, use.last_terminal = at, context.terminal.terminal_id
+        )
         if offline:
-            self.session.flush()  # the outbox row references the redemption row
-            self.session.add(
-                OutboxEntry(
-                    redemption_id=decision.redemption_id,
-                    kind="redeem",
-                    created_at=at,
-                    payload=json.dumps(
-                        {
-                            "kind": "redeem",
-                            "redemption_id": decision.redemption_id,
-                            "code": decision.code_text,
-                            "quantity": decision.quantity,
-                            "redeemed_at": at,
-                            "offline_reason": decision.reason.value,
-                        }
-                    ),
-                )
+            payload = {"kind": "redeem", "redemption_id": decision.redemption_id, "code": decision.code_text,
+                       "quantity": decision.quantity, "redeemed_at": at, "offline_reason": decision.reason.value}
+            self.conn.execute(
+                insert(OutboxEntry).values(redemption_id=decision.redemption_id, kind="redeem", created_at=at,
+                                           payload=json.dumps(payload), attempts=0)
             )
 
 

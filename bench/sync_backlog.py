@@ -1,0 +1,99 @@
+"""Sync a backlog of offline redemptions to the platform on 127.0.0.1, end to end.
+
+Measures SyncEngine.run_once() over N offline redemptions (upload in batches of 200, per-item
+answers applied to the kiosk ledger) against the same work with one request per redemption
+(batch size 1), in the same run, on two fresh terminals of one platform process.
+
+    ./dev bench sync_backlog [--n 10000] [--baseline-n 10000] [--db postgresql+psycopg://...]
+
+Prints one JSON object. Target (issue 3): N=10,000 in under 10 s, at least 10x faster than one
+request each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _platform import Platform, machine  # noqa: E402
+from cryptography.hazmat.primitives.serialization import load_pem_public_key  # noqa: E402
+
+from kiosk.policy import OfflinePolicy  # noqa: E402
+from kiosk.redemption import RedemptionService, TerminalIdentity  # noqa: E402
+from offline_queue.db import open_engine  # noqa: E402
+from offline_queue.ledger import SqliteLedger  # noqa: E402
+from offline_queue.platform_api import PlatformApi  # noqa: E402
+from offline_queue.sync import SyncEngine  # noqa: E402
+
+
+class Clock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def terminal_with_backlog(workdir: Path, platform: Platform, name: str, codes: list[str]) -> tuple[SqliteLedger,
+                                                                                                  PlatformApi]:
+    enrolled = PlatformApi.enroll(platform.url, platform.enrollment_code("S1", name))
+    ledger = SqliteLedger(open_engine(workdir / f"{name}.db"))
+    for key in enrolled.public_keys:
+        ledger.trust_key(load_pem_public_key(key.public_pem.encode()), source="enroll",  # type: ignore[arg-type]
+                         now=Clock().now(), actor="bench")
+    ledger.mark_contact(Clock().now(), revocations=True)
+    generous = OfflinePolicy(max_since_sync=timedelta(days=1), max_value_per_redemption_minor=10**9,
+                             max_total_offline_value_minor=10**12)
+    service = RedemptionService(ledger=ledger, clock=Clock(), terminal=TerminalIdentity("S1", name), policy=generous)
+    for code in codes:
+        assert service.redeem(code, offline=True).accepted
+    return ledger, PlatformApi(platform.url, enrolled.terminal_token, timeout=10)
+
+
+def timed_sync(ledger: SqliteLedger, api: PlatformApi, batch_size: int) -> dict[str, object]:
+    engine = SyncEngine(ledger, api, Clock(), batch_size=batch_size)
+    started = time.perf_counter()
+    report = engine.run_once()
+    seconds = time.perf_counter() - started
+    assert report.ok and report.pending == 0, report.as_json()
+    return {"items": report.uploaded, "accepted": report.accepted, "seconds": round(seconds, 3),
+            "items_per_s": round(report.uploaded / seconds, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--baseline-n", type=int, default=None, help="items for one-request-each (default: --n)")
+    parser.add_argument("--db", default=None, help="platform database URL (default: a fresh SQLite file)")
+    args = parser.parse_args()
+    baseline_n = args.baseline_n or args.n
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        platform = Platform(workdir, args.db)
+        try:
+            codes = platform.make_codes(args.n + baseline_n)
+            batched = terminal_with_backlog(workdir, platform, "T1", codes[: args.n])
+            single = terminal_with_backlog(workdir, platform, "T2", codes[args.n :])
+            result_batched = timed_sync(*batched, batch_size=200)
+            result_single = timed_sync(*single, batch_size=1)
+        finally:
+            platform.stop()
+    per_item_batched = result_batched["seconds"] / result_batched["items"]  # type: ignore[operator]
+    per_item_single = result_single["seconds"] / result_single["items"]  # type: ignore[operator]
+    print(json.dumps({
+        "benchmark": "sync_backlog",
+        "machine": machine(),
+        "platform_db": "sqlite" if args.db is None else args.db.split(":", 1)[0],
+        "batched_200": result_batched,
+        "baseline_one_request_each": result_single,
+        "speedup_vs_one_each": round(per_item_single / per_item_batched, 1),
+        "target": {"seconds_for_10000": 10, "speedup": 10},
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
