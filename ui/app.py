@@ -1,18 +1,273 @@
-"""Starting the Qt application (grows into the full kiosk app)."""
+"""The kiosk application window: status strip on top, one screen at a time below.
+
+Screens: sign-in → cashier (default) → manager / technician behind their PINs. Workers: camera
+(scan worker thread), sync (scheduler + background pool), printer (when configured). Kiosk mode
+is full screen without decorations and cannot be closed without the technician PIN.
+"""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+
+from kiosk.redemption import RedemptionService
+from kiosk.roles import InactivityRule, Role
+from ui.background import Background
+from ui.cashier import CashierScreen
 from ui.context import KioskContext
+from ui.i18n import set_language
+from ui.pins import PinStore
+from ui.services import AppEvents, AppServices
+from ui.signin import SignInScreen
+from ui.sound import Sounds
+from ui.status_strip import StatusStrip
+from ui.style import APP_STYLE
+from ui.sync_worker import SyncScheduler
+
+log = logging.getLogger(__name__)
+
+
+class ActivityWatch(QObject):
+    """Notes the time of the last touch or key anywhere in the app (for automatic sign-out)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        import time
+
+        self._clock = time.monotonic
+        self.last = self._clock()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress, QEvent.Type.TouchBegin):
+            self.last = self._clock()
+        return False
+
+    def idle_s(self) -> float:
+        return self._clock() - self.last
+
+
+class KioskWindow(QMainWindow):
+    """The one window. Holds the screens and switches between them."""
+
+    def __init__(self, services: AppServices, service: RedemptionService, pins: PinStore, *,
+                 kiosk_mode: bool = False) -> None:
+        super().__init__()
+        self.services = services
+        self.pins = pins
+        self.kiosk_mode = kiosk_mode
+        self.allow_close = not kiosk_mode
+        self.setWindowTitle("O2O voucher kiosk")
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.status = StatusStrip()
+        layout.addWidget(self.status)
+        self.stack = QStackedWidget()
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.signin = SignInScreen(services, pins)
+        self.cashier = CashierScreen(services, service)
+        self.screens: dict[str, QWidget] = {}
+        self.stack.addWidget(self.signin)
+        self.stack.addWidget(self.cashier)
+        self._after_signin: Role = Role.CASHIER
+
+        services.events.status.connect(self.status.set_part)
+        self.signin.signed_in.connect(self._signed_in)
+        self.signin.cancelled.connect(self._signin_cancelled)
+        self.cashier.manager_requested.connect(lambda: self.ask_pin(Role.MANAGER))
+        self.cashier.sign_out_requested.connect(self.sign_out)
+
+        self.activity = ActivityWatch(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.activity)
+        self.inactivity = InactivityRule()
+        self.idle_timer = QTimer(self)
+        self.idle_timer.setInterval(5000)
+        self.idle_timer.timeout.connect(self._check_idle)
+        self.idle_timer.start()
+        self.ask_pin(Role.CASHIER, can_cancel=False)
+
+    # --- navigation ---------------------------------------------------------------------
+
+    def ask_pin(self, role: Role, *, can_cancel: bool = True) -> None:
+        self._after_signin = role
+        self.signin.ask(role, can_cancel=can_cancel)
+        self.stack.setCurrentWidget(self.signin)
+
+    def _signed_in(self, role: Role) -> None:
+        self.status.set_part("cashier", "ok", f"On duty: {role.value}")
+        target = self._after_signin if role.may(self._after_signin) else role
+        self.show_screen(target)
+
+    def _signin_cancelled(self) -> None:
+        self.show_screen(Role.CASHIER)
+
+    def show_screen(self, role: Role) -> None:
+        if role is Role.CASHIER:
+            self.stack.setCurrentWidget(self.cashier)
+            return
+        screen = self._screen(role)
+        self.stack.setCurrentWidget(screen)
+
+    def _screen(self, role: Role) -> QWidget:
+        if role.value not in self.screens:
+            screen: QWidget
+            if role is Role.MANAGER:
+                from ui.manager import ManagerScreen
+
+                screen = ManagerScreen(self.services)
+            else:
+                from ui.technician import TechnicianScreen
+
+                screen = TechnicianScreen(self.services)
+            back = getattr(screen, "back_requested", None)
+            if back is not None:
+                back.connect(lambda: self.show_screen(Role.CASHIER))
+            self.screens[role.value] = screen
+            self.stack.addWidget(screen)
+        return self.screens[role.value]
+
+    def sign_out(self) -> None:
+        self.services.audit("sign_out", {})
+        self.services.session.role, self.services.session.name = None, ""
+        self.status.set_part("cashier", "off", "Nobody signed in")
+        self.ask_pin(Role.CASHIER, can_cancel=False)
+
+    def _check_idle(self) -> None:
+        role = self.services.session.role
+        if role is None:
+            return
+        current = self.stack.currentWidget()
+        on_screen = Role.CASHIER if current is self.cashier else role
+        if self.activity.idle_s() > self.inactivity.limit(on_screen):
+            log.info("signing out %s after inactivity", role.value)
+            self.sign_out()
+
+    def add_demo_panel(self, panel: QWidget) -> None:
+        """Demo mode: the panel that shows vouchers to the camera and pulls the network plug."""
+        from PySide6.QtWidgets import QDockWidget
+
+        dock = QDockWidget(self)
+        dock.setObjectName("demoDock")
+        dock.setWindowTitle("Demo")
+        dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
+        dock.setWidget(panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.demo_panel = panel
+
+    # --- kiosk mode ---------------------------------------------------------------------
+
+    def enter_kiosk_mode(self) -> None:
+        self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+        self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
+        self.showFullScreen()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.allow_close:
+            event.ignore()  # kiosk mode: only the technician screen's "Exit kiosk" closes the app
+            self.ask_pin(Role.TECHNICIAN)
+            return
+        super().closeEvent(event)
+
+
+def build_window(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = False,
+                 extras: dict[str, Any] | None = None) -> tuple[KioskWindow, AppServices, SyncScheduler]:
+    """Compose services, screens and the sync scheduler (used by run_app, tests and screenshots)."""
+    services = AppServices(ctx, Background(), AppEvents(), demo=demo, extras=dict(extras or {}))
+    pins = PinStore(ctx.secrets_dir)
+    if demo:
+        pins.ensure_demo_pins()
+    service = ctx.redemption_service(platform=ctx.platform())
+    window = KioskWindow(services, service, pins, kiosk_mode=kiosk_mode)
+    window.cashier.sounds = Sounds(ctx.data_dir / "sounds", window)
+    scheduler = SyncScheduler(services, ctx.sync_engine(), window)
+    return window, services, scheduler
 
 
 def run_app(ctx: KioskContext, *, demo: bool = False) -> int:
-    """Open the kiosk window and run until it is closed."""
-    from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QApplication, QLabel
-
+    """Open the kiosk and run until it is closed."""
     app = QApplication.instance() or QApplication([])
-    label = QLabel("O2O voucher kiosk — demo" if demo else "O2O voucher kiosk")
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    label.resize(800, 480)
-    label.show()
-    return int(app.exec())
+    assert isinstance(app, QApplication)
+    app.setStyleSheet(APP_STYLE)
+    demo_env = None
+    if demo:
+        from ui.demo import DemoEnvironment
+
+        demo_env = DemoEnvironment(ctx.data_dir)
+        ctx = demo_env.start()
+    set_language(ctx.settings.get("terminal.language"))
+    extras = {"camera_source": str(demo_env.camera)} if demo_env is not None else {}
+    window, services, scheduler = build_window(ctx, demo=demo, extras=extras)
+    runtime = Runtime(window, services, scheduler)
+    runtime.start()
+    if demo_env is not None:
+        demo_env.attach(window, services)
+    window.resize(1280, 800)
+    window.show()
+    try:
+        return int(app.exec())
+    finally:
+        runtime.stop()
+        if demo_env is not None:
+            demo_env.stop()
+
+
+class Runtime:
+    """Starts and stops the long-lived workers around a window."""
+
+    def __init__(self, window: KioskWindow, services: AppServices, scheduler: SyncScheduler) -> None:
+        self.window, self.services, self.scheduler = window, services, scheduler
+        self.scan: Any = None
+
+    def start(self) -> None:
+        self.scheduler.start()
+        self._start_camera()
+        from ui.wedge import WedgeFilter
+
+        self.wedge = WedgeFilter(self.window.cashier, parent=self.window)
+        self.wedge.scanned.connect(self.window.cashier.submit_code)
+        self.wedge.install()
+
+    def _start_camera(self) -> None:
+        spec = self.services.extras.get("camera_source")
+        if spec is None:
+            try:
+                spec = self.services.ctx.settings.get("camera.source")
+            except Exception:
+                spec = None
+        if not spec:
+            self.services.events.status.emit("camera", "off", "Camera: not set up")
+            return
+        from hardware.camera import open_source
+        from hardware.scan_pipeline import ScanPipeline
+        from ui.scan_worker import ScanWorker, start_worker
+
+        source = open_source(str(spec))
+        worker = ScanWorker(source, ScanPipeline())
+        cashier = self.window.cashier
+        worker.code_scanned.connect(cashier.submit_code)
+        worker.frame_ready.connect(cashier.camera.show_frame)
+        worker.camera_state.connect(self._camera_state)
+        self.scan = (worker, start_worker(worker))
+
+    def _camera_state(self, state: str, message: str) -> None:
+        level = {"live": "ok", "starting": "warn", "stopped": "off"}.get(state, "bad")
+        self.services.events.status.emit("camera", level, "Camera: ready" if level == "ok" else f"Camera: {message}")
+        self.window.cashier.set_camera_message("" if level == "ok" else message)
+
+    def stop(self) -> None:
+        self.scheduler.stop()
+        if self.scan is not None:
+            from ui.scan_worker import stop_worker
+
+            stop_worker(*self.scan)
+            self.scan = None
+        self.services.background.wait(5000)

@@ -1,0 +1,36 @@
+"""Price collaboration (DESIGN §5): paid online vs the store's list price, the saving, and a flag
+when the online price is above the list price."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.money import Money
+
+
+@dataclass(frozen=True, slots=True)
+class PriceComparison:
+    """What one redemption's customer paid online against the store's list price."""
+
+    paid: Money
+    list_price: Money
+
+    @property
+    def saving(self) -> Money:
+        return Money(self.list_price.minor - self.paid.minor, self.paid.currency)
+
+    @property
+    def online_above_list(self) -> bool:
+        """The flag: the online price is higher than what the store asks at the counter."""
+        return self.paid.minor > self.list_price.minor
+
+    def times(self, quantity: int) -> PriceComparison:
+        return PriceComparison(Money(self.paid.minor * quantity, self.paid.currency),
+                               Money(self.list_price.minor * quantity, self.list_price.currency))
+
+
+def compare(paid_minor: int | None, list_minor: int | None, currency: str | None) -> PriceComparison | None:
+    """A comparison when both prices are known, else None."""
+    if paid_minor is None or list_minor is None or not currency:
+        return None
+    return PriceComparison(Money(paid_minor, currency), Money(list_minor, currency))

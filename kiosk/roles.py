@@ -1,0 +1,95 @@
+"""Roles, PINs and sign-in rules: salted slow PIN hashes, lockout with a growing delay,
+sign-out after inactivity. Pure Python (hashlib's scrypt); the PIN file is kept by ``ui``."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CASHIER = "cashier"
+    MANAGER = "manager"
+    TECHNICIAN = "technician"
+
+    def may(self, needed: Role) -> bool:
+        """A technician may do what a manager may, a manager what a cashier may."""
+        order = [Role.CASHIER, Role.MANAGER, Role.TECHNICIAN]
+        return order.index(self) >= order.index(needed)
+
+
+# scrypt at n=2**14 costs ~50 ms: nothing for a person signing in, a lot for a guesser.
+_N, _R, _P = 2**14, 8, 1
+
+
+def hash_pin(pin: str, *, salt: bytes | None = None) -> str:
+    """``scrypt$n$r$p$salt$hash`` (hex) of a PIN."""
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
+
+
+def check_pin(pin: str, stored: str) -> bool:
+    """Constant-time comparison of a PIN against its stored hash."""
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        candidate = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32)
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(candidate.hex(), digest)
+
+
+def validate_pin(pin: str) -> str | None:
+    """None when the PIN is acceptable, else what is wrong with it in words."""
+    if not pin.isdigit() or not 4 <= len(pin) <= 8:
+        return "a PIN is 4 to 8 digits"
+    if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
+        return "too easy to guess: avoid repeated or consecutive digits"
+    return None
+
+
+@dataclass
+class Lockout:
+    """After ``free_attempts`` wrong PINs in a row, each further one locks sign-in for longer:
+    30 s, 60 s, 120 s … up to ``max_delay_s``. A right PIN resets it."""
+
+    free_attempts: int = 3
+    base_delay_s: float = 30.0
+    max_delay_s: float = 900.0
+    failures: int = 0
+    locked_until: float = 0.0
+    history: list[float] = field(default_factory=list)
+
+    def locked_for(self, now: float) -> float:
+        """Seconds of lockout left at monotonic time ``now`` (0 when free to try)."""
+        return max(0.0, self.locked_until - now)
+
+    def record_failure(self, now: float) -> float:
+        """Count a wrong PIN; returns the new lockout in seconds (0 while attempts remain)."""
+        self.failures += 1
+        self.history.append(now)
+        if self.failures < self.free_attempts:
+            return 0.0
+        delay = min(self.max_delay_s, self.base_delay_s * 2 ** (self.failures - self.free_attempts))
+        self.locked_until = now + delay
+        return delay
+
+    def record_success(self) -> None:
+        self.failures, self.locked_until = 0, 0.0
+
+
+@dataclass(frozen=True)
+class InactivityRule:
+    """Sign out after this long without a touch or a key (cashiers stay signed in longer)."""
+
+    cashier_s: float = 8 * 3600
+    manager_s: float = 120
+    technician_s: float = 300
+
+    def limit(self, role: Role) -> float:
+        return {Role.CASHIER: self.cashier_s, Role.MANAGER: self.manager_s, Role.TECHNICIAN: self.technician_s}[role]

@@ -1,0 +1,49 @@
+"""Fixtures for the app tests: a configured terminal in a temp data folder, the real window."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture
+def configured_ctx(tmp_path: Path, public_pem: Path):
+    """A terminal S1/T1 that trusts the test signing key, with the demo PINs set."""
+    from support import run_cli
+    from ui.context import KioskContext
+    from ui.pins import PinStore
+
+    data_dir = tmp_path / "kiosk"
+    result = run_cli("ui.cli", "--data-dir", data_dir, "init", "--store", "S1", "--terminal", "T1",
+                     "--trust-key", public_pem, "--timezone", "UTC")
+    assert result.returncode == 0, result.stderr
+    ctx = KioskContext(data_dir)
+    PinStore(ctx.secrets_dir).ensure_demo_pins()
+    return ctx
+
+
+@pytest.fixture
+def window(qtbot, configured_ctx):
+    from PySide6.QtWidgets import QApplication
+
+    from ui.app import build_window
+    from ui.style import APP_STYLE
+
+    app = QApplication.instance()
+    app.setStyleSheet(APP_STYLE)
+    win, services, scheduler = build_window(configured_ctx, demo=True)
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    yield win
+    scheduler.stop()
+    services.background.wait(5000)
+
+
+def sign_in(qtbot, win, pin: str = "1357") -> None:
+    win.signin.pin.setText(pin)
+    win.signin.try_pin()

@@ -1,0 +1,81 @@
+"""The cashier screen, driven like a cashier would: scan, look at the colour and words, check the ledger."""
+
+from __future__ import annotations
+
+from conftest import sign_in
+from kiosk.reasons import Status
+from ui.style import GREEN, RED
+
+
+def ledger_rows(ctx):
+    import sqlite3
+
+    with sqlite3.connect(ctx.data_dir / "kiosk.db") as conn:
+        return conn.execute("SELECT voucher_id, terminal_id, cashier, source FROM redemptions").fetchall()
+
+
+def test_scan_turns_green_then_red_with_time_and_terminal(qtbot, window, configured_ctx, make_code, tmp_path) -> None:
+    sign_in(qtbot, window)
+    assert window.stack.currentWidget() is window.cashier
+    code = make_code()
+    with qtbot.waitSignal(window.cashier.decision_shown, timeout=10_000) as first:
+        window.cashier.submit_code(code, "camera")
+    assert first.args[0].status is Status.ACCEPTED
+    result = window.cashier.result
+    assert window.cashier.stack.currentWidget() is result
+    assert GREEN in result.styleSheet() and result.title.text() == "ACCEPTED"
+    assert "88.00" in result.prices.text() and "128.00" in result.prices.text() and "40.00" in result.prices.text()
+    rows = ledger_rows(configured_ctx)
+    assert len(rows) == 1 and rows[0][1:] == ("T1", "cashier", "camera")
+    window.grab().save(str(tmp_path / "accepted.png"))
+
+    with qtbot.waitSignal(window.cashier.decision_shown, timeout=10_000) as second:
+        window.cashier.submit_code(code, "scanner")
+    assert second.args[0].status is Status.REJECTED
+    assert RED in result.styleSheet() and result.title.text() == "NOT VALID"
+    assert "Already redeemed today" in result.message.text() and "T1" in result.message.text()
+    assert len(ledger_rows(configured_ctx)) == 1
+
+
+def test_multi_use_voucher_asks_for_a_quantity(qtbot, window, configured_ctx, make_code) -> None:
+    sign_in(qtbot, window)
+    cashier = window.cashier
+    cashier.submit_code(make_code(uses=5, sku="5-VISIT-PASS"), "camera")
+    assert cashier.stack.currentWidget() is cashier.picker
+    qtbot.mouseClick(cashier.picker.plus, qtbot_button())
+    qtbot.mouseClick(cashier.picker.plus, qtbot_button())
+    assert cashier.picker.value.text() == "3"
+    with qtbot.waitSignal(cashier.decision_shown, timeout=10_000) as shown:
+        qtbot.mouseClick(cashier.picker.ok, qtbot_button())
+    decision = shown.args[0]
+    assert decision.accepted and decision.quantity == 3 and decision.uses_left == 2
+    assert "uses left: 2" in cashier.result.deal.text()
+
+
+def test_manual_entry_catches_a_typo_before_recording(qtbot, window, configured_ctx) -> None:
+    sign_in(qtbot, window)
+    cashier = window.cashier
+    qtbot.mouseClick(cashier.type_button, qtbot_button())
+    cashier.code_field.setText("AB$!")
+    qtbot.mouseClick(cashier.keypad.enter, qtbot_button())
+    assert "not a voucher code" in cashier.entry_error.text()
+    assert cashier.stack.currentWidget() is cashier.entry
+    assert ledger_rows(configured_ctx) == []
+
+
+def test_three_wrong_pins_lock_sign_in_for_a_growing_delay(qtbot, window) -> None:
+    signin = window.signin
+    for _ in range(3):
+        sign_in(qtbot, window, "0000")
+    assert not signin.pin.isEnabled() and "locked" in signin.message.text()
+    first = signin.lockout.locked_until
+    signin.lockout.locked_until = 0  # the wait is over
+    sign_in(qtbot, window, "0000")
+    assert signin.lockout.locked_until - signin.lockout.history[-1] > first - signin.lockout.history[2]
+    assert window.stack.currentWidget() is signin
+
+
+def qtbot_button():
+    from PySide6.QtCore import Qt
+
+    return Qt.MouseButton.LeftButton

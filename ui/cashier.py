@@ -1,0 +1,441 @@
+"""The cashier screen: scan (camera, handheld scanner, keypad), see the answer fill the screen.
+
+Flow: a code arrives → (multi-use voucher: pick a quantity) → the redemption runs on a worker
+thread → the result panel turns green, amber or red with the reason in words and a sound →
+back to scanning after a few seconds or at the next scan. All rules are in kiosk/; this widget
+shows and forwards.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QEvent, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.codes import Malformed, SignedCode, parse_code
+from kiosk.messages import describe
+from kiosk.pricing import PriceComparison, compare
+from kiosk.reasons import Mode, Status
+from kiosk.redemption import Decision, RedemptionService
+from ui.i18n import current_language, t
+from ui.keypad import Keypad
+from ui.services import AppServices
+from ui.style import AMBER, GREEN, RED, result_style
+
+log = logging.getLogger(__name__)
+
+COLOURS = {Status.ACCEPTED: GREEN, Status.NEEDS_ONLINE: AMBER, Status.REJECTED: RED}
+TITLES = {Status.ACCEPTED: "ACCEPTED", Status.NEEDS_ONLINE: "CHECK NEEDED", Status.REJECTED: "NOT VALID"}
+ICONS = {Status.ACCEPTED: "✔", Status.NEEDS_ONLINE: "!", Status.REJECTED: "✖"}
+
+
+class CameraView(QLabel):
+    """Live preview with a guide frame where the customer holds the code."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumSize(480, 360)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setStyleSheet("background: #10141c; border-radius: 12px;")
+        self._image: QImage | None = None
+        self.message = ""
+
+    def show_frame(self, image: QImage) -> None:
+        self._image = image
+        self.update()
+
+    def paintEvent(self, event: Any) -> None:
+        super().paintEvent(event)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        area = self.rect()
+        if self._image is not None and not self._image.isNull():
+            scaled = QPixmap.fromImage(self._image).scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                                                           Qt.TransformationMode.SmoothTransformation)
+            painter.drawPixmap((area.width() - scaled.width()) // 2, (area.height() - scaled.height()) // 2, scaled)
+        side = int(min(area.width(), area.height()) * 0.62)
+        guide = QRect((area.width() - side) // 2, (area.height() - side) // 2, side, side)
+        pen = QPen(QColor("#3ddc84"), 6)
+        painter.setPen(pen)
+        corner = side // 5
+        for x, y, dx, dy in ((guide.left(), guide.top(), 1, 1), (guide.right(), guide.top(), -1, 1),
+                             (guide.left(), guide.bottom(), 1, -1), (guide.right(), guide.bottom(), -1, -1)):
+            painter.drawLine(x, y, x + dx * corner, y)
+            painter.drawLine(x, y, x, y + dy * corner)
+        if self.message:
+            painter.setPen(QColor("white"))
+            font = painter.font()
+            font.setPointSize(16)
+            painter.setFont(font)
+            painter.drawText(area.adjusted(0, 0, 0, -16), Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter,
+                             self.message)
+        painter.end()
+
+
+class ResultPanel(QFrame):
+    """The answer, filling the screen: colour, icon, title, reason in words, deal and prices."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(48, 32, 48, 32)
+        layout.setSpacing(14)
+        self.icon = QLabel()
+        self.title = QLabel()
+        self.message = QLabel()
+        self.deal = QLabel()
+        self.prices = QLabel()
+        self.mode = QLabel()
+        for label, size, weight in ((self.icon, 96, 700), (self.title, 64, 800), (self.message, 32, 600),
+                                    (self.deal, 40, 700), (self.prices, 26, 500), (self.mode, 22, 500)):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setWordWrap(True)
+            label.setStyleSheet(f"color: white; font-size: {size}px; font-weight: {weight}; background: transparent;")
+            layout.addWidget(label)
+        layout.addStretch(1)
+        self.next_button = QPushButton()
+        self.next_button.setStyleSheet("background: rgba(255,255,255,0.18); color: white; border: 2px solid white;"
+                                       "font-size: 26px; min-height: 72px;")
+        layout.addWidget(self.next_button)
+        self.decision: Decision | None = None
+
+    def show_decision(self, decision: Decision, services: AppServices) -> None:
+        self.decision = decision
+        self.retranslate(services)
+
+    def retranslate(self, services: AppServices) -> None:
+        self.next_button.setText(t("Next customer"))
+        decision = self.decision
+        if decision is None:
+            return
+        status = decision.status
+        self.setStyleSheet(result_style(COLOURS[status]))
+        self.icon.setText(ICONS[status])
+        self.title.setText(t(TITLES[status]))
+        settings = services.ctx.settings
+        # Accepted: the deal line says it all; otherwise the reason in words is the main line.
+        words = "" if decision.accepted else describe(decision, lang=current_language(), tz=settings.timezone())
+        self.message.setText(words)
+        self.deal.setText(_deal_line(decision))
+        price = _price(decision)
+        self.prices.setText(_price_line(price, decision.quantity) if price and decision.accepted else "")
+        offline = decision.mode is Mode.OFFLINE
+        self.mode.setText(t("Decided offline — will upload when the platform is back") if offline and
+                          decision.accepted else "")
+
+
+def _deal_line(decision: Decision) -> str:
+    if not decision.deal:
+        return ""
+    line = f"{decision.deal} × {decision.quantity}"
+    if decision.accepted and decision.uses_left is not None:
+        line += "   ·   " + t("uses left: {n}").format(n=decision.uses_left)
+    return line
+
+
+def _price(decision: Decision) -> PriceComparison | None:
+    if decision.claims is not None:
+        return PriceComparison(decision.claims.paid, decision.claims.list_price)
+    answer = decision.platform_answer
+    return compare(answer.paid_minor, answer.list_minor, answer.currency) if answer else None
+
+
+def _price_line(price: PriceComparison, quantity: int) -> str:
+    total = price.times(quantity)
+    line = t("Paid online {paid} · List price {list} · Saving {saving}").format(
+        paid=total.paid.format(), list=total.list_price.format(), saving=total.saving.format())
+    if price.online_above_list:
+        line += "  ⚠ " + t("online price above list price")
+    return f"{line} {price.paid.currency}"
+
+
+class QuantityPicker(QFrame):
+    """Before confirming a multi-use voucher: how many uses now."""
+
+    confirmed = Signal(int)
+    cancelled = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(48, 48, 48, 48)
+        self.heading = QLabel()
+        self.heading.setProperty("role", "title")
+        self.heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.heading.setWordWrap(True)
+        layout.addWidget(self.heading)
+        row = QHBoxLayout()
+        self.minus, self.plus = QPushButton("−"), QPushButton("+")
+        self.value = QLabel("1")
+        self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.value.setStyleSheet("font-size: 96px; font-weight: 800;")
+        for button in (self.minus, self.plus):
+            button.setStyleSheet("font-size: 56px; min-width: 140px; min-height: 120px;")
+        row.addWidget(self.minus)
+        row.addWidget(self.value, 1)
+        row.addWidget(self.plus)
+        layout.addLayout(row)
+        buttons = QHBoxLayout()
+        self.cancel, self.ok = QPushButton(), QPushButton()
+        self.ok.setProperty("primary", True)
+        buttons.addWidget(self.cancel)
+        buttons.addWidget(self.ok)
+        layout.addLayout(buttons)
+        self.quantity, self.maximum = 1, 1
+        self.minus.clicked.connect(lambda: self._set(self.quantity - 1))
+        self.plus.clicked.connect(lambda: self._set(self.quantity + 1))
+        self.ok.clicked.connect(lambda: self.confirmed.emit(self.quantity))
+        self.cancel.clicked.connect(self.cancelled.emit)
+        self.deal = ""
+        self.retranslate()
+
+    def ask(self, deal: str, maximum: int) -> None:
+        self.deal, self.maximum = deal, maximum
+        self._set(1)
+        self.retranslate()
+
+    def _set(self, value: int) -> None:
+        self.quantity = max(1, min(self.maximum, value))
+        self.value.setText(str(self.quantity))
+        self.minus.setEnabled(self.quantity > 1)
+        self.plus.setEnabled(self.quantity < self.maximum)
+
+    def retranslate(self) -> None:
+        self.heading.setText(t("How many uses of {deal} now?").format(deal=self.deal))
+        self.cancel.setText(t("Cancel"))
+        self.ok.setText(t("Redeem"))
+
+
+class CashierScreen(QWidget):
+    """The default screen. ``submit_code(code, source)`` is the one entry for every input."""
+
+    manager_requested = Signal()
+    sign_out_requested = Signal()
+    decision_shown = Signal(object)
+
+    RESULT_SECONDS = 6
+
+    def __init__(self, services: AppServices, service: RedemptionService,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.service = service
+        self.busy = False
+        self.queue: deque[tuple[str, str, float]] = deque()
+        self.last_decision: Decision | None = None
+        self.pending_code: tuple[str, str, float] | None = None
+        self.sounds: Any = None
+        self.reprint: Callable[[str], None] | None = None
+
+        root = QVBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(0)
+        self.stack = QStackedWidget()
+        root.addWidget(self.stack, 1)
+
+        # idle: camera on the left, instructions and actions on the right
+        self.idle = QWidget()
+        idle = QHBoxLayout(self.idle)
+        idle.setContentsMargins(24, 24, 24, 24)
+        idle.setSpacing(24)
+        self.camera = CameraView()
+        idle.addWidget(self.camera, 3)
+        side = QVBoxLayout()
+        self.heading = QLabel()
+        self.heading.setProperty("role", "title")
+        self.heading.setWordWrap(True)
+        self.hint = QLabel()
+        self.hint.setProperty("role", "hint")
+        self.hint.setWordWrap(True)
+        self.working = QLabel()
+        self.working.setStyleSheet("font-size: 26px; font-weight: 700;")
+        side.addWidget(self.heading)
+        side.addWidget(self.hint)
+        side.addWidget(self.working)
+        side.addStretch(1)
+        self.type_button = QPushButton()
+        self.type_button.setProperty("primary", True)
+        self.type_button.setMinimumHeight(88)
+        self.reprint_button = QPushButton()
+        self.manager_button = QPushButton()
+        self.sign_out_button = QPushButton()
+        for button in (self.type_button, self.reprint_button, self.manager_button, self.sign_out_button):
+            side.addWidget(button)
+        idle.addLayout(side, 2)
+        self.stack.addWidget(self.idle)
+
+        # manual entry
+        self.entry = QWidget()
+        entry = QVBoxLayout(self.entry)
+        entry.setContentsMargins(40, 24, 40, 24)
+        self.entry_title = QLabel()
+        self.entry_title.setProperty("role", "title")
+        self.code_field = QLineEdit()
+        self.code_field.setObjectName("manualCode")
+        self.code_field.setMaxLength(600)
+        self.entry_error = QLabel()
+        self.entry_error.setProperty("role", "error")
+        self.entry_error.setWordWrap(True)
+        self.keypad = Keypad(self.code_field)
+        self.entry_back = QPushButton()
+        entry.addWidget(self.entry_title)
+        entry.addWidget(self.code_field)
+        entry.addWidget(self.entry_error)
+        entry.addWidget(self.keypad, 1)
+        entry.addWidget(self.entry_back)
+        self.stack.addWidget(self.entry)
+
+        self.picker = QuantityPicker()
+        self.stack.addWidget(self.picker)
+        self.result = ResultPanel()
+        self.stack.addWidget(self.result)
+
+        self.back_timer = QTimer(self)
+        self.back_timer.setSingleShot(True)
+        self.back_timer.timeout.connect(self.show_idle)
+
+        self.type_button.clicked.connect(self.show_entry)
+        self.entry_back.clicked.connect(self.show_idle)
+        self.keypad.submitted.connect(self._manual_submit)
+        self.code_field.returnPressed.connect(lambda: self._manual_submit(self.code_field.text()))
+        self.result.next_button.clicked.connect(self.show_idle)
+        self.picker.confirmed.connect(self._quantity_chosen)
+        self.picker.cancelled.connect(self._quantity_cancelled)
+        self.manager_button.clicked.connect(self.manager_requested.emit)
+        self.sign_out_button.clicked.connect(self.sign_out_requested.emit)
+        self.reprint_button.clicked.connect(self._reprint_last)
+        self.retranslate()
+
+    # --- inputs -------------------------------------------------------------------------
+
+    def submit_code(self, code: str, source: str = "camera") -> None:
+        """A code from the camera, a handheld scanner or the keypad."""
+        seen_at = time.monotonic()
+        if self.busy or self.stack.currentWidget() is self.picker:
+            self.queue.append((code, source, seen_at))
+            return
+        self._start(code, source, seen_at)
+
+    def _manual_submit(self, text: str) -> None:
+        parsed = parse_code(text)
+        if not text.strip():
+            self.entry_error.setText(t("Type the code printed under the QR, then press Enter."))
+            return
+        if isinstance(parsed, Malformed):
+            # A typo is caught here, before anything is recorded.
+            self.entry_error.setText(t("That is not a voucher code: check each character and try again."))
+            return
+        self.entry_error.clear()
+        self.code_field.clear()
+        self.submit_code(text, "manual")
+
+    def _start(self, code: str, source: str, seen_at: float) -> None:
+        parsed = parse_code(code)
+        if isinstance(parsed, SignedCode) and parsed.claims.uses > 1:
+            self.pending_code = (code, source, seen_at)
+            self.back_timer.stop()
+            self.picker.ask(parsed.claims.sku, parsed.claims.uses)
+            self.stack.setCurrentWidget(self.picker)
+            return
+        self._redeem(code, source, 1, seen_at)
+
+    def _quantity_chosen(self, quantity: int) -> None:
+        if self.pending_code is None:
+            return
+        code, source, seen_at = self.pending_code
+        self.pending_code = None
+        self._redeem(code, source, quantity, seen_at)
+
+    def _quantity_cancelled(self) -> None:
+        self.pending_code = None
+        self.show_idle()
+
+    def _redeem(self, code: str, source: str, quantity: int, seen_at: float) -> None:
+        self.busy = True
+        self.working.setText(t("Checking…"))
+        service, cashier = self.service, self.services.session.name
+
+        def work() -> Decision:
+            return service.redeem(code, quantity=quantity, cashier=cashier, source=source)
+
+        self.services.background.run(work, on_done=lambda d: self._done(d, seen_at), on_error=self._failed)
+
+    def _done(self, decision: Decision, seen_at: float) -> None:
+        self.busy = False
+        self.working.clear()
+        self.last_decision = decision
+        wait_ms = (time.monotonic() - seen_at) * 1000
+        log.info("decision %s %s in %.0f ms", decision.reason.value, decision.mode.value, wait_ms)
+        self.result.show_decision(decision, self.services)
+        self.stack.setCurrentWidget(self.result)
+        if self.sounds is not None:
+            self.sounds.play(decision.status.value)
+        self.back_timer.start(self.RESULT_SECONDS * 1000)
+        self.services.events.redemption_recorded.emit(decision)
+        self.decision_shown.emit(decision)
+        self._next_in_queue()
+
+    def _failed(self, exc: BaseException) -> None:
+        # Nothing was recorded (the transaction rolled back): say so plainly, keep the code.
+        self.busy = False
+        self.working.setText(t("Could not record this redemption: {error}. Nothing was saved — scan again; "
+                               "if it repeats, call the technician.").format(error=str(exc)[:120]))
+        self._next_in_queue()
+
+    def _next_in_queue(self) -> None:
+        if self.queue and not self.busy:
+            code, source, seen_at = self.queue.popleft()
+            self._start(code, source, seen_at)
+
+    # --- views --------------------------------------------------------------------------
+
+    def show_idle(self) -> None:
+        self.back_timer.stop()
+        self.stack.setCurrentWidget(self.idle)
+
+    def show_entry(self) -> None:
+        self.entry_error.clear()
+        self.stack.setCurrentWidget(self.entry)
+        self.code_field.setFocus()
+
+    def _reprint_last(self) -> None:
+        if self.last_decision is not None and self.last_decision.accepted and self.reprint is not None:
+            self.reprint(self.last_decision.redemption_id)
+
+    def set_camera_message(self, message: str) -> None:
+        self.camera.message = message
+        self.camera.update()
+
+    def retranslate(self) -> None:
+        self.heading.setText(t("Show the voucher QR to the camera"))
+        self.hint.setText(t("Or scan it with the handheld scanner, or type the code."))
+        self.type_button.setText(t("Type a code"))
+        self.reprint_button.setText(t("Reprint last receipt"))
+        self.manager_button.setText(t("Manager"))
+        self.sign_out_button.setText(t("Sign out"))
+        self.entry_title.setText(t("Type the voucher code"))
+        self.entry_back.setText(t("Back"))
+        self.picker.retranslate()
+        self.result.retranslate(self.services)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)

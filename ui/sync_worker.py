@@ -1,0 +1,98 @@
+"""Runs sync passes on a schedule and on demand, off the GUI thread, and reports the platform
+and upload state to the status strip."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from offline_queue.status import local_status
+from offline_queue.sync import SyncEngine, SyncReport
+from ui.services import AppServices
+
+log = logging.getLogger(__name__)
+
+
+class SyncScheduler(QObject):
+    """One pass at a time; the next one after ``platform.sync_interval_s``, or sooner with back-off."""
+
+    pass_finished = Signal(object)  # SyncReport
+
+    def __init__(self, services: AppServices, engine: SyncEngine | None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.engine = engine
+        self.running = False
+        self.again = False
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self.sync_now)
+        services.events.sync_requested.connect(self.sync_now)
+        services.events.redemption_recorded.connect(self._after_redemption)
+
+    def start(self, first_delay_ms: int = 500) -> None:
+        self.timer.start(first_delay_ms)
+        self.refresh_counts()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def sync_now(self) -> None:
+        if self.engine is None:
+            self.services.events.status.emit("platform", "off", "Platform: not enrolled")
+            self.refresh_counts()
+            return
+        if self.running:
+            self.again = True
+            return
+        self.running = True
+        engine = self.engine
+        self.services.background.run(engine.run_once, on_done=self._done, on_error=self._error)
+
+    def _done(self, report: SyncReport) -> None:
+        self.running = False
+        if report.ok:
+            self.services.events.status.emit("platform", "ok", "Platform: online")
+        else:
+            self.services.events.status.emit("platform", "bad", "Platform: offline")
+        if report.uploaded:
+            self.services.events.ledger_changed.emit()
+        self._show_pending(report.pending, None)
+        self.pass_finished.emit(report)
+        self._schedule()
+
+    def _error(self, exc: BaseException) -> None:
+        self.running = False
+        log.error("sync pass crashed: %s", exc)
+        self.services.events.status.emit("platform", "bad", "Platform: sync failed — see the log")
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if self.again:
+            self.again = False
+            self.timer.start(0)
+            return
+        interval = float(self.services.ctx.settings.get("platform.sync_interval_s"))
+        delay = self.engine.next_pass_in(interval) if self.engine else interval
+        self.timer.start(int(delay * 1000))
+
+    def _after_redemption(self, decision: Any) -> None:
+        if self.engine is None:
+            self.refresh_counts()
+            return
+        if getattr(getattr(decision, "mode", None), "value", "") == "offline":
+            self.services.events.status.emit("platform", "bad", "Platform: offline")
+        elif getattr(decision, "mode", None) is not None:
+            self.services.events.status.emit("platform", "ok", "Platform: online")
+        self.refresh_counts()
+
+    def refresh_counts(self) -> None:
+        ledger = self.services.ctx.ledger
+        self.services.background.run(lambda: local_status(ledger), on_done=lambda s: self._show_pending(
+            s["pending"], s["conflicts"]))
+
+    def _show_pending(self, pending: int, conflicts: int | None) -> None:
+        state = "ok" if pending == 0 else "warn"
+        self.services.events.status.emit("pending", state, f"Uploads pending: {pending}")

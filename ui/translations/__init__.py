@@ -1,0 +1,1 @@
+"""English → Simplified Chinese screen strings, one module per screen; merged by scripts/translations.py."""
