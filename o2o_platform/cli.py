@@ -96,7 +96,20 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("--db", default=DEFAULT_DB)
     revoke.add_argument("voucher_id")
     revoke.add_argument("--reason", default="")
+    openapi = sub.add_parser("openapi", help="print (or write) the OpenAPI document of the API")
+    openapi.add_argument("--out", type=Path, help="write here instead of printing (e.g. docs/openapi.json)")
     return parser
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    from o2o_platform.app import openapi_json
+
+    text = openapi_json()
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
@@ -176,7 +189,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"keygen": cmd_keygen, "issue": cmd_issue, "serve": cmd_serve, "enroll": cmd_enroll,
-            "revoke": cmd_revoke}
+            "revoke": cmd_revoke, "openapi": cmd_openapi}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,6 +11,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import settings as hypothesis_settings
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # tests never need a screen
 
 from kiosk.codes import VoucherClaims, new_voucher_id, sign_code
 from kiosk.money import Money

@@ -1,0 +1,162 @@
+"""The FastAPI application factory, its error format, the body-size guard, and the server runner."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from o2o_platform.api import router
+from o2o_platform.db import open_database
+from o2o_platform.keys import KeyRing
+
+API_VERSION = "1.0.0"
+MAX_BODY_BYTES = 1 << 20  # a full batch of 500 items is about 0.5 MB
+log = logging.getLogger("o2o_platform")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How one platform instance runs."""
+
+    db_url: str
+    keys: KeyRing
+    void_window_minutes: float = 15.0
+    max_body_bytes: int = MAX_BODY_BYTES
+
+
+class BodyLimit:
+    """Refuse oversized request bodies with 413 before they are read into memory.
+
+    Content-Length is checked up front; chunked bodies are counted as they arrive.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await _too_large(send, self.limit)
+            return
+        seen = 0
+        responded = False
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _BodyTooLarge
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal responded
+            responded = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, guarded_send)
+        except _BodyTooLarge:
+            if not responded:
+                await _too_large(send, self.limit)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = json.dumps({"detail": f"request body too large (limit {limit} bytes); send smaller batches"}).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _plain_validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+        parts.append(f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg", "invalid")))
+    return "; ".join(parts) or "invalid request"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application. With ``settings`` the database is opened and migrated right away,
+    so a bad URL fails at start rather than on the first request; without, it only serves to
+    render the OpenAPI document."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if settings is not None:
+            app.state.db.dispose()
+
+    app = FastAPI(
+        title="o2o-platform",
+        version=API_VERSION,
+        summary="Reference O2O voucher platform: enrollment, online redemption, offline batch upload, "
+                "voids, revocations.",
+        lifespan=lifespan,
+    )
+    if settings is not None:
+        app.state.db = open_database(settings.db_url)
+        app.state.keys = settings.keys
+        app.state.void_window = timedelta(minutes=settings.void_window_minutes)
+    app.include_router(router)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _plain_validation_message(exc)}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return JSONResponse({"detail": "internal error on the platform; try again later"}, status_code=500)
+
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes if settings else MAX_BODY_BYTES)
+    return app
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document, exactly as the server serves it at ``/openapi.json``."""
+    return create_app().openapi()
+
+
+def openapi_json() -> str:
+    """The OpenAPI document as the text kept in ``docs/openapi.json``."""
+    return json.dumps(openapi_document(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def run_server(settings: Settings, *, host: str, port: int, log_level: str = "warning") -> None:
+    """Serve until interrupted (SIGINT/SIGTERM stop it cleanly)."""
+    import uvicorn
+
+    app = create_app(settings)
+    print(f"o2o-platform listening on http://{host}:{port}/api/v1", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=log_level in ("debug", "info"))

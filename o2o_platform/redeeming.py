@@ -1,0 +1,587 @@
+"""Redemption decisions: online redemption, batch upload of offline work, voids.
+
+Each entry point is one database transaction. The voucher row is locked (``SELECT ... FOR
+UPDATE`` on PostgreSQL; SQLite transactions are ``BEGIN IMMEDIATE`` and so serialised) before
+its ``used`` counter is read, so racing terminals can never both take the last use. Every
+redemption a terminal reports is stored, whatever the outcome, keyed by its redemption id:
+that is what makes retries and re-uploads idempotent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from kiosk.codes import MAX_CODE_CHARS, MAX_USES, Malformed, PlainCode, SignedCode, parse_code, verify_signature
+from kiosk.reasons import Reason
+from o2o_platform.db import Database
+from o2o_platform.keys import KeyRing
+from o2o_platform.models import Redemption, Revocation, Voucher
+from o2o_platform.services import Caller, voucher_row
+
+MAX_QUANTITY = MAX_USES
+# PostgreSQL: unique violation, deadlock, serialization failure. A racing twin of this request
+# (same redemption id, or an insert of the same new voucher) won; running again sees its result.
+_RETRY_SQLSTATES = {"23505", "40P01", "40001"}
+_ATTEMPTS = 4
+
+T = TypeVar("T")
+
+
+class IdempotencyConflict(Exception):
+    """A redemption id that was already used with a different body."""
+
+
+def request_hash(caller: Caller, code: str, quantity: int) -> str:
+    """What makes two requests 'the same': terminal, code text and quantity."""
+    return hashlib.sha256(f"{caller.pk}\n{code.strip()}\n{quantity}".encode()).hexdigest()
+
+
+def _retrying(db: Database, work: Callable[[Session], T]) -> T:
+    for attempt in range(_ATTEMPTS):
+        try:
+            with db.transaction() as session:
+                return work(session)
+        except DBAPIError as exc:
+            sqlstate = getattr(exc.orig, "sqlstate", None)
+            sqlite_unique = db.dialect == "sqlite" and "UNIQUE constraint failed" in str(exc.orig)
+            if attempt == _ATTEMPTS - 1 or not (sqlstate in _RETRY_SQLSTATES or sqlite_unique):
+                raise
+    raise AssertionError("unreachable")
+
+
+# --- the shared rules --------------------------------------------------------------------------
+
+
+@dataclass
+class VoucherState:
+    """A locked voucher row as the decisions see it, plus its revocation if any."""
+
+    voucher_id: str
+    uses: int
+    used: int
+    stores: list[str]
+    valid_from: datetime
+    valid_until: datetime
+    sku: str
+    paid_minor: int
+    list_minor: int
+    currency: str
+    revoked_at: datetime | None = None
+    dirty: bool = False
+
+    @property
+    def uses_left(self) -> int:
+        return max(self.uses - self.used, 0)
+
+    def money(self) -> dict[str, Any]:
+        return {"sku": self.sku, "paid_minor": self.paid_minor, "list_minor": self.list_minor,
+                "currency": self.currency}
+
+
+def check_code(parsed: SignedCode | PlainCode | Malformed, keys: KeyRing) -> tuple[Reason | None, str]:
+    """The checks that need no database: well-formed, known key, valid signature."""
+    if isinstance(parsed, Malformed):
+        return Reason.MALFORMED, parsed.detail
+    if isinstance(parsed, SignedCode):
+        key = keys.public_key(parsed.key_id)
+        if key is None:
+            return Reason.UNKNOWN_KEY, f"key {parsed.key_id} is not one of this platform's keys"
+        if not verify_signature(parsed, key):
+            return Reason.BAD_SIGNATURE, "the code was changed after it was signed"
+    return None, ""
+
+
+def judge(state: VoucherState, *, store_id: str, quantity: int, at: datetime,
+          revoked: bool) -> tuple[Reason | None, str]:
+    """The voucher rules in the kiosk's order: revoked, validity window, store, uses.
+
+    Returns None when the redemption may take ``quantity`` uses.
+    """
+    if revoked:
+        return Reason.REVOKED, "the platform revoked this voucher"
+    if at < state.valid_from:
+        return Reason.NOT_YET_VALID, f"valid from {state.valid_from.isoformat()}"
+    if at >= state.valid_until:
+        return Reason.EXPIRED, f"expired {state.valid_until.isoformat()}"
+    if store_id not in state.stores:
+        return Reason.WRONG_STORE, "valid only at " + ", ".join(state.stores)
+    if state.uses_left == 0:
+        return (Reason.ALREADY_REDEEMED if state.uses == 1 else Reason.NO_USES_LEFT), "no uses left"
+    if quantity > state.uses_left:
+        return Reason.NO_USES_LEFT, f"only {state.uses_left} left"
+    return None, ""
+
+
+def _insert_ignore(session: Session, dialect: str, rows: list[dict[str, Any]]) -> None:
+    """Create voucher rows from codes' claims unless they exist (a racing request may add them too)."""
+    if not rows:
+        return
+    stmt = (postgresql.insert(Voucher) if dialect == "postgresql" else sqlite.insert(Voucher)).on_conflict_do_nothing(
+        index_elements=["voucher_id"]
+    )
+    session.execute(stmt, rows)
+
+
+def _lock_vouchers(session: Session, voucher_ids: Sequence[str]) -> dict[str, VoucherState]:
+    """Load and lock voucher rows (sorted, so two batches lock in the same order: no deadlock)."""
+    if not voucher_ids:
+        return {}
+    ids = sorted(set(voucher_ids))
+    states: dict[str, VoucherState] = {}
+    for chunk in _chunks(ids):
+        rows = session.execute(
+            select(Voucher.voucher_id, Voucher.uses, Voucher.used, Voucher.stores, Voucher.valid_from,
+                   Voucher.valid_until, Voucher.sku, Voucher.paid_minor, Voucher.list_minor, Voucher.currency)
+            .where(Voucher.voucher_id.in_(chunk))
+            .order_by(Voucher.voucher_id)
+            .with_for_update()
+        )
+        for r in rows:
+            states[r.voucher_id] = VoucherState(r.voucher_id, r.uses, r.used, list(r.stores), r.valid_from,
+                                                r.valid_until, r.sku, r.paid_minor, r.list_minor, r.currency)
+        revs = session.execute(
+            select(Revocation.voucher_id, Revocation.revoked_at).where(Revocation.voucher_id.in_(chunk))
+        )
+        for vid, revoked_at in revs:
+            if vid in states:
+                states[vid].revoked_at = revoked_at
+    return states
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> list[Sequence[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _save_used(session: Session, states: dict[str, VoucherState]) -> None:
+    changed = [{"voucher_id": s.voucher_id, "used": s.used} for s in states.values() if s.dirty]
+    if changed:
+        session.execute(update(Voucher), changed)  # ORM bulk UPDATE by primary key
+
+
+def _first_use(session: Session, voucher_id: str) -> tuple[datetime | None, str | None]:
+    row = session.execute(
+        select(Redemption.redeemed_at, Redemption.terminal_id)
+        .where(Redemption.voucher_id == voucher_id, Redemption.status == "accepted",
+               Redemption.voided_at.is_(None))
+        .order_by(Redemption.redeemed_at, Redemption.redemption_id)
+        .limit(1)
+    ).first()
+    return (None, None) if row is None else (row.redeemed_at, row.terminal_id)
+
+
+def _json_time(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+# --- online ------------------------------------------------------------------------------------
+
+
+def redeem_online(db: Database, keys: KeyRing, caller: Caller, *, redemption_id: str, code: str,
+                  quantity: int, now: datetime) -> dict[str, Any]:
+    """Decide one redemption now and record it; a retry with the same id gets the first answer.
+
+    Raises :class:`IdempotencyConflict` when the id was used with another code or quantity.
+    """
+    digest = request_hash(caller, code, quantity)
+
+    def work(session: Session) -> dict[str, Any]:
+        existing = session.get(Redemption, redemption_id)
+        if existing is not None:
+            return _replay(session, existing, digest)
+        answer, row = _decide_online(session, db.dialect, keys, caller, code=code, quantity=quantity, now=now)
+        row.update(redemption_id=redemption_id, request_hash=digest)
+        session.execute(insert(Redemption), [row])
+        return answer
+
+    return _retrying(db, work)
+
+
+def _replay(session: Session, existing: Redemption, digest: str) -> dict[str, Any]:
+    if existing.request_hash != digest:
+        raise IdempotencyConflict("this redemption id was already used with a different code, quantity or "
+                                  "terminal; mint a new id for a new redemption")
+    if existing.answer is not None:
+        return dict(existing.answer)
+    # Recorded by a batch upload: answer from what was stored then.
+    voucher = session.get(Voucher, existing.voucher_id) if existing.voucher_id else None
+    reason = Reason.OK.value if existing.status == "accepted" else existing.reason
+    answer: dict[str, Any] = {"reason": reason, "voucher_id": existing.voucher_id, "detail": existing.detail,
+                              "uses_left": None, "first_redeemed_at": None, "first_redeemed_terminal": None,
+                              "sku": None, "paid_minor": None, "list_minor": None, "currency": None}
+    if voucher is not None:
+        first_at, first_terminal = _first_use(session, voucher.voucher_id)
+        answer.update(uses_left=max(voucher.uses - voucher.used, 0), first_redeemed_at=_json_time(first_at),
+                      first_redeemed_terminal=first_terminal, sku=voucher.sku, paid_minor=voucher.paid_minor,
+                      list_minor=voucher.list_minor, currency=voucher.currency)
+    return answer
+
+
+def _decide_online(session: Session, dialect: str, keys: KeyRing, caller: Caller, *, code: str, quantity: int,
+                   now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
+    parsed = parse_code(code)
+    answer: dict[str, Any] = {"reason": None, "voucher_id": None, "detail": "", "uses_left": None,
+                              "first_redeemed_at": None, "first_redeemed_terminal": None,
+                              "sku": None, "paid_minor": None, "list_minor": None, "currency": None}
+    reason, detail = check_code(parsed, keys)
+    state: VoucherState | None = None
+    if reason is None and not isinstance(parsed, Malformed):
+        answer["voucher_id"] = parsed.voucher_id
+        if isinstance(parsed, SignedCode):
+            _insert_ignore(session, dialect, [voucher_row(parsed.claims, key_id=parsed.key_id, now=now)])
+        state = _lock_vouchers(session, [parsed.voucher_id]).get(parsed.voucher_id)
+        if state is None:
+            reason, detail = Reason.UNKNOWN_VOUCHER, "no voucher has this code"
+        elif not 1 <= quantity <= min(MAX_QUANTITY, state.uses):
+            reason, detail = Reason.BAD_QUANTITY, f"quantity must be between 1 and {state.uses}"
+        else:
+            reason, detail = judge(state, store_id=caller.store_id, quantity=quantity, at=now,
+                                   revoked=state.revoked_at is not None)
+    if state is not None:
+        answer.update(state.money())
+        first_at, first_terminal = _first_use(session, state.voucher_id) if state.used else (None, None)
+        answer.update(first_redeemed_at=_json_time(first_at), first_redeemed_terminal=first_terminal)
+        if reason is None:
+            state.used += quantity
+            state.dirty = True
+            _save_used(session, {state.voucher_id: state})
+        answer["uses_left"] = state.uses_left
+    final = reason or Reason.OK
+    answer.update(reason=final.value, detail=detail)
+    row = _row(caller, code=code, quantity=quantity, mode="online", redeemed_at=now, received_at=now,
+               voucher_id=answer["voucher_id"], status="accepted" if final is Reason.OK else "refused",
+               reason=final.value, detail=detail)
+    row["answer"] = answer
+    return answer, row
+
+
+def _row(caller: Caller, *, code: str, quantity: int, mode: str, redeemed_at: datetime, received_at: datetime,
+         voucher_id: str | None, status: str, reason: str, detail: str) -> dict[str, Any]:
+    return {
+        "terminal_pk": caller.pk,
+        "store_id": caller.store_id,
+        "terminal_id": caller.terminal_id,
+        "voucher_id": voucher_id,
+        "code": code.strip()[:MAX_CODE_CHARS],
+        "quantity": quantity,
+        "mode": mode,
+        "status": status,
+        "reason": reason,
+        "detail": detail,
+        "offline_reason": None,
+        "redeemed_at": redeemed_at,
+        "received_at": received_at,
+        "conflict_with": None,
+        "answer": None,
+        "voided_at": None,
+        "void_reason": None,
+    }
+
+
+# --- voids -------------------------------------------------------------------------------------
+
+
+def void_online(db: Database, caller: Caller, redemption_id: str, reason: str, *, now: datetime,
+                window: timedelta) -> tuple[str, str]:
+    """Void a redemption of this terminal's store within ``window``; gives its uses back.
+
+    Returns ``(result, detail)`` with result ``voided``, ``too_late`` or ``not_found``.
+    """
+
+    def work(session: Session) -> tuple[str, str]:
+        row = session.get(Redemption, redemption_id, with_for_update=True)
+        if row is None or row.store_id != caller.store_id:
+            return "not_found", "no redemption with this id at this store"
+        if row.voided_at is not None:
+            return "voided", f"already voided at {row.voided_at.isoformat()}"
+        if now - row.redeemed_at > window:
+            return "too_late", f"voids are allowed for {_minutes(window)} after the redemption"
+        _apply_void(session, row.redemption_id, row.voucher_id, row.quantity, row.status, reason, now)
+        return "voided", "the use was given back" if row.status == "accepted" else "nothing to give back"
+
+    return _retrying(db, work)
+
+
+def _apply_void(session: Session, redemption_id: str, voucher_id: str | None, quantity: int, status: str,
+                reason: str, now: datetime) -> None:
+    session.execute(update(Redemption), [{"redemption_id": redemption_id, "voided_at": now,
+                                          "void_reason": reason[:500]}])
+    if status == "accepted" and voucher_id is not None:
+        state = _lock_vouchers(session, [voucher_id]).get(voucher_id)
+        if state is not None:
+            state.used = max(state.used - quantity, 0)
+            state.dirty = True
+            _save_used(session, {voucher_id: state})
+
+
+def _minutes(window: timedelta) -> str:
+    minutes = window.total_seconds() / 60
+    return f"{minutes:g} minutes"
+
+
+# --- batch -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RedeemItem:
+    """An offline redemption as the terminal recorded it."""
+
+    redemption_id: str
+    code: str
+    quantity: int
+    redeemed_at: datetime
+    offline_reason: str = "ok"
+
+
+@dataclass(frozen=True, slots=True)
+class VoidItem:
+    """An offline void of an earlier redemption (``redemption_id`` is the redemption voided)."""
+
+    redemption_id: str
+    reason: str
+    voided_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    """The platform's answer to one batch item."""
+
+    redemption_id: str
+    kind: str
+    result: str  # accepted | duplicate | conflict | rejected
+    reason: str
+    detail: str = ""
+    conflict_with: dict[str, Any] | None = None
+
+
+@dataclass
+class _Batch:
+    """Working state of one batch: what exists, what is new, what changed."""
+
+    existing: dict[str, Redemption] = field(default_factory=dict)
+    new_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    voided_existing: list[dict[str, Any]] = field(default_factory=list)
+    # Per voucher, the latest accepted redemption seen in this batch (for conflict_with).
+    last_accepted: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Conflicts whose winner is an older, stored redemption: filled in after one bulk query.
+    unresolved: dict[str, list[int]] = field(default_factory=dict)
+
+
+def apply_batch(db: Database, keys: KeyRing, caller: Caller, items: Sequence[RedeemItem | VoidItem], *,
+                now: datetime, window: timedelta) -> list[ItemResult]:
+    """Apply offline work in input order, in one transaction, with a handful of bulk queries."""
+    return _retrying(db, lambda session: _apply_batch(session, db.dialect, keys, caller, items, now, window))
+
+
+def _apply_batch(session: Session, dialect: str, keys: KeyRing, caller: Caller,
+                 items: Sequence[RedeemItem | VoidItem], now: datetime, window: timedelta) -> list[ItemResult]:
+    batch = _Batch()
+    ids = sorted({item.redemption_id for item in items})
+    for chunk in _chunks(ids):
+        for row in session.scalars(
+            select(Redemption).where(Redemption.redemption_id.in_(chunk))
+            .order_by(Redemption.redemption_id).with_for_update()
+        ):
+            batch.existing[row.redemption_id] = row
+
+    # Parse and verify every new code once; gather the vouchers they name.
+    checked: dict[str, tuple[SignedCode | PlainCode | Malformed | None, Reason | None, str]] = {}
+    claims_rows: dict[str, dict[str, Any]] = {}
+    voucher_ids: set[str] = set()
+    for item in items:
+        if isinstance(item, VoidItem):
+            target = batch.existing.get(item.redemption_id)
+            if target is not None and target.voucher_id:
+                voucher_ids.add(target.voucher_id)
+            continue
+        if item.redemption_id in batch.existing or item.code in checked:
+            continue
+        parsed = parse_code(item.code)
+        reason, detail = check_code(parsed, keys)
+        checked[item.code] = (parsed, reason, detail)
+        if reason is None and not isinstance(parsed, Malformed):
+            voucher_ids.add(parsed.voucher_id)
+            if isinstance(parsed, SignedCode):
+                claims_rows[parsed.voucher_id] = voucher_row(parsed.claims, key_id=parsed.key_id, now=now)
+    _insert_ignore(session, dialect, [claims_rows[k] for k in sorted(claims_rows)])
+    states = _lock_vouchers(session, sorted(voucher_ids))
+
+    results: list[ItemResult] = []
+    unchecked: tuple[None, None, str] = (None, None, "")
+    for item in items:
+        if isinstance(item, VoidItem):
+            results.append(_batch_void(session, caller, batch, states, item, window))
+        else:
+            judged = checked.get(item.code, unchecked)
+            results.append(_batch_redeem(caller, batch, states, item, *judged, now))
+
+    _resolve_conflicts(session, batch, results)
+    _describe_links(session, batch, results)
+    if batch.new_rows:
+        session.execute(insert(Redemption), list(batch.new_rows.values()))
+    if batch.voided_existing:
+        session.execute(update(Redemption), batch.voided_existing)
+    _save_used(session, states)
+    return results
+
+
+def _batch_redeem(caller: Caller, batch: _Batch, states: dict[str, VoucherState], item: RedeemItem,
+                  parsed: SignedCode | PlainCode | Malformed | None, reason: Reason | None, detail: str,
+                  now: datetime) -> ItemResult:
+    rid = item.redemption_id
+    digest = request_hash(caller, item.code, item.quantity)
+    earlier = batch.existing.get(rid)
+    if earlier is not None or rid in batch.new_rows:
+        stored_hash = earlier.request_hash if earlier is not None else batch.new_rows[rid]["request_hash"]
+        if stored_hash != digest:
+            return ItemResult(rid, "redeem", "rejected", "id_reused",
+                              "this redemption id was already used with a different code or quantity")
+        status, stored_reason, link = (
+            (earlier.status, earlier.reason, earlier.conflict_with) if earlier is not None
+            else (batch.new_rows[rid]["status"], batch.new_rows[rid]["reason"], batch.new_rows[rid]["conflict_with"])
+        )
+        return ItemResult(rid, "redeem", "duplicate", stored_reason,
+                          f"already applied; the platform recorded it as {status}",
+                          {"redemption_id": link, "terminal_id": None, "redeemed_at": None} if link else None)
+
+    voucher_id = None if parsed is None or isinstance(parsed, Malformed) else parsed.voucher_id
+    row = _row(caller, code=item.code, quantity=item.quantity, mode="offline", redeemed_at=item.redeemed_at,
+               received_at=now, voucher_id=voucher_id, status="rejected", reason="", detail="")
+    row.update(redemption_id=rid, request_hash=digest, offline_reason=item.offline_reason)
+    batch.new_rows[rid] = row
+
+    def finish(result: str, why: Reason | str, words: str) -> ItemResult:
+        row.update(status={"accepted": "accepted", "conflict": "conflict"}.get(result, "rejected"),
+                   reason=str(why), detail=words)
+        return ItemResult(rid, "redeem", result, str(why), words)
+
+    if reason is not None:
+        return finish("rejected", reason, detail)
+    assert voucher_id is not None
+    state = states.get(voucher_id)
+    if state is None:
+        return finish("rejected", Reason.UNKNOWN_VOUCHER, "no voucher has this code")
+    if item.offline_reason != Reason.OK.value:
+        return finish("rejected", item.offline_reason,
+                      "recorded as refused by the terminal; only redemptions accepted offline use the voucher")
+    if not 1 <= item.quantity <= min(MAX_QUANTITY, state.uses):
+        return finish("rejected", Reason.BAD_QUANTITY, f"quantity must be between 1 and {state.uses}")
+    # Judge at the time the terminal served the customer (not later than now: a fast clock
+    # must not make a voucher look valid that has already expired here).
+    at = min(item.redeemed_at, now)
+    revoked_before = state.revoked_at is not None and state.revoked_at <= item.redeemed_at
+    why, words = judge(state, store_id=caller.store_id, quantity=item.quantity, at=at, revoked=revoked_before)
+    if why is None:
+        state.used += item.quantity
+        state.dirty = True
+        batch.last_accepted[voucher_id] = {"redemption_id": rid, "terminal_id": caller.terminal_id,
+                                           "redeemed_at": item.redeemed_at}
+        return finish("accepted", Reason.OK, "")
+    if why is Reason.REVOKED:
+        return finish("conflict", why, f"revoked at {state.revoked_at.isoformat() if state.revoked_at else '?'}, "
+                                       "before this redemption")
+    if why in (Reason.ALREADY_REDEEMED, Reason.NO_USES_LEFT):
+        result = finish("conflict", why, "the voucher was used up elsewhere first")
+        winner = batch.last_accepted.get(voucher_id)
+        if winner is not None:
+            row["conflict_with"] = winner["redemption_id"]
+            return ItemResult(rid, "redeem", "conflict", why.value, result.detail, dict(winner))
+        batch.unresolved.setdefault(voucher_id, [])
+        return result
+    return finish("rejected", why, words)
+
+
+def _batch_void(session: Session, caller: Caller, batch: _Batch, states: dict[str, VoucherState],
+                item: VoidItem, window: timedelta) -> ItemResult:
+    rid = item.redemption_id
+    stored = batch.existing.get(rid)
+    fresh = batch.new_rows.get(rid)
+    if stored is not None:
+        target: dict[str, Any] = {"store_id": stored.store_id, "voided_at": stored.voided_at,
+                                  "redeemed_at": stored.redeemed_at, "status": stored.status,
+                                  "voucher_id": stored.voucher_id, "quantity": stored.quantity}
+    elif fresh is not None:
+        target = fresh
+    else:
+        return ItemResult(rid, "void", "rejected", "not_found", "no redemption with this id on the platform")
+    if target["store_id"] != caller.store_id:
+        return ItemResult(rid, "void", "rejected", "not_found", "no redemption with this id at this store")
+    if target["voided_at"] is not None or any(v["redemption_id"] == rid for v in batch.voided_existing):
+        return ItemResult(rid, "void", "duplicate", "voided", "already voided")
+    if item.voided_at - target["redeemed_at"] > window:
+        return ItemResult(rid, "void", "rejected", "too_late",
+                          f"voids are allowed for {_minutes(window)} after the redemption")
+    if fresh is not None:
+        fresh.update(voided_at=item.voided_at, void_reason=item.reason[:500])
+    else:
+        batch.voided_existing.append({"redemption_id": rid, "voided_at": item.voided_at,
+                                      "void_reason": item.reason[:500]})
+    state = states.get(target["voucher_id"]) if target["voucher_id"] else None
+    if target["status"] == "accepted" and state is not None:
+        state.used = max(state.used - target["quantity"], 0)
+        state.dirty = True
+        if batch.last_accepted.get(state.voucher_id, {}).get("redemption_id") == rid:
+            del batch.last_accepted[state.voucher_id]
+        return ItemResult(rid, "void", "accepted", "voided", "the use was given back")
+    return ItemResult(rid, "void", "accepted", "voided", "nothing to give back")
+
+
+def _resolve_conflicts(session: Session, batch: _Batch, results: list[ItemResult]) -> None:
+    """Name the stored redemption each conflict lost to: one query for the whole batch."""
+    pending = [i for i, r in enumerate(results)
+               if r.result == "conflict" and r.conflict_with is None and r.reason != Reason.REVOKED.value]
+    if not pending:
+        return
+    voucher_ids = sorted({batch.new_rows[results[i].redemption_id]["voucher_id"] for i in pending})
+    voided_now = {v["redemption_id"] for v in batch.voided_existing}
+    latest: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(voucher_ids):
+        rows = session.execute(
+            select(Redemption.redemption_id, Redemption.voucher_id, Redemption.terminal_id, Redemption.redeemed_at)
+            .where(Redemption.voucher_id.in_(chunk), Redemption.status == "accepted", Redemption.voided_at.is_(None))
+            .order_by(Redemption.redeemed_at)
+        )
+        for r in rows:
+            if r.redemption_id not in voided_now:
+                latest[r.voucher_id] = {"redemption_id": r.redemption_id, "terminal_id": r.terminal_id,
+                                        "redeemed_at": r.redeemed_at}
+    for i in pending:
+        old = results[i]
+        row = batch.new_rows[old.redemption_id]
+        winner = latest.get(row["voucher_id"])
+        if winner is not None:
+            row["conflict_with"] = winner["redemption_id"]
+            results[i] = ItemResult(old.redemption_id, old.kind, old.result, old.reason, old.detail, dict(winner))
+
+
+def _describe_links(session: Session, batch: _Batch, results: list[ItemResult]) -> None:
+    """Fill terminal and time into ``conflict_with`` links that so far carry only an id."""
+    wanted = {r.conflict_with["redemption_id"] for r in results
+              if r.conflict_with is not None and r.conflict_with.get("terminal_id") is None}
+    if not wanted:
+        return
+    known: dict[str, dict[str, Any]] = {}
+    for rid in wanted:
+        if rid in batch.new_rows:
+            row = batch.new_rows[rid]
+            known[rid] = {"redemption_id": rid, "terminal_id": row["terminal_id"], "redeemed_at": row["redeemed_at"]}
+    missing = sorted(wanted - known.keys())
+    for chunk in _chunks(missing):
+        for link in session.execute(
+            select(Redemption.redemption_id, Redemption.terminal_id, Redemption.redeemed_at)
+            .where(Redemption.redemption_id.in_(chunk))
+        ):
+            known[link.redemption_id] = {"redemption_id": link.redemption_id, "terminal_id": link.terminal_id,
+                                         "redeemed_at": link.redeemed_at}
+    for i, r in enumerate(results):
+        if r.conflict_with is not None and r.conflict_with["redemption_id"] in known:
+            results[i] = ItemResult(r.redemption_id, r.kind, r.result, r.reason, r.detail,
+                                    known[r.conflict_with["redemption_id"]])

@@ -1,0 +1,170 @@
+"""The wire format of ``/api/v1`` (pydantic models; they are the OpenAPI document's schemas)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+MAX_BATCH_ITEMS = 500
+MAX_CODE_FIELD = 2000  # longer than any code (600): the codec still judges odd text, bounded
+Quantity = Annotated[int, Field(ge=-1_000_000, le=1_000_000, description="uses to take; 1 unless a multi-use "
+                                "voucher is redeemed several times at once")]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class ErrorOut(Model):
+    detail: str = Field(description="what went wrong, in plain words")
+
+
+class PublicKeyOut(Model):
+    key_id: str = Field(description="8 hex digits, as carried in signed codes")
+    public_pem: str = Field(description="Ed25519 public key, SubjectPublicKeyInfo PEM")
+
+
+class EnrollIn(Model):
+    enrollment_code: str = Field(max_length=64, description="the one-time code from 'o2o-platform enroll'")
+
+
+class EnrollOut(Model):
+    terminal_token: str = Field(description="bearer token for every later call; shown once, keep it secret")
+    store_id: str
+    terminal_id: str
+    public_keys: list[PublicKeyOut]
+    platform_time: datetime
+
+
+class KeysOut(Model):
+    keys: list[PublicKeyOut]
+
+
+class VoucherOut(Model):
+    voucher_id: str
+    sku: str
+    uses: int
+    uses_left: int
+    valid_from: datetime
+    valid_until: datetime
+    paid_minor: int
+    list_minor: int
+    currency: str
+    stores: list[str]
+    revoked: bool
+
+
+class RedeemIn(Model):
+    redemption_id: UUID = Field(description="minted by the terminal before the call; the idempotency key")
+    code: str = Field(max_length=MAX_CODE_FIELD)
+    quantity: Quantity = 1
+
+
+class RedeemOut(Model):
+    reason: str = Field(description="a kiosk.reasons.Reason value: ok, already_redeemed, no_uses_left, expired, "
+                        "not_yet_valid, wrong_store, revoked, bad_signature, unknown_key, malformed, "
+                        "unknown_voucher, bad_quantity")
+    voucher_id: str | None = None
+    uses_left: int | None = None
+    first_redeemed_at: datetime | None = None
+    first_redeemed_terminal: str | None = None
+    sku: str | None = None
+    paid_minor: int | None = None
+    list_minor: int | None = None
+    currency: str | None = None
+    detail: str = ""
+
+
+class BatchRedeemIn(Model):
+    kind: Literal["redeem"]
+    redemption_id: UUID
+    code: str = Field(max_length=MAX_CODE_FIELD)
+    quantity: Quantity = 1
+    redeemed_at: AwareDatetime = Field(description="when the terminal served the customer (with offset)")
+    offline_reason: str = Field(default="ok", max_length=32, description="the terminal's own decision")
+
+
+class BatchVoidIn(Model):
+    kind: Literal["void"]
+    redemption_id: UUID = Field(description="the redemption being voided")
+    reason: str = Field(default="", max_length=500)
+    voided_at: AwareDatetime
+
+
+BatchItem = Annotated[BatchRedeemIn | BatchVoidIn, Field(discriminator="kind")]
+
+
+class BatchIn(Model):
+    items: list[BatchItem] = Field(max_length=MAX_BATCH_ITEMS, description="applied in this order")
+
+
+class ConflictWithOut(Model):
+    redemption_id: str
+    terminal_id: str | None
+    redeemed_at: datetime | None
+
+
+class BatchResultOut(Model):
+    redemption_id: str
+    kind: Literal["redeem", "void"]
+    result: Literal["accepted", "duplicate", "conflict", "rejected"]
+    reason: str
+    detail: str = ""
+    conflict_with: ConflictWithOut | None = None
+
+
+class BatchOut(Model):
+    results: list[BatchResultOut] = Field(description="one per item, in input order")
+
+
+class VoidIn(Model):
+    reason: str = Field(default="", max_length=500)
+
+
+class VoidOut(Model):
+    result: Literal["voided", "too_late", "not_found"]
+    detail: str = ""
+
+
+class RevocationOut(Model):
+    voucher_id: str
+    revoked_at: datetime
+    reason: str
+
+
+class RevocationsOut(Model):
+    revocations: list[RevocationOut]
+    cursor: str = Field(description="pass as ?since= next time")
+    more: bool = Field(default=False, description="true when another page is waiting: ask again at once")
+
+
+class RedemptionOut(Model):
+    redemption_id: str
+    voucher_id: str | None
+    terminal_id: str
+    mode: Literal["online", "offline"]
+    status: Literal["accepted", "refused", "conflict", "rejected"]
+    reason: str
+    detail: str
+    quantity: int
+    redeemed_at: datetime
+    conflict_with: str | None
+    voided_at: datetime | None
+
+
+class TerminalStatusOut(Model):
+    terminal_id: str
+    store_id: str
+    accepted: int = Field(description="accepted and not voided")
+    conflicts: int
+    rejected: int = Field(description="uploads the platform found invalid")
+    refused: int = Field(description="online redemptions answered with a reason other than ok")
+    voided: int
+
+
+class HealthOut(Model):
+    ok: bool
+    time: datetime
