@@ -105,3 +105,9 @@ class PlatformProcess:
                           "--count", str(count), "--out", out)
         assert result.returncode == 0, result.stderr
         return (out / "codes.txt").read_text().split()
+
+
+def sign_in(window: object, pin: str = "1357") -> None:
+    """Type a PIN into the kiosk window's sign-in screen and press Enter."""
+    window.signin.pin.setText(pin)  # type: ignore[attr-defined]
+    window.signin.try_pin()  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ from kiosk.messages import describe
 from kiosk.reasons import Reason, Status
 from kiosk.redemption import Decision
 from kiosk.settings import SettingError
+from ui.cli_print import add_print_commands
 from ui.config_file import ConfigFileError
 from ui.context import KioskContext, default_data_dir, setup_logging
 
@@ -134,42 +135,13 @@ def cmd_redeem(args: argparse.Namespace) -> int:
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
-    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+    from ui.enrollment import EnrollError, enroll
 
-    from offline_queue.platform_api import PlatformApi, PlatformAuthError, PlatformRequestError
-
-    ctx = _context(args)
-    settings = ctx.settings
     try:
-        settings.set("platform.url", args.url)
-    except SettingError as exc:
+        enrolled = enroll(_context(args), args.url, args.code)
+    except EnrollError as exc:
         raise UsageError(str(exc)) from None
-    try:
-        enrolled = PlatformApi.enroll(settings.get("platform.url"), args.code.strip(),
-                                      verify=settings.get("platform.verify_tls"))
-    except (PlatformAuthError, PlatformRequestError) as exc:
-        detail = getattr(exc, "detail", "") or str(exc)
-        raise UsageError(f"the platform refused the enrollment code: {detail}. Ask the platform operator for a "
-                         "new code ('o2o-platform enroll').") from None
-    except Exception as exc:
-        raise UsageError(f"cannot reach the platform at {args.url}: {exc}. Check the address and the network.") \
-            from None
-    settings.set("terminal.store_id", enrolled.store_id)
-    settings.set("terminal.terminal_id", enrolled.terminal_id)
-    ctx.save_token(enrolled.terminal_token)
-    ctx.save_settings()
-    now = ctx.clock.now()
-    key_ids = [ctx.ledger.trust_key(load_pem_public_key(k.public_pem.encode()), source="enroll",  # type: ignore[arg-type]
-                                    now=now, actor="technician") for k in enrolled.public_keys]
-    ctx.ledger.mark_contact(now, revocations=False)
-    ctx.ledger.audit(at=now, actor="technician", action="enroll",
-                     detail={"url": settings.get("platform.url"), "store_id": enrolled.store_id,
-                             "terminal_id": enrolled.terminal_id, "keys": key_ids})
-    engine = ctx.sync_engine()
-    first = engine.run_once() if engine else None  # pull revocations now, so offline is safe at once
-    _print_json({"store_id": enrolled.store_id, "terminal_id": enrolled.terminal_id,
-                 "platform": settings.get("platform.url"), "trusted_keys": key_ids,
-                 "first_sync": first.as_json() if first else None})
+    _print_json(enrolled.as_json())
     return EXIT_OK
 
 
@@ -250,6 +222,14 @@ def cmd_decode(args: argparse.Namespace) -> int:
     return decode_main(list(args.paths))
 
 
+def cmd_screenshots(args: argparse.Namespace) -> int:
+    from ui.screenshots import take_screenshots
+
+    shots = take_screenshots(Path(args.out))
+    _print_json({"screenshots": [str(p) for p in shots]})
+    return EXIT_OK
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     from ui.app import run_app
 
@@ -265,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="folder for config.toml, kiosk.db, receipts and logs (env KIOSK_DATA_DIR)")
     parser.add_argument("-v", "--verbose", action="store_true", help="more detail in the log")
     sub = parser.add_subparsers(dest="command")
+    add_print_commands(sub)
 
     p = sub.add_parser("init", help="write a working config for this terminal")
     p.add_argument("--store", required=True, help="store id")
@@ -310,6 +291,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("decode", help="read voucher codes from images or videos; one JSON line each")
     p.add_argument("paths", nargs="+")
     p.set_defaults(func=cmd_decode)
+
+    p = sub.add_parser("screenshots", help="render every screen in its main states to PNG files")
+    p.add_argument("--out", required=True, help="folder for the PNG files")
+    p.set_defaults(func=cmd_screenshots)
 
     p = sub.add_parser("app", help="start the kiosk screens (the default)")
     p.set_defaults(func=cmd_app)

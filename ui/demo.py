@@ -151,6 +151,12 @@ class DemoEnvironment:
         revoked = add("Revoked by the platform", "revoked")
         add("Another store's voucher", "other", store="DEMO-S2")
         add("Online price above list price", "pricey", paid="138.00", list_price="128.00")
+        plain_out = self.root / "vouchers" / "plain"
+        _platform("issue", "--plain", "--db", self.db_url, "--deal", "COFFEE-TO-GO", "--paid", "12.00", "--list",
+                  "18.00", "--currency", "CNY", "--uses", "1", "--store", STORE, "--days", "30", "--count", "1",
+                  "--out", plain_out)
+        plain_code = (plain_out / "codes.txt").read_text().split()[0]
+        made.append(DemoVoucher("Plain code (online check only)", plain_code, sorted(plain_out.glob("*.png"))[0]))
         from kiosk.codes import SignedCode, parse_code
 
         parsed = parse_code(revoked.code)

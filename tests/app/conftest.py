@@ -13,9 +13,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 @pytest.fixture
 def configured_ctx(tmp_path: Path, public_pem: Path):
     """A terminal S1/T1 that trusts the test signing key, with the demo PINs set."""
-    from support import run_cli
     from ui.context import KioskContext
     from ui.pins import PinStore
+
+    from support import run_cli
 
     data_dir = tmp_path / "kiosk"
     result = run_cli("ui.cli", "--data-dir", data_dir, "init", "--store", "S1", "--terminal", "T1",
@@ -42,8 +43,3 @@ def window(qtbot, configured_ctx):
     yield win
     scheduler.stop()
     services.background.wait(5000)
-
-
-def sign_in(qtbot, win, pin: str = "1357") -> None:
-    win.signin.pin.setText(pin)
-    win.signin.try_pin()

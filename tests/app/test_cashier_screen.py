@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import sign_in
 from kiosk.reasons import Status
 from ui.style import GREEN, RED
+
+from support import sign_in
 
 
 def ledger_rows(ctx):
@@ -15,7 +16,7 @@ def ledger_rows(ctx):
 
 
 def test_scan_turns_green_then_red_with_time_and_terminal(qtbot, window, configured_ctx, make_code, tmp_path) -> None:
-    sign_in(qtbot, window)
+    sign_in(window)
     assert window.stack.currentWidget() is window.cashier
     code = make_code()
     with qtbot.waitSignal(window.cashier.decision_shown, timeout=10_000) as first:
@@ -38,7 +39,7 @@ def test_scan_turns_green_then_red_with_time_and_terminal(qtbot, window, configu
 
 
 def test_multi_use_voucher_asks_for_a_quantity(qtbot, window, configured_ctx, make_code) -> None:
-    sign_in(qtbot, window)
+    sign_in(window)
     cashier = window.cashier
     cashier.submit_code(make_code(uses=5, sku="5-VISIT-PASS"), "camera")
     assert cashier.stack.currentWidget() is cashier.picker
@@ -53,7 +54,7 @@ def test_multi_use_voucher_asks_for_a_quantity(qtbot, window, configured_ctx, ma
 
 
 def test_manual_entry_catches_a_typo_before_recording(qtbot, window, configured_ctx) -> None:
-    sign_in(qtbot, window)
+    sign_in(window)
     cashier = window.cashier
     qtbot.mouseClick(cashier.type_button, qtbot_button())
     cashier.code_field.setText("AB$!")
@@ -66,11 +67,11 @@ def test_manual_entry_catches_a_typo_before_recording(qtbot, window, configured_
 def test_three_wrong_pins_lock_sign_in_for_a_growing_delay(qtbot, window) -> None:
     signin = window.signin
     for _ in range(3):
-        sign_in(qtbot, window, "0000")
+        sign_in(window, "0000")
     assert not signin.pin.isEnabled() and "locked" in signin.message.text()
     first = signin.lockout.locked_until
     signin.lockout.locked_until = 0  # the wait is over
-    sign_in(qtbot, window, "0000")
+    sign_in(window, "0000")
     assert signin.lockout.locked_until - signin.lockout.history[-1] > first - signin.lockout.history[2]
     assert window.stack.currentWidget() is signin
 
