@@ -75,6 +75,19 @@ def _choice(*options: str) -> Callable[[Any], str]:
     return check
 
 
+def _choice_int(*options: int) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            number = -1
+        if number not in options:
+            raise SettingError(f"choose one of: {', '.join(map(str, options))}")
+        return number
+
+    return check
+
+
 def _timezone(value: Any) -> str:
     text = str(value).strip()
     if text in ("", "local"):
@@ -91,6 +104,56 @@ def _url(value: Any) -> str:
     if text and not re.match(r"^https?://[^\s/]+", text):
         raise SettingError("use an address like https://platform.example.com (or http://127.0.0.1:8000 on a lab)")
     return text.rstrip("/")
+
+
+def _hex_id(value: Any) -> str:
+    text = str(value).strip().lower()
+    if text == "":
+        return ""
+    digits = text[2:] if text.startswith("0x") else text
+    if not re.fullmatch(r"[0-9a-f]{1,4}", digits):
+        raise SettingError("use a USB id in hex such as 04b8 (see 'lsusb': ID 04b8:0202)")
+    return "0x" + digits.zfill(4)
+
+
+def _host(value: Any) -> str:
+    text = str(value).strip()
+    if text and not re.fullmatch(r"[A-Za-z0-9_.:-]{1,253}", text):
+        raise SettingError("use a host name or an IP address such as 192.168.1.50")
+    return text
+
+
+def _paper_width(value: Any) -> int:
+    try:
+        width = int(str(value).strip().removesuffix("mm").strip())
+    except ValueError:
+        raise SettingError("choose 58 or 80 (paper width in millimetres)") from None
+    if width not in (58, 80):
+        raise SettingError("choose 58 or 80 (paper width in millimetres)")
+    return width
+
+
+def _printer_profile(value: Any) -> str:
+    text = str(value).strip() or "default"
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", text):
+        raise SettingError("use a python-escpos profile name such as default, TM-T88V or ZJ-5870")
+    return text
+
+
+def _camera_source(value: Any) -> str:
+    """What ``hardware.camera.open_source`` takes: a device index, a folder of images or a video file.
+    ``device:N``, ``folder:PATH`` and ``file:PATH`` are accepted too and stored without the prefix."""
+    text = str(value).strip()
+    kind, _, rest = text.partition(":")
+    if kind in ("device", "folder", "file") and rest:
+        text = rest.strip()
+        if kind == "device" and not text.isdigit():
+            raise SettingError("device: takes a camera number such as device:0")
+    if not text or len(text) > 500:
+        raise SettingError("use a camera number (0 for the first camera), a folder of images or a video file path")
+    if text.isdigit() and int(text) > 63:
+        raise SettingError("camera numbers go from 0 to 63")
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +184,39 @@ SCHEMA: dict[str, SettingSpec] = {
     ),
     "offline.max_total_value_minor": SettingSpec(
         500_000, _number(0, 10**12, integer=True), "all offline redemptions awaiting upload, in minor units"
+    ),
+    "camera.source": SettingSpec(
+        "0", _camera_source, "camera number (0 = first camera), or a folder of images, or a video file"
+    ),
+    "camera.width": SettingSpec(1280, _number(160, 3840, integer=True), "capture width, pixels"),
+    "camera.height": SettingSpec(720, _number(120, 2160, integer=True), "capture height, pixels"),
+    "camera.fps": SettingSpec(30, _number(1, 120, integer=True), "capture frames per second"),
+    "camera.decoder": SettingSpec("zxing", _choice("zxing", "zbar"), "QR decoder: zxing (default) or zbar"),
+    "camera.duplicate_window_s": SettingSpec(
+        3.0, _number(0.5, 60), "the same code seen again within this many seconds counts once"
+    ),
+    "printer.type": SettingSpec(
+        "file", _choice("none", "file", "network", "usb", "serial", "cups"),
+        "how the receipt printer is attached (file: receipts saved in DATA/receipts as .bin + .png)",
+    ),
+    "printer.host": SettingSpec("", _host, "network printer: host name or IP address"),
+    "printer.port": SettingSpec(9100, _number(1, 65535, integer=True), "network printer: TCP port (raw 9100)"),
+    "printer.path": SettingSpec("", _text, "file printer: device or file path (empty: DATA/receipts)"),
+    "printer.usb_vendor": SettingSpec("", _hex_id, "USB printer: vendor id in hex, e.g. 04b8"),
+    "printer.usb_product": SettingSpec("", _hex_id, "USB printer: product id in hex, e.g. 0202"),
+    "printer.serial_port": SettingSpec("", _text, "serial printer: port, e.g. /dev/ttyUSB0 or COM3"),
+    "printer.baudrate": SettingSpec(
+        9600, _choice_int(2400, 4800, 9600, 19200, 38400, 57600, 115200), "serial printer: speed in baud"
+    ),
+    "printer.cups_queue": SettingSpec("", _text, "CUPS printer: queue name (raw queue)"),
+    "printer.width_mm": SettingSpec(80, _paper_width, "paper width: 58 (32 columns) or 80 (48 columns)"),
+    "printer.profile": SettingSpec("default", _printer_profile, "python-escpos printer profile name"),
+    "printer.chinese": SettingSpec(
+        "auto", _choice("auto", "gb18030", "image"),
+        "Chinese text: gb18030 (printer has a Chinese font), image (rendered), auto (by profile)",
+    ),
+    "printer.feedback_url": SettingSpec(
+        "", _url, "base URL of the feedback QR (empty: platform.url + /feedback/{redemption_id})"
     ),
 }
 
