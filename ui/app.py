@@ -77,6 +77,7 @@ class KioskWindow(QMainWindow):
         self.stack.addWidget(self.signin)
         self.stack.addWidget(self.cashier)
         self._after_signin: Role = Role.CASHIER
+        self.demo_panel: Any = None
 
         services.events.status.connect(self.status.set_part)
         self.signin.signed_in.connect(self._signed_in)
@@ -165,6 +166,12 @@ class KioskWindow(QMainWindow):
 
     # --- kiosk mode ---------------------------------------------------------------------
 
+    def exit_kiosk(self) -> None:
+        """The technician's way out of kiosk mode (the technician screen calls this)."""
+        self.services.audit("kiosk_exit", {})
+        self.allow_close = True
+        self.close()
+
     def enter_kiosk_mode(self) -> None:
         self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
         self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
@@ -192,7 +199,7 @@ def build_window(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = Fa
     return window, services, scheduler
 
 
-def run_app(ctx: KioskContext, *, demo: bool = False) -> int:
+def run_app(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = False) -> int:
     """Open the kiosk and run until it is closed."""
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
@@ -205,19 +212,27 @@ def run_app(ctx: KioskContext, *, demo: bool = False) -> int:
         ctx = demo_env.start()
     set_language(ctx.settings.get("terminal.language"))
     extras = {"camera_source": str(demo_env.camera)} if demo_env is not None else {}
-    window, services, scheduler = build_window(ctx, demo=demo, extras=extras)
+    window, services, scheduler = build_window(ctx, demo=demo, extras=extras, kiosk_mode=kiosk_mode)
     runtime = Runtime(window, services, scheduler)
     runtime.start()
     if demo_env is not None:
         demo_env.attach(window, services)
-    window.resize(1280, 800)
-    window.show()
+    if kiosk_mode:
+        window.enter_kiosk_mode()
+    else:
+        window.resize(1280, 800)
+        window.show()
     try:
         return int(app.exec())
     finally:
         runtime.stop()
         if demo_env is not None:
             demo_env.stop()
+
+
+def _short(message: str) -> str:
+    """The first sentence of a printer message, for the status strip."""
+    return message.split(". ")[0].split(": ")[0][:60]
 
 
 class Runtime:
@@ -230,6 +245,7 @@ class Runtime:
     def start(self) -> None:
         self.scheduler.start()
         self._start_camera()
+        self._start_printer()
         from ui.wedge import WedgeFilter
 
         self.wedge = WedgeFilter(self.window.cashier, parent=self.window)
@@ -263,7 +279,60 @@ class Runtime:
         self.services.events.status.emit("camera", level, "Camera: ready" if level == "ok" else f"Camera: {message}")
         self.window.cashier.set_camera_message("" if level == "ok" else message)
 
+    def _start_printer(self) -> None:
+        from kiosk.receipt import StoreInfo, business_date_of
+        from offline_queue.print_log import PrintLog
+        from ui.print_worker import PrintWorker
+
+        services, background = self.services, self.services.background
+        worker = PrintWorker.from_context(services.ctx, parent=self.window)
+        worker.printer_state.connect(self._printer_state)
+        worker.job_finished.connect(self._job_finished)
+        worker.start()
+        self.printer = worker
+
+        def on_decision(decision: Any) -> None:
+            if decision.accepted:  # a separate job: a failed print never undoes the redemption
+                background.run(lambda: worker.print_receipt(decision.redemption_id))
+
+        services.events.redemption_recorded.connect(on_decision)
+        self.window.cashier.reprint = lambda rid: background.run(
+            lambda: worker.reprint(rid, cashier=services.session.name or "cashier"))
+        services.extras["print_test"] = lambda: background.run(worker.print_test_page)
+        services.extras["printer_retry"] = worker.retry_now
+
+        def print_report(kind: str, day: Any = None) -> None:
+            ctx = services.ctx
+
+            def work() -> Any:
+                log_ = PrintLog(ctx.ledger)
+                store = StoreInfo.from_settings(ctx.settings)
+                now = ctx.clock.now()
+                business_date = day or business_date_of(now, ctx.settings.timezone())
+                if kind == "z":
+                    report = log_.take_z_report(business_date, store, now=now, actor=services.session.actor)
+                else:
+                    report = log_.x_report(business_date, store, now=now)
+                return worker.print_report(report, actor=services.session.actor)
+
+            background.run(work)
+
+        services.extras["reports"] = print_report
+
+    def _printer_state(self, state: str, message: str) -> None:
+        level = {"ready": "ok", "unknown": "ok", "paper_low": "warn", "none": "off", "not_configured": "off"}
+        self.services.events.status.emit("printer", level.get(state, "bad"), f"Printer: {_short(message)}")
+
+    def _job_finished(self, job_id: int, state: str) -> None:
+        self.services.events.status.emit("printer", "ok" if state in ("printed", "skipped") else "bad",
+                                         f"Printer: last job {state}")
+        preview = self.services.extras.get("on_printed")
+        if preview is not None:
+            preview(job_id, state)
+
     def stop(self) -> None:
+        if getattr(self, "printer", None) is not None:
+            self.printer.stop(5.0)
         self.scheduler.stop()
         if self.scan is not None:
             from ui.scan_worker import stop_worker

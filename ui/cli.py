@@ -233,7 +233,7 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
 def cmd_app(args: argparse.Namespace) -> int:
     from ui.app import run_app
 
-    return run_app(_context(args), demo=args.command == "demo")
+    return run_app(_context(args), demo=args.command == "demo", kiosk_mode=getattr(args, "kiosk_mode", False))
 
 
 # --- parser ---------------------------------------------------------------------------------
@@ -297,6 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_screenshots)
 
     p = sub.add_parser("app", help="start the kiosk screens (the default)")
+    p.add_argument("--kiosk-mode", action="store_true",
+                   help="full screen, no window decorations, closed only with the technician PIN")
     p.set_defaults(func=cmd_app)
     p = sub.add_parser("demo", help="the whole loop on this machine, nothing attached")
     p.set_defaults(func=cmd_app)

@@ -210,6 +210,7 @@ class DemoEnvironment:
 
         services.extras["camera_folder"] = self.camera
         panel = DemoPanel(self, services)
+        services.extras["on_printed"] = panel.show_latest_receipt
         window.add_demo_panel(panel)
 
     def stop(self) -> None:

@@ -54,6 +54,16 @@ class DemoPanel(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(holder)
         outer.addWidget(scroll, 1)
+        self.receipt_title = QLabel()
+        self.receipt_title.setStyleSheet("font-size: 16px; font-weight: 700;")
+        outer.addWidget(self.receipt_title)
+        self.receipt = QLabel()
+        self.receipt.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        receipt_scroll = QScrollArea()
+        receipt_scroll.setWidgetResizable(True)
+        receipt_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        receipt_scroll.setWidget(self.receipt)
+        outer.addWidget(receipt_scroll, 1)
         self.hide_timer = QTimer(self)
         self.hide_timer.setSingleShot(True)
         self.hide_timer.timeout.connect(self._hide)
@@ -64,6 +74,14 @@ class DemoPanel(QWidget):
         path = self.env.show_voucher(voucher)
         self.preview.setPixmap(QPixmap(str(path)).scaledToHeight(140, Qt.TransformationMode.SmoothTransformation))
         self.hide_timer.start(int(self.SHOW_SECONDS * 1000))
+
+    def show_latest_receipt(self, _job_id: int = 0, _state: str = "") -> None:
+        """The file printer writes a PNG preview of every job: show the newest one."""
+        folder = self.services.ctx.data_dir / "receipts"
+        previews = sorted(folder.glob("*.png"), key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
+        if previews:
+            image = QPixmap(str(previews[-1]))
+            self.receipt.setPixmap(image.scaledToWidth(300, Qt.TransformationMode.SmoothTransformation))
 
     def _hide(self) -> None:
         self.env.hide_voucher()
@@ -89,6 +107,7 @@ class DemoPanel(QWidget):
 
     def retranslate(self) -> None:
         self.title.setText(t("Demo: hold a voucher up to the camera"))
+        self.receipt_title.setText(t("Last receipt (file printer)"))
         plugged = self.plug.isChecked()
         self.network.setText(t("Network: connected") if plugged else t("Network: unplugged"))
         self.plug.setText(t("Pull the plug") if plugged else t("Plug back in"))

@@ -6,7 +6,8 @@ ZH_CN = {
     "NOT VALID": "无效券",
     "Checking…": "正在校验…",
     "Could not record this redemption: {error}. Nothing was saved — scan again; "
-    "if it repeats, call the technician.": "无法记录本次核销：{error}。没有保存任何内容——请重新扫描；如果反复出现，请联系技术人员。",
+    "if it repeats, call the technician.": "无法记录本次核销：{error}。没有保存任何内容——"
+    "请重新扫描；如果反复出现，请联系技术人员。",
     "Decided offline — will upload when the platform is back": "离线核销——平台恢复后自动上传",
     "Demo PINs — cashier {c}, manager {m}, technician {te}": "演示 PIN——收银员 {c}，店长 {m}，技术员 {te}",
     "Demo: hold a voucher up to the camera": "演示：把券码举到摄像头前",
