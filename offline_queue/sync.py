@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 # What each per-item platform result means for the redemption row.
 UPLOAD_STATE_FOR_RESULT = {"accepted": "uploaded", "duplicate": "uploaded", "conflict": "conflict",
                            "rejected": "rejected"}
+# ... and each result for a void item. A refused void stays voided here and waits for the manager.
+VOID_STATE_FOR_RESULT = {"accepted": "voided", "duplicate": "voided"}
 
 
 class SyncApi(Protocol):
@@ -194,13 +196,14 @@ class SyncEngine:
             )
 
     def _apply(self, batch: Sequence[OutboxEntry], results: Sequence[Any], report: SyncReport) -> None:
-        by_id = {str(_field(r, "redemption_id")): r for r in results}
+        # A redemption and its void may travel in one batch: match results by (id, kind).
+        by_id = {(str(_field(r, "redemption_id")), _kind(r)): r for r in results}
         now = to_text(self.clock.now())
         done: list[dict[str, Any]] = []
         skipped: list[dict[str, Any]] = []
         states: list[dict[str, Any]] = []
         for entry in batch:
-            result = by_id.get(entry.redemption_id)
+            result = by_id.get((entry.redemption_id, entry.kind)) or by_id.get((entry.redemption_id, ""))
             if result is None:  # the platform skipped it: leave it pending for the next pass
                 skipped.append({"b_seq": entry.seq})
                 continue
@@ -210,6 +213,10 @@ class SyncEngine:
             if entry.kind == "redeem":
                 states.append({"b_id": entry.redemption_id,
                                "b_state": UPLOAD_STATE_FOR_RESULT.get(outcome, "rejected"),
+                               "b_answer": json.dumps(answer, default=str)})
+            elif entry.kind == "void":  # the platform has the void ("voided") or refused it ("void_refused")
+                states.append({"b_id": entry.redemption_id,
+                               "b_state": VOID_STATE_FOR_RESULT.get(outcome, "void_refused"),
                                "b_answer": json.dumps(answer, default=str)})
             report.uploaded += 1
             if outcome in ("accepted", "duplicate", "conflict", "rejected"):
@@ -259,6 +266,11 @@ class SyncEngine:
             public = load_pem_public_key(str(_field(key, "public_pem")).encode())
             self.ledger.trust_key(public, source="sync", now=self.clock.now(), actor="sync")  # type: ignore[arg-type]
             report.keys_added += 1
+
+
+def _kind(result: Any) -> str:
+    kind = result.get("kind") if isinstance(result, dict) else getattr(result, "kind", None)
+    return str(kind or "")
 
 
 def _as_dict(obj: Any) -> dict[str, Any]:
