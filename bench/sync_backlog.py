@@ -22,15 +22,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _platform import Platform, machine  # noqa: E402
-from cryptography.hazmat.primitives.serialization import load_pem_public_key  # noqa: E402
+from _platform import Platform, machine
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from kiosk.policy import OfflinePolicy  # noqa: E402
-from kiosk.redemption import RedemptionService, TerminalIdentity  # noqa: E402
-from offline_queue.db import open_engine  # noqa: E402
-from offline_queue.ledger import SqliteLedger  # noqa: E402
-from offline_queue.platform_api import PlatformApi  # noqa: E402
-from offline_queue.sync import SyncEngine  # noqa: E402
+from kiosk.policy import OfflinePolicy
+from kiosk.redemption import RedemptionService, TerminalIdentity
+from offline_queue.db import open_engine
+from offline_queue.ledger import SqliteLedger
+from offline_queue.platform_api import PlatformApi
+from offline_queue.sync import SyncEngine
 
 
 class Clock:

@@ -67,9 +67,21 @@ class Ledger(Protocol):
 
     def trusted_keys(self) -> dict[str, Ed25519PublicKey]: ...
 
+    def note_online_attempt(self, redemption_id: str, *, at: datetime, actor: str) -> None:
+        """Record, before the platform is asked, that this redemption id is about to be sent, so a
+        crash between the platform's commit and the ledger's is found and undone by the next sync."""
+        ...
+
+
+class StorageError(Exception):
+    """The ledger cannot record (disk full, read-only or damaged database): nothing was recorded, so
+    nothing may be shown as accepted. The message is plain words for the cashier and the technician."""
+
 
 class PlatformUnavailable(Exception):
     """The platform did not answer in time (timeout, connection error, 5xx): decide offline."""
+
+    answered = False  # subclasses for answers without a decision (429, 401) say True
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,9 @@ rules, and records the decision in one ledger transaction before returning it.
 
 from __future__ import annotations
 
+import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -67,6 +68,12 @@ class Decision:
     detail: str = ""
     code_text: str = field(default="", repr=False)
     platform_answer: PlatformAnswer | None = None
+    # Service-quality measurements (DESIGN §5): was the platform asked, did it answer, how fast;
+    # and the cashier's wait from the code first being seen to the decision being recorded.
+    online_asked: bool = False
+    online_answered: bool = False
+    online_ms: float | None = None
+    wait_ms: float | None = None
 
     @property
     def deal(self) -> str:
@@ -193,14 +200,29 @@ class RedemptionService:
         self._keys = self._ledger.trusted_keys()
 
     def redeem(self, code: str, *, quantity: int = 1, offline: bool = False, cashier: str = "",
-               source: str = "manual") -> Decision:
-        """Decide one redemption and record it durably before returning."""
+               source: str = "manual", seen_at: float | None = None) -> Decision:
+        """Decide one redemption and record it durably before returning.
+
+        ``seen_at`` is the ``time.monotonic()`` moment the code was first seen (by the camera or
+        the scanner); the wait from then to the recorded decision is kept for service quality.
+        """
+        seen_at = time.monotonic() if seen_at is None else seen_at
         redemption_id = str(uuid.uuid4())  # minted before anything leaves the process
         parsed = parse_code(code)
         context = RedemptionContext(self._terminal, cashier=cashier, source=source)
-        online = None
+        online: Decision | None = None
+        asked = answered = False
+        online_ms: float | None = None
         if self._platform is not None and not offline and not isinstance(parsed, Malformed):
-            online = self._ask_platform(parsed, redemption_id, quantity)
+            # Write-ahead: a crash after the platform commits but before the ledger does leaves this
+            # note behind, and the next sync voids the orphan on the platform. It also proves the
+            # ledger can write (disk full, read-only) before anything is asked of the platform.
+            self._ledger.note_online_attempt(redemption_id, at=self._clock.now(),
+                                             actor=cashier or self._terminal.terminal_id)
+            asked = True
+            started = time.monotonic()
+            online, answered = self._ask_platform(parsed, redemption_id, quantity)
+            online_ms = (time.monotonic() - started) * 1000
         with self._ledger.transaction() as tx:
             decision = online or decide_offline(
                 parsed,
@@ -212,10 +234,14 @@ class RedemptionService:
                 ledger=tx,
                 policy=self._policy,
             )
+            decision = replace(decision, online_asked=asked, online_answered=answered, online_ms=online_ms,
+                               wait_ms=(time.monotonic() - seen_at) * 1000)
             tx.record(decision, context)
         return decision
 
-    def _ask_platform(self, parsed: SignedCode | PlainCode, redemption_id: str, quantity: int) -> Decision | None:
+    def _ask_platform(self, parsed: SignedCode | PlainCode, redemption_id: str,
+                      quantity: int) -> tuple[Decision | None, bool]:
+        """The platform's decision (None: decide offline) and whether the platform answered at all."""
         assert self._platform is not None
         try:
             answer = self._platform.redeem(
@@ -225,12 +251,13 @@ class RedemptionService:
                 store_id=self._terminal.store_id,
                 terminal_id=self._terminal.terminal_id,
             )
-        except PlatformUnavailable:
-            return None
+        except PlatformUnavailable as exc:
+            # 429 and 401 are answers from a working platform, but no decision: decide offline.
+            return None, bool(getattr(exc, "answered", False))
         try:
             reason = Reason(answer.reason)
         except ValueError:
-            return None  # an answer this kiosk cannot interpret is treated as no answer
+            return None, True  # an answer this kiosk cannot interpret is treated as no decision
         return Decision(
             reason=reason,
             mode=Mode.ONLINE,
@@ -246,4 +273,4 @@ class RedemptionService:
             detail=answer.detail,
             code_text=parsed.text,
             platform_answer=answer,
-        )
+        ), True

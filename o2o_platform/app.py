@@ -15,9 +15,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from o2o_platform import feedback, quality_api
 from o2o_platform.api import router
-from o2o_platform.db import open_database
+from o2o_platform.db import make_engine, migrate, open_database
 from o2o_platform.keys import KeyRing
+from o2o_platform.schemas import ErrorOut
 
 API_VERSION = "1.0.0"
 MAX_BODY_BYTES = 1 << 20  # a full batch of 500 items is about 0.5 MB
@@ -119,12 +121,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Reference O2O voucher platform: enrollment, online redemption, offline batch upload, "
                 "voids, revocations.",
         lifespan=lifespan,
+        # Every operation may answer these, always as {"detail": "..."} (see the handlers below):
+        # documented so clients and schemathesis see the real shapes, not FastAPI's default 422.
+        responses={400: {"model": ErrorOut, "description": "the body cannot be parsed"},
+                   413: {"model": ErrorOut, "description": "request body too large"},
+                   422: {"model": ErrorOut, "description": "the request does not match the API"}},
     )
     if settings is not None:
         app.state.db = open_database(settings.db_url)
         app.state.keys = settings.keys
         app.state.void_window = timedelta(minutes=settings.void_window_minutes)
     app.include_router(router)
+    app.include_router(quality_api.router)
+    app.include_router(feedback.router)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -153,10 +162,40 @@ def openapi_json() -> str:
     return json.dumps(openapi_document(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def run_server(settings: Settings, *, host: str, port: int, log_level: str = "warning") -> None:
-    """Serve until interrupted (SIGINT/SIGTERM stop it cleanly)."""
+_ENV_DB, _ENV_KEYS, _ENV_VOID = "O2O_PLATFORM_DB", "O2O_PLATFORM_KEYS", "O2O_PLATFORM_VOID_WINDOW_MINUTES"
+
+
+def app_from_environment() -> FastAPI:
+    """The application of one worker process when ``serve --workers N`` runs several (uvicorn
+    imports this factory in each worker; the settings travel in environment variables)."""
+    import os
+
+    from o2o_platform.keys import load_keyring
+
+    keys = load_keyring(json.loads(os.environ[_ENV_KEYS]))
+    return create_app(Settings(db_url=os.environ[_ENV_DB], keys=keys,
+                               void_window_minutes=float(os.environ.get(_ENV_VOID, "15"))))
+
+
+def run_server(settings: Settings, *, host: str, port: int, log_level: str = "warning", workers: int = 1,
+               key_paths: list[str] | None = None) -> None:
+    """Serve until interrupted (SIGINT/SIGTERM stop it cleanly). With ``workers`` > 1, uvicorn runs that
+    many processes on one socket, each building its app from ``key_paths`` and the settings."""
     import uvicorn
 
+    access_log = log_level in ("debug", "info")
+    if workers > 1:
+        if not key_paths:
+            raise ValueError("several workers need the key paths to load the keys in each worker")
+        import os
+
+        migrate(make_engine(settings.db_url))  # once, before the workers start
+        os.environ.update({_ENV_DB: settings.db_url, _ENV_KEYS: json.dumps(key_paths),
+                           _ENV_VOID: str(settings.void_window_minutes)})
+        print(f"o2o-platform listening on http://{host}:{port}/api/v1 ({workers} workers)", flush=True)
+        uvicorn.run("o2o_platform.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                    log_level=log_level, access_log=access_log)
+        return
     app = create_app(settings)
     print(f"o2o-platform listening on http://{host}:{port}/api/v1", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=log_level in ("debug", "info"))
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log)

@@ -84,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--void-window-minutes", type=_positive_float, default=15.0,
                        help="how long after a redemption a void is allowed (default 15)")
     serve.add_argument("--log-level", default="warning")
+    serve.add_argument("--workers", type=_positive_int, default=1,
+                       help="uvicorn worker processes (default 1; about one per CPU core for throughput)")
 
     enroll = sub.add_parser("enroll", help="make a one-time enrollment code for a terminal")
     enroll.add_argument("--db", default=DEFAULT_DB)
@@ -96,6 +98,19 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("--db", default=DEFAULT_DB)
     revoke.add_argument("voucher_id")
     revoke.add_argument("--reason", default="")
+    revoke_terminal = sub.add_parser("revoke-terminal", help="retire a terminal's token at once (lost or "
+                                     "stolen device); enroll it again to bring it back")
+    revoke_terminal.add_argument("--db", default=DEFAULT_DB)
+    revoke_terminal.add_argument("--store", help="store id (needed when the terminal id is used in several stores)")
+    revoke_terminal.add_argument("terminal_id")
+    report = sub.add_parser("report", help="print the platform's view of a store's day (redemptions, totals, "
+                            "terminals' QoS figures, ratings)")
+    report.add_argument("--db", default=DEFAULT_DB)
+    report.add_argument("--store", required=True, help="store id")
+    report.add_argument("--date", required=True, help="the day, YYYY-MM-DD")
+    report.add_argument("--tz", default="UTC", help="IANA time zone of the day's boundaries (default UTC)")
+    report.add_argument("--format", choices=("json", "csv"), default="json",
+                        help="json: the whole report, as GET /api/v1/reports/day; csv: one line per redemption")
     openapi = sub.add_parser("openapi", help="print (or write) the OpenAPI document of the API")
     openapi.add_argument("--out", type=Path, help="write here instead of printing (e.g. docs/openapi.json)")
     return parser
@@ -157,7 +172,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     ring = load_keyring(args.key)
     settings = Settings(db_url=args.db, keys=ring, void_window_minutes=args.void_window_minutes)
-    run_server(settings, host=args.host, port=args.port, log_level=args.log_level)
+    run_server(settings, host=args.host, port=args.port, log_level=args.log_level, workers=args.workers,
+               key_paths=[str(k) for k in args.key])
     return 0
 
 
@@ -188,8 +204,45 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_revoke_terminal(args: argparse.Namespace) -> int:
+    from o2o_platform.db import open_database
+    from o2o_platform.services import NotFound, revoke_terminal
+
+    database = open_database(args.db)
+    try:
+        caller = revoke_terminal(database, args.terminal_id, store_id=args.store)
+    except NotFound as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        database.dispose()
+    print(f"terminal {caller.terminal_id} of store {caller.store_id}: token revoked; enroll it again to reconnect")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    import json
+
+    from o2o_platform.db import open_database
+    from o2o_platform.quality import parse_day
+    from o2o_platform.reports import day_report, parse_zone, report_csv, report_json
+
+    parse_day(args.date)  # bad input fails before the database is opened
+    parse_zone(args.tz)
+    database = open_database(args.db)
+    try:
+        report = day_report(database, args.store, args.date, args.tz)
+    finally:
+        database.dispose()
+    if args.format == "csv":
+        sys.stdout.write(report_csv(report))
+    else:
+        sys.stdout.write(json.dumps(report_json(report), indent=2, ensure_ascii=False) + "\n")
+    return 0
+
+
 COMMANDS = {"keygen": cmd_keygen, "issue": cmd_issue, "serve": cmd_serve, "enroll": cmd_enroll,
-            "revoke": cmd_revoke, "openapi": cmd_openapi}
+            "revoke": cmd_revoke, "revoke-terminal": cmd_revoke_terminal, "openapi": cmd_openapi,
+            "report": cmd_report}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -137,3 +137,40 @@ class Redemption(Base):
     answer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     void_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Rating(Base):
+    """A customer's rating of one redemption (the receipt's feedback page); one per redemption.
+
+    ``seq`` is the ratings feed's cursor: a new rating and a re-rating both take the next number,
+    so a replaced rating shows up in the feed again.
+    """
+
+    __tablename__ = "ratings"
+    __table_args__ = (Index("ix_ratings_store_seq", "store_id", "seq"),)
+
+    redemption_id: Mapped[str] = mapped_column(ForeignKey("redemptions.redemption_id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    store_id: Mapped[str] = mapped_column(String(64))
+    stars: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    times_rated: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class QosReport(Base):
+    """The service-quality figures a terminal reported for one business day (the latest replaces)."""
+
+    __tablename__ = "qos_reports"
+    __table_args__ = (
+        UniqueConstraint("terminal_pk", "business_date", name="uq_qos_reports_terminal_date"),
+        Index("ix_qos_reports_store_date", "store_id", "business_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    terminal_pk: Mapped[int] = mapped_column(ForeignKey("terminals.id"))
+    store_id: Mapped[str] = mapped_column(String(64))
+    terminal_id: Mapped[str] = mapped_column(String(64))
+    business_date: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD, the terminal's business day
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -168,3 +168,67 @@ class TerminalStatusOut(Model):
 class HealthOut(Model):
     ok: bool
     time: datetime
+
+
+# --- ratings, service quality, day report (issue 9) --------------------------------------------
+
+
+class RatingOut(Model):
+    redemption_id: str
+    stars: int = Field(ge=1, le=5)
+    comment: str = Field(description="the customer's words, up to 500 characters; empty when none")
+    rated_at: datetime
+
+
+class RatingsOut(Model):
+    ratings: list[RatingOut] = Field(description="in feed order; a re-rated redemption appears again, newest values")
+    cursor: str = Field(description="pass as ?since= next time")
+    more: bool = Field(default=False, description="true when another page is waiting: ask again at once")
+
+
+class QosIn(Model):
+    business_date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="the terminal's business day, YYYY-MM-DD")
+    figures: dict[str, Any] = Field(description="free-form JSON object of the terminal's figures (numbers, text; "
+                                    "at most 16 KB as JSON); replaces what this terminal sent for this day")
+
+
+class QosOut(Model):
+    stored: bool
+
+
+class DayRedemptionOut(Model):
+    redemption_id: str
+    terminal_id: str
+    voucher_id: str | None
+    sku: str | None = Field(description="the deal; null when the code named no known voucher")
+    quantity: int
+    status: Literal["accepted", "conflict", "rejected", "voided", "refused"]
+    mode: Literal["online", "offline"] = Field(description="online: POST /redemptions; offline: batch upload")
+    paid_minor: int | None = Field(description="paid online for this redemption (per use × quantity)")
+    list_minor: int | None = Field(description="store list price for this redemption (per use × quantity)")
+    currency: str | None
+    redeemed_at: datetime
+
+
+class DayTotalsOut(Model):
+    count: int = Field(description="accepted (and not voided) redemptions; quantity and money count only these")
+    quantity: int
+    paid_minor: int
+    list_minor: int
+    saving_minor: int
+    conflicts: int
+    rejected: int
+    voided: int
+    refused: int = Field(description="online redemptions answered with a reason other than ok")
+
+
+class DayReportOut(Model):
+    store_id: str
+    date: str
+    tz: str
+    redemptions: list[DayRedemptionOut] = Field(description="every redemption the platform holds with redeemed_at "
+                                                "in the day, oldest first")
+    totals: DayTotalsOut
+    qos: dict[str, dict[str, Any]] = Field(description="terminal id → the figures it reported for this date")
+    ratings: list[RatingOut] = Field(description="ratings of this day's redemptions")
+    ratings_average: float | None

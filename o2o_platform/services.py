@@ -206,6 +206,26 @@ def authenticate(session: Session, token: str) -> Caller | None:
     return None if row is None else Caller(row.id, row.store_id, row.terminal_id)
 
 
+def revoke_terminal(db: Database, terminal_id: str, *, store_id: str | None = None) -> Caller:
+    """Retire a terminal's token at once (a stolen or lost device): every later call with it gets
+    401 until the terminal is enrolled again. Raises :class:`NotFound` or ``ValueError``
+    (the terminal id is used in several stores and no store was given)."""
+    terminal_id = terminal_id.strip()
+    with db.transaction() as session:
+        query = select(Terminal).where(Terminal.terminal_id == terminal_id)
+        if store_id:
+            query = query.where(Terminal.store_id == store_id.strip())
+        rows = list(session.scalars(query.with_for_update()))
+        if not rows:
+            raise NotFound(f"no terminal {terminal_id!r}" + (f" in store {store_id!r}" if store_id else ""))
+        if len(rows) > 1:
+            stores = ", ".join(sorted(r.store_id for r in rows))
+            raise ValueError(f"terminal {terminal_id!r} exists in several stores ({stores}); add --store ID")
+        row = rows[0]
+        row.token_hash = None
+        return Caller(row.id, row.store_id, row.terminal_id)
+
+
 # --- revocations ---------------------------------------------------------------------------
 
 

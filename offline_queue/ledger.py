@@ -6,17 +6,19 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import Engine, func, insert, select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Engine, Table, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.audit import GENESIS, AuditRecord, canonical_json, entry_hash
 from kiosk.codes import key_id_for
-from kiosk.ports import SyncState, VoucherUsage
+from kiosk.ports import StorageError, SyncState, VoucherUsage
 from kiosk.reasons import Mode
 from kiosk.redemption import Decision, RedemptionContext
 from offline_queue.models import (
@@ -28,21 +30,91 @@ from offline_queue.models import (
     TrustedKey,
     VoucherUse,
 )
+from offline_queue.models_quality import Attempt, PlatformCall
 from offline_queue.timefmt import from_text, to_text
+
+# --- the hot path's SQL ---------------------------------------------------------------------
+# Building a Core statement per call (``insert(T).values(...)``, ``select(...)``) costs ~0.5 ms of
+# CPU each in SQLAlchemy's coercion and cache-key code: more than the fsync. The redemption
+# transaction's statements are therefore plain SQL strings, derived once from the models' tables,
+# run with ``exec_driver_sql`` on the same connection and transaction (docs/profiles/decision.md).
+
+
+@lru_cache(maxsize=64)
+def _insert_sql(table: Table, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
+
+
+def _scalar_defaults(table: Table, given: dict[str, Any]) -> dict[str, Any] | None:
+    """``given`` plus the table's scalar Python-side defaults it leaves out; None when a missing column
+    has a default only SQLAlchemy can compute (then the caller falls back to a Core insert)."""
+    row = dict(given)
+    for column in table.columns:
+        if column.name in row or column.default is None:
+            continue
+        if not column.default.is_scalar:
+            return None
+        row[column.name] = column.default.arg  # type: ignore[attr-defined]
+    return row
+
+
+def fast_insert(conn: Connection, model: type[Any], values: dict[str, Any]) -> None:
+    """``INSERT INTO model's table`` with ``values`` (plus scalar defaults), without statement building."""
+    table = cast(Table, model.__table__)
+    row = _scalar_defaults(table, values)
+    if row is None:
+        conn.execute(table.insert().values(**values))
+        return
+    conn.exec_driver_sql(_insert_sql(table, tuple(row)), row)
+
+
+_T_AUDIT = cast(Table, AuditEntry.__table__).name
+_T_USES = cast(Table, VoucherUse.__table__).name
+_T_REVOKED = cast(Table, Revocation.__table__).name
+_T_SYNC = cast(Table, SyncStateRow.__table__).name
+_T_REDEMPTIONS = cast(Table, Redemption.__table__).name
+_LAST_AUDIT_SQL = f"SELECT seq, hash FROM {_T_AUDIT} ORDER BY seq DESC LIMIT 1"
+_USAGE_SQL = (f"SELECT used, first_at, first_terminal, last_at, last_terminal FROM {_T_USES} "
+              "WHERE voucher_id = :voucher_id")
+_REVOKED_SQL = f"SELECT 1 FROM {_T_REVOKED} WHERE voucher_id = :voucher_id"
+_SYNC_SQL = f"SELECT last_sync_at, revocations_synced_at FROM {_T_SYNC} WHERE id = 1"
+_PENDING_VALUE_SQL = (f"SELECT coalesce(sum(paid_minor * quantity), 0) FROM {_T_REDEMPTIONS} "
+                      "WHERE upload_state = 'pending' AND mode = :mode AND voided_at IS NULL")
+_USE_UPSERT_SQL = (
+    f"INSERT INTO {_T_USES} (voucher_id, uses_allowed, used, first_at, first_terminal, last_at, last_terminal) "
+    "VALUES (:voucher_id, :uses_allowed, :used, :at, :terminal, :at, :terminal) "
+    "ON CONFLICT (voucher_id) DO UPDATE SET used = used + :used, last_at = :at, last_terminal = :terminal"
+)
 
 
 def append_audit(session: Session, *, at: datetime, actor: str, action: str, detail: dict[str, Any]) -> None:
     """Append one hash-chained entry inside the caller's transaction."""
     conn = session.connection()
-    last = conn.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    last = conn.exec_driver_sql(_LAST_AUDIT_SQL).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     at_text, body = to_text(at), canonical_json(detail)
-    conn.execute(
-        insert(AuditEntry).values(
-            seq=seq, at=at_text, actor=actor, action=action, detail=body, prev_hash=prev,
-            hash=entry_hash(prev, seq, at_text, actor, action, body),
-        )
-    )
+    fast_insert(conn, AuditEntry, {"seq": seq, "at": at_text, "actor": actor, "action": action, "detail": body,
+                                   "prev_hash": prev, "hash": entry_hash(prev, seq, at_text, actor, action, body)})
+
+
+def storage_words(exc: BaseException) -> str:
+    """What a storage failure means, in words a cashier can act on (and a technician can fix)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    if "full" in text:
+        why = "the disk is full"
+    elif "readonly" in text or "read-only" in text or "read only" in text:
+        why = "the database is read-only"
+    elif "locked" in text or "busy" in text:
+        why = "the database is busy"
+    elif "malformed" in text or "not a database" in text or "i/o" in text:
+        why = "the database or its disk is damaged"
+    else:
+        why = "the database cannot be written"
+    return (f"cannot record on this terminal: {why}. Nothing was recorded and the voucher was not used; "
+            "do not serve. Call the technician.")
+
+
+ONLINE_ATTEMPT, ONLINE_ATTEMPT_CHECKED = "online_attempt", "online_attempt_checked"
 
 
 class LedgerTx:
@@ -57,34 +129,23 @@ class LedgerTx:
         self.conn = session.connection()
 
     def usage(self, voucher_id: str) -> VoucherUsage:
-        row = self.conn.execute(
-            select(VoucherUse.used, VoucherUse.first_at, VoucherUse.first_terminal, VoucherUse.last_at,
-                   VoucherUse.last_terminal).where(VoucherUse.voucher_id == voucher_id)
-        ).first()
+        row = self.conn.exec_driver_sql(_USAGE_SQL, {"voucher_id": voucher_id}).first()
         if row is None:
             return VoucherUsage()
         return VoucherUsage(used=row.used, first_at=from_text(row.first_at), first_terminal=row.first_terminal,
                             last_at=from_text(row.last_at), last_terminal=row.last_terminal)
 
     def is_revoked(self, voucher_id: str) -> bool:
-        return self.conn.execute(select(1).where(Revocation.voucher_id == voucher_id)).first() is not None
+        return self.conn.exec_driver_sql(_REVOKED_SQL, {"voucher_id": voucher_id}).first() is not None
 
     def sync_state(self) -> SyncState:
-        row = self.conn.execute(
-            select(SyncStateRow.last_sync_at, SyncStateRow.revocations_synced_at).where(SyncStateRow.id == 1)
-        ).first()
+        row = self.conn.exec_driver_sql(_SYNC_SQL).first()
         if row is None:
             return SyncState(None, None)
         return SyncState(from_text(row.last_sync_at), from_text(row.revocations_synced_at))
 
     def pending_offline_value_minor(self) -> int:
-        total = self.conn.execute(
-            select(func.coalesce(func.sum(Redemption.paid_minor * Redemption.quantity), 0)).where(
-                Redemption.upload_state == "pending",
-                Redemption.mode == Mode.OFFLINE.value,
-                Redemption.voided_at.is_(None),
-            )
-        ).scalar()
+        total = self.conn.exec_driver_sql(_PENDING_VALUE_SQL, {"mode": Mode.OFFLINE.value}).scalar()
         return int(total or 0)
 
     def record(self, decision: Decision, context: RedemptionContext) -> None:
@@ -92,6 +153,7 @@ class LedgerTx:
         at = to_text(decision.decided_at)
         if decision.accepted:
             self._record_accepted(decision, context, at)
+        self._record_attempt(decision, context, at)
         append_audit(
             self.session,
             at=decision.decided_at,
@@ -109,6 +171,24 @@ class LedgerTx:
             },
         )
 
+    def _record_attempt(self, decision: Decision, context: RedemptionContext, at: str) -> None:
+        """Every attempt, with its timings: the service-quality figures are computed from these."""
+        claims = decision.claims
+        fast_insert(
+            self.conn, Attempt, dict(
+                redemption_id=decision.redemption_id, decided_at=at, reason=decision.reason.value,
+                status=decision.status.value, mode=decision.mode.value, source=context.source,
+                channel=claims.channel if claims else "", code_kind=decision.code_kind,
+                voucher_id=decision.voucher_id, sku=decision.deal, quantity=decision.quantity,
+                valid_until=to_text(claims.valid_until) if claims else None,
+                online_asked=decision.online_asked, online_answered=decision.online_answered,
+                online_ms=decision.online_ms, wait_ms=decision.wait_ms,
+            )
+        )
+        if decision.online_asked:
+            fast_insert(self.conn, PlatformCall, dict(at=at, kind="redeem", answered=decision.online_answered,
+                                                      ok=decision.mode is Mode.ONLINE, ms=decision.online_ms or 0.0))
+
     def _record_accepted(self, decision: Decision, context: RedemptionContext, at: str) -> None:
         claims, answer = decision.claims, decision.platform_answer
         voucher_id = decision.voucher_id or ""
@@ -120,8 +200,8 @@ class LedgerTx:
             currency = (answer.currency if answer else None) or ""
             paid = (answer.paid_minor if answer else None) or 0
             list_minor = (answer.list_minor if answer else None) or 0
-        self.conn.execute(
-            insert(Redemption).values(
+        fast_insert(
+            self.conn, Redemption, dict(
                 id=decision.redemption_id, voucher_id=voucher_id, code_kind=decision.code_kind,
                 code_text=decision.code_text, sku=decision.deal, quantity=decision.quantity, currency=currency,
                 paid_minor=paid, list_minor=list_minor, mode=decision.mode.value, decided_at=at,
@@ -131,23 +211,13 @@ class LedgerTx:
             )
         )
         uses_allowed = claims.uses if claims else decision.quantity + (decision.uses_left or 0)
-        upsert = sqlite_insert(VoucherUse).values(
-            voucher_id=voucher_id, uses_allowed=uses_allowed, used=decision.quantity, first_at=at,
-            first_terminal=terminal_id, last_at=at, last_terminal=terminal_id,
-        )
-        self.conn.execute(
-            upsert.on_conflict_do_update(
-                index_elements=[VoucherUse.voucher_id],
-                set_={"used": VoucherUse.used + decision.quantity, "last_at": at, "last_terminal": terminal_id},
-            )
-        )
+        self.conn.exec_driver_sql(_USE_UPSERT_SQL, {"voucher_id": voucher_id, "uses_allowed": uses_allowed,
+                                                    "used": decision.quantity, "at": at, "terminal": terminal_id})
         if offline:
             payload = {"kind": "redeem", "redemption_id": decision.redemption_id, "code": decision.code_text,
                        "quantity": decision.quantity, "redeemed_at": at, "offline_reason": decision.reason.value}
-            self.conn.execute(
-                insert(OutboxEntry).values(redemption_id=decision.redemption_id, kind="redeem", created_at=at,
-                                           payload=json.dumps(payload), attempts=0)
-            )
+            fast_insert(self.conn, OutboxEntry, {"redemption_id": decision.redemption_id, "kind": "redeem",
+                                                 "created_at": at, "payload": json.dumps(payload), "attempts": 0})
 
 
 class SqliteLedger:
@@ -159,9 +229,50 @@ class SqliteLedger:
 
     @contextmanager
     def transaction(self) -> Iterator[LedgerTx]:
-        """A write transaction (BEGIN IMMEDIATE); commits when the block ends cleanly."""
-        with self.sessions.begin() as session:
-            yield LedgerTx(session)
+        """A write transaction (BEGIN IMMEDIATE); commits when the block ends cleanly.
+
+        A database that cannot be written (disk full, read-only, damaged) raises
+        :class:`kiosk.ports.StorageError` in plain words; nothing of the transaction is kept.
+        """
+        try:
+            with self.sessions.begin() as session:
+                yield LedgerTx(session)
+        except OperationalError as exc:
+            raise StorageError(storage_words(exc)) from exc
+
+    def note_online_attempt(self, redemption_id: str, *, at: datetime, actor: str) -> None:
+        """Write-ahead note of an online redemption about to be sent (see kiosk.ports.Ledger)."""
+        self.audit(at=at, actor=actor, action=ONLINE_ATTEMPT, detail={"redemption_id": redemption_id})
+
+    def unresolved_online_attempts(self, since: datetime, *, until: datetime | None = None) -> list[str]:
+        """Redemption ids sent to the platform since ``since`` whose decision never reached this
+        ledger (the process died between the platform's commit and ours) and that no sync has
+        checked yet, sent before ``until`` (default: any time). Oldest first."""
+        with self.sessions() as session:
+            rows = session.execute(
+                select(AuditEntry.action, AuditEntry.detail, AuditEntry.at)
+                .where(AuditEntry.at >= to_text(since),
+                       AuditEntry.action.in_((ONLINE_ATTEMPT, ONLINE_ATTEMPT_CHECKED, "decision")))
+                .order_by(AuditEntry.seq)
+            ).all()
+            attempts: dict[str, None] = {}
+            settled: set[str] = set()
+            last = to_text(until) if until is not None else None
+            for action, detail, at in rows:
+                data = json.loads(detail)
+                rid = str(data.get("redemption_id") or "")
+                if action == ONLINE_ATTEMPT:
+                    if last is None or at < last:
+                        attempts[rid] = None
+                elif action == ONLINE_ATTEMPT_CHECKED or data.get("mode") == "online":
+                    # Checked already, or the platform's own answer was recorded. An offline
+                    # refusal does not settle it: the platform may have accepted what timed out here.
+                    settled.add(rid)
+            candidates = [rid for rid in attempts if rid and rid not in settled]
+            if not candidates:
+                return []
+            recorded = set(session.scalars(select(Redemption.id).where(Redemption.id.in_(candidates))))
+        return [rid for rid in candidates if rid not in recorded]
 
     def trusted_keys(self) -> dict[str, Ed25519PublicKey]:
         with self.sessions() as session:

@@ -104,6 +104,7 @@ class SyncStateRow(Base):
     last_sync_at: Mapped[str | None] = mapped_column(String(40))
     revocations_synced_at: Mapped[str | None] = mapped_column(String(40))
     revocations_cursor: Mapped[str] = mapped_column(String(64), default="")
+    ratings_cursor: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class PrintJob(Base):

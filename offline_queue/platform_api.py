@@ -41,6 +41,8 @@ MAX_BATCH_ITEMS = 500
 class PlatformBusy(PlatformUnavailable):
     """429 Too Many Requests: wait ``retry_after`` seconds before the next call."""
 
+    answered = True  # the platform is up and said so (service-quality availability counts it)
+
     def __init__(self, retry_after: float, detail: str = "") -> None:
         super().__init__(detail or f"platform busy; retry after {retry_after:g} s")
         self.retry_after = retry_after
@@ -48,6 +50,8 @@ class PlatformBusy(PlatformUnavailable):
 
 class PlatformAuthError(PlatformUnavailable):
     """401: the terminal token (or enrollment code) is not accepted."""
+
+    answered = True
 
 
 class PlatformRequestError(Exception):
@@ -179,6 +183,28 @@ class TerminalStatus:
     rejected: int
     refused: int
     voided: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    """A customer's rating of one redemption (from the receipt's feedback page)."""
+
+    redemption_id: str
+    stars: int
+    comment: str
+    rated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RatingsFeed:
+    """One page of this store's ratings feed; pass ``cursor`` next time. ``more``: ask again now.
+
+    A re-rated redemption appears again with its new values: keep the latest per redemption.
+    """
+
+    ratings: tuple[Rating, ...]
+    cursor: str
+    more: bool
 
 
 # --- plumbing ----------------------------------------------------------------------------------
@@ -424,3 +450,42 @@ class PlatformApi:
         b = self._call("GET", "/terminal/status")
         return TerminalStatus(b["terminal_id"], b["store_id"], b["accepted"], b["conflicts"], b["rejected"],
                               b.get("refused", 0), b.get("voided", 0))
+
+    def redemption(self, redemption_id: str) -> dict[str, Any] | None:
+        """What the platform recorded for one redemption of this store (``status``, ``voided_at``,
+        ...), or None when it has none with this id."""
+        try:
+            body = self._call("GET", f"/redemptions/{redemption_id}")
+        except PlatformRequestError as exc:
+            if exc.status in (404, 422):
+                return None
+            raise
+        return dict(body) if isinstance(body, dict) else None
+
+    def ratings(self, since: str = "") -> RatingsFeed:
+        """This store's customer ratings after cursor ``since`` ("" for all)."""
+        body = self._call("GET", "/ratings", params={"since": since})
+        try:
+            return RatingsFeed(
+                tuple(Rating(str(r["redemption_id"]), int(r["stars"]), str(r.get("comment") or ""),
+                             _required_time(r["rated_at"])) for r in body["ratings"]),
+                str(body["cursor"]),
+                bool(body.get("more", False)),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PlatformUnavailable(f"unexpected answer from the platform: {exc}") from None
+
+    def report_qos(self, business_date: str, figures: Mapping[str, Any]) -> None:
+        """Send this terminal's service-quality figures for a business day (``YYYY-MM-DD``); the
+        platform keeps the latest per terminal and day."""
+        body = self._call("POST", "/qos", json={"business_date": business_date, "figures": dict(figures)})
+        if not isinstance(body, dict) or body.get("stored") is not True:
+            raise PlatformUnavailable("the platform did not confirm it stored the figures")
+
+    def day_report(self, date: str, tz: str = "UTC") -> dict[str, Any]:
+        """The platform's view of this store's day (``YYYY-MM-DD`` in IANA zone ``tz``), as the JSON
+        of ``GET /reports/day``: redemptions, totals, qos, ratings, ratings_average."""
+        body = self._call("GET", "/reports/day", params={"date": date, "tz": tz})
+        if not isinstance(body, dict) or not isinstance(body.get("redemptions"), list):
+            raise PlatformUnavailable("unexpected answer from the platform: not a day report")
+        return body

@@ -14,15 +14,17 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from kiosk.ports import Clock, PlatformUnavailable
-from offline_queue.ledger import SqliteLedger
+from offline_queue.ledger import ONLINE_ATTEMPT_CHECKED, SqliteLedger
 from offline_queue.models import OutboxEntry, Redemption, Revocation, SyncStateRow
+from offline_queue.models_quality import PlatformCall, Rating
 from offline_queue.platform_api import PlatformAuthError
 from offline_queue.timefmt import from_text, to_text
 
@@ -31,6 +33,14 @@ log = logging.getLogger(__name__)
 # What each per-item platform result means for the redemption row.
 UPLOAD_STATE_FOR_RESULT = {"accepted": "uploaded", "duplicate": "uploaded", "conflict": "conflict",
                            "rejected": "rejected"}
+# A "duplicate" answer carries the reason the platform stored the first time: a re-upload after a
+# crash must not turn a conflict into "uploaded" and hide it from the manager.
+CONFLICT_REASONS = frozenset({"already_redeemed", "no_uses_left", "revoked"})
+# Online attempts whose answer never reached the ledger are checked on the platform once they are
+# this old (well past the longest online timeout, so no redemption is still in flight).
+ATTEMPT_GRACE_S = 20.0
+ATTEMPT_LOOKBACK = timedelta(hours=48)
+ORPHAN_VOID_REASON = "the terminal stopped before it showed the answer; the customer was not served"
 # ... and each result for a void item. A refused void stays voided here and waits for the manager.
 VOID_STATE_FOR_RESULT = {"accepted": "voided", "duplicate": "voided"}
 
@@ -65,6 +75,7 @@ class SyncReport:
     pending: int = 0
     revocations: int = 0
     keys_added: int = 0
+    orphans_voided: int = 0
     ok: bool = True
     error: str = ""
     started_at: str = ""
@@ -96,7 +107,9 @@ class SyncEngine:
         max_delay_s: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
+        attempt_grace_s: float = ATTEMPT_GRACE_S,
     ) -> None:
+        self.attempt_grace_s = attempt_grace_s
         self.ledger = ledger
         self.api = api
         self.clock = clock
@@ -107,6 +120,9 @@ class SyncEngine:
         self._sleep = sleep
         self._jitter = jitter
         self.failures = 0  # consecutive failed passes, for the scheduler's back-off
+        self._calls: list[dict[str, Any]] = []
+        # () -> (business date, figures): today's service quality, reported with each pass.
+        self.quality_source: Callable[[], tuple[str, dict[str, Any]]] | None = None
 
     # --- scheduling ---------------------------------------------------------------------
 
@@ -128,6 +144,7 @@ class SyncEngine:
         started = time.perf_counter()
         try:
             self._upload_all(report)
+            self._settle_attempts(report)
             self._pull(report)
             self.ledger.mark_contact(self.clock.now(), revocations=True)
             self.failures = 0
@@ -139,9 +156,33 @@ class SyncEngine:
             self.failures += 1
             report.ok, report.error = False, str(exc) or exc.__class__.__name__
             log.exception("sync pass failed")
+        self._save_calls()
         report.pending = self.pending_count()
         report.seconds = round(time.perf_counter() - started, 3)
         return report
+
+    # --- service quality (DESIGN §5) ----------------------------------------------------
+
+    def _note_call(self, what: str, started: float, *, answered: bool, ok: bool) -> None:
+        self._calls.append({"at": to_text(self.clock.now()), "kind": what[:16], "answered": answered, "ok": ok,
+                            "ms": round((time.perf_counter() - started) * 1000, 3)})
+
+    def _save_calls(self) -> None:
+        """Every call of the pass becomes a platform_calls row (availability, response time)."""
+        if self._calls:
+            with self.ledger.transaction() as tx:
+                tx.conn.execute(insert(PlatformCall), self._calls)
+            self._calls = []
+
+    def _report_quality(self) -> None:
+        """Send today's figures with the sync, so the platform sees the store's side too."""
+        if self.quality_source is None or not hasattr(self.api, "report_qos"):
+            return
+        business_date, figures = self.quality_source()
+        try:
+            self._call("qos", lambda: self.api.report_qos(business_date, figures))  # type: ignore[attr-defined]
+        except Exception as exc:  # figures are best-effort; the next pass sends them again
+            log.info("service-quality report not sent: %s", exc)
 
     def pending_count(self) -> int:
         with self.ledger.sessions() as session:
@@ -150,9 +191,14 @@ class SyncEngine:
     def _call(self, what: str, func_: Callable[[], Any]) -> Any:
         """Call the platform, retrying 5xx/timeouts with back-off and honouring Retry-After."""
         for attempt in range(self.max_attempts):
+            started = time.perf_counter()
             try:
-                return func_()
+                result = func_()
+                self._note_call(what, started, answered=True, ok=True)
+                return result
             except Exception as exc:
+                self._note_call(what, started, answered=not isinstance(exc, PlatformUnavailable)
+                                or bool(getattr(exc, "answered", False)), ok=False)
                 retry_after = getattr(exc, "retry_after", None)
                 if retry_after is not None:  # 429: the platform says how long to wait
                     if attempt == self.max_attempts - 1:
@@ -211,8 +257,12 @@ class SyncEngine:
             answer = result if isinstance(result, dict) else _as_dict(result)
             done.append({"b_seq": entry.seq, "b_result": outcome})
             if entry.kind == "redeem":
+                state = UPLOAD_STATE_FOR_RESULT.get(outcome, "rejected")
+                if outcome == "duplicate":
+                    stored = str(_field(result, "reason") or "ok")
+                    state = "uploaded" if stored == "ok" else "conflict" if stored in CONFLICT_REASONS else "rejected"
                 states.append({"b_id": entry.redemption_id,
-                               "b_state": UPLOAD_STATE_FOR_RESULT.get(outcome, "rejected"),
+                               "b_state": state,
                                "b_answer": json.dumps(answer, default=str)})
             elif entry.kind == "void":  # the platform has the void ("voided") or refused it ("void_refused")
                 states.append({"b_id": entry.redemption_id,
@@ -237,6 +287,34 @@ class SyncEngine:
                 conn.execute(update(table).where(table.c.id == bindparam("b_id")).values(
                     upload_state=bindparam("b_state"), platform_answer=bindparam("b_answer")), states)
             conn.execute(update(SyncStateRow).where(SyncStateRow.id == 1).values(last_sync_at=now))
+
+    def _settle_attempts(self, report: SyncReport) -> None:
+        """Undo on the platform what it accepted online while this terminal never recorded it."""
+        lookup = getattr(self.api, "redemption", None)
+        void = getattr(self.api, "void", None)
+        if lookup is None or void is None:
+            return
+        now = self.clock.now()
+        grace = timedelta(seconds=self.attempt_grace_s)
+        for rid in self.ledger.unresolved_online_attempts(now - ATTEMPT_LOOKBACK, until=now - grace):
+            def look(rid: str = rid) -> Any:
+                return lookup(rid)
+
+            found = self._call("look-up", look)
+            if found is None:
+                outcome = "not_on_platform"
+            elif found.get("status") != "accepted" or found.get("voided_at"):
+                outcome = "nothing_to_undo"
+            else:
+                def undo(rid: str = rid) -> Any:
+                    return void(rid, ORPHAN_VOID_REASON)
+
+                outcome = "voided" if _field(self._call("void", undo), "result") == "voided" else "void_refused"
+                report.orphans_voided += outcome == "voided"
+                log.warning("online redemption %s was accepted by the platform but never recorded here: %s",
+                            rid, outcome)
+            self.ledger.audit(at=self.clock.now(), actor="sync", action=ONLINE_ATTEMPT_CHECKED,
+                              detail={"redemption_id": rid, "outcome": outcome})
 
     def _pull(self, report: SyncReport) -> None:
         with self.ledger.sessions() as session:
@@ -266,6 +344,29 @@ class SyncEngine:
             public = load_pem_public_key(str(_field(key, "public_pem")).encode())
             self.ledger.trust_key(public, source="sync", now=self.clock.now(), actor="sync")  # type: ignore[arg-type]
             report.keys_added += 1
+        if hasattr(self.api, "ratings"):
+            self._pull_ratings()
+
+    def _pull_ratings(self) -> None:
+        """Customers' ratings of their visits (the receipt's feedback QR), for the manager's report."""
+        with self.ledger.sessions() as session:
+            cursor = session.scalar(select(SyncStateRow.ratings_cursor).where(SyncStateRow.id == 1)) or ""
+        for _ in range(100):  # bounded: 100 pages per pass
+            def fetch(cursor: str = cursor) -> Any:
+                return self.api.ratings(cursor)  # type: ignore[attr-defined]
+
+            feed = self._call("ratings", fetch)
+            with self.ledger.transaction() as tx:
+                for item in _field(feed, "ratings"):
+                    rated_at = _field(item, "rated_at")
+                    values = {"stars": int(_field(item, "stars")), "comment": str(_field(item, "comment") or ""),
+                              "rated_at": to_text(rated_at) if isinstance(rated_at, datetime) else str(rated_at)}
+                    upsert = sqlite_insert(Rating).values(redemption_id=str(_field(item, "redemption_id")), **values)
+                    tx.conn.execute(upsert.on_conflict_do_update(index_elements=[Rating.redemption_id], set_=values))
+                cursor = str(_field(feed, "cursor"))
+                tx.conn.execute(update(SyncStateRow).where(SyncStateRow.id == 1).values(ratings_cursor=cursor))
+            if not getattr(feed, "more", False):
+                break
 
 
 def _kind(result: Any) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -28,8 +29,8 @@ class Clock:
 class ScriptedPlatform(BaseHTTPRequestHandler):
     """Answers batch uploads from a script of status codes; then accepts everything."""
 
-    script: list[tuple[int, dict[str, str]]] = []
-    received: list[list[str]] = []
+    script: ClassVar[list[tuple[int, dict[str, str]]]] = []
+    received: ClassVar[list[list[str]]] = []
 
     def log_message(self, *args: object) -> None:
         pass
@@ -47,11 +48,17 @@ class ScriptedPlatform(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path.startswith("/api/v1/revocations"):
             self._send(200, {"revocations": [], "cursor": "0", "more": False})
+        elif self.path.startswith("/api/v1/ratings"):
+            self._send(200, {"ratings": [], "cursor": "0", "more": False})
         else:
             self._send(200, {"keys": []})
 
     def do_POST(self) -> None:
-        items = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["items"]
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if self.path.startswith("/api/v1/qos"):
+            self._send(200, {"stored": True})
+            return
+        items = body["items"]
         if self.script:
             status, headers = self.script.pop(0)
             self._send(status, {"detail": "scripted trouble"}, headers)

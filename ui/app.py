@@ -19,7 +19,7 @@ from kiosk.roles import InactivityRule, Role
 from ui.background import Background
 from ui.cashier import CashierScreen
 from ui.context import KioskContext
-from ui.i18n import set_language
+from ui.i18n import set_language, t
 from ui.pins import PinStore
 from ui.services import AppEvents, AppServices
 from ui.signin import SignInScreen
@@ -48,6 +48,46 @@ class ActivityWatch(QObject):
 
     def idle_s(self) -> float:
         return self._clock() - self.last
+
+
+class ScreenFrame(QWidget):
+    """A manager or technician screen with a bar: back to the cashier, sign out, exit kiosk mode."""
+
+    def __init__(self, screen: QWidget, role: Role, window: KioskWindow) -> None:
+        super().__init__()
+        from PySide6.QtWidgets import QHBoxLayout, QPushButton
+
+        self.inner, self.role = screen, role
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(12, 8, 12, 8)
+        self.back = QPushButton()
+        self.back.setObjectName("backToCashier")
+        self.back.clicked.connect(lambda: window.show_screen(Role.CASHIER))
+        self.sign_out = QPushButton()
+        self.sign_out.clicked.connect(window.sign_out)
+        bar.addWidget(self.back)
+        bar.addStretch(1)
+        bar.addWidget(self.sign_out)
+        self.exit_kiosk = QPushButton()
+        self.exit_kiosk.setVisible(role is Role.TECHNICIAN and window.kiosk_mode)
+        self.exit_kiosk.clicked.connect(window.exit_kiosk)
+        bar.addWidget(self.exit_kiosk)
+        layout.addLayout(bar)
+        layout.addWidget(screen, 1)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.back.setText("← " + t("Cashier screen"))
+        self.sign_out.setText(t("Sign out"))
+        self.exit_kiosk.setText(t("Exit kiosk mode"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
 
 class KioskWindow(QMainWindow):
@@ -83,6 +123,7 @@ class KioskWindow(QMainWindow):
         self.signin.signed_in.connect(self._signed_in)
         self.signin.cancelled.connect(self._signin_cancelled)
         self.cashier.manager_requested.connect(lambda: self.ask_pin(Role.MANAGER))
+        self.cashier.technician_requested.connect(lambda: self.ask_pin(Role.TECHNICIAN))
         self.cashier.sign_out_requested.connect(self.sign_out)
 
         self.activity = ActivityWatch(self)
@@ -105,8 +146,9 @@ class KioskWindow(QMainWindow):
 
     def _signed_in(self, role: Role) -> None:
         self.status.set_part("cashier", "ok", f"On duty: {role.value}")
-        target = self._after_signin if role.may(self._after_signin) else role
-        self.show_screen(target)
+        # Asked for a role (the Manager button): go there. Plain sign-in: each role to its own screen.
+        target = role if self._after_signin is Role.CASHIER else self._after_signin
+        self.show_screen(target if role.may(target) else role)
 
     def _signin_cancelled(self) -> None:
         self.show_screen(Role.CASHIER)
@@ -119,6 +161,7 @@ class KioskWindow(QMainWindow):
         self.stack.setCurrentWidget(screen)
 
     def _screen(self, role: Role) -> QWidget:
+        """The manager or technician screen, built on first use, under a bar to go back."""
         if role.value not in self.screens:
             screen: QWidget
             if role is Role.MANAGER:
@@ -129,12 +172,16 @@ class KioskWindow(QMainWindow):
                 from ui.technician import TechnicianScreen
 
                 screen = TechnicianScreen(self.services)
-            back = getattr(screen, "back_requested", None)
-            if back is not None:
-                back.connect(lambda: self.show_screen(Role.CASHIER))
-            self.screens[role.value] = screen
-            self.stack.addWidget(screen)
+            frame = ScreenFrame(screen, role, self)
+            self.screens[role.value] = frame
+            self.stack.addWidget(frame)
         return self.screens[role.value]
+
+    def screen_widget(self, role: Role) -> QWidget:
+        """The inner manager/technician widget (for tests and screenshots)."""
+        frame = self._screen(role)
+        assert isinstance(frame, ScreenFrame)
+        return frame.inner
 
     def sign_out(self) -> None:
         self.services.audit("sign_out", {})
@@ -246,6 +293,7 @@ class Runtime:
         self.scheduler.start()
         self._start_camera()
         self._start_printer()
+        self.services.events.settings_changed.connect(self._settings_changed)
         from ui.wedge import WedgeFilter
 
         self.wedge = WedgeFilter(self.window.cashier, parent=self.window)
@@ -253,26 +301,41 @@ class Runtime:
         self.wedge.install()
 
     def _start_camera(self) -> None:
-        spec = self.services.extras.get("camera_source")
-        if spec is None:
-            try:
-                spec = self.services.ctx.settings.get("camera.source")
-            except Exception:
-                spec = None
+        settings = self.services.ctx.settings
+        spec = self.services.extras.get("camera_source") or settings.get("camera.source")
         if not spec:
             self.services.events.status.emit("camera", "off", "Camera: not set up")
             return
         from hardware.camera import open_source
-        from hardware.scan_pipeline import ScanPipeline
+        from hardware.scan_pipeline import PipelineConfig, ScanPipeline
         from ui.scan_worker import ScanWorker, start_worker
 
-        source = open_source(str(spec))
-        worker = ScanWorker(source, ScanPipeline())
+        options: dict[str, Any] = {}
+        if str(spec).strip().isdigit():
+            options = {"width": settings.get("camera.width"), "height": settings.get("camera.height"),
+                       "fps": settings.get("camera.fps")}
+        source = open_source(str(spec), **options)
+        pipeline = ScanPipeline(PipelineConfig(decoder=settings.get("camera.decoder"),
+                                               duplicate_window_s=settings.get("camera.duplicate_window_s")))
+        worker = ScanWorker(source, pipeline)
         cashier = self.window.cashier
         worker.code_scanned.connect(cashier.submit_code)
         worker.frame_ready.connect(cashier.camera.show_frame)
         worker.camera_state.connect(self._camera_state)
         self.scan = (worker, start_worker(worker))
+
+    def _settings_changed(self, key: str) -> None:
+        """A technician changed a camera setting: restart the camera with it (no app restart)."""
+        if key.startswith("camera.") and "camera_source" not in self.services.extras:
+            self._stop_camera()
+            self._start_camera()
+
+    def _stop_camera(self) -> None:
+        if self.scan is not None:
+            from ui.scan_worker import stop_worker
+
+            stop_worker(*self.scan)
+            self.scan = None
 
     def _camera_state(self, state: str, message: str) -> None:
         level = {"live": "ok", "starting": "warn", "stopped": "off"}.get(state, "bad")
@@ -298,24 +361,22 @@ class Runtime:
         services.events.redemption_recorded.connect(on_decision)
         self.window.cashier.reprint = lambda rid: background.run(
             lambda: worker.reprint(rid, cashier=services.session.name or "cashier"))
-        services.extras["print_test"] = lambda: background.run(worker.print_test_page)
+        # The screens call these on a background thread and show what they return.
+        services.extras["print_test"] = worker.print_test_page
         services.extras["printer_retry"] = worker.retry_now
 
-        def print_report(kind: str, day: Any = None) -> None:
+        def print_report(kind: str, day: Any = None, actor: str = "") -> Any:
             ctx = services.ctx
-
-            def work() -> Any:
-                log_ = PrintLog(ctx.ledger)
-                store = StoreInfo.from_settings(ctx.settings)
-                now = ctx.clock.now()
-                business_date = day or business_date_of(now, ctx.settings.timezone())
-                if kind == "z":
-                    report = log_.take_z_report(business_date, store, now=now, actor=services.session.actor)
-                else:
-                    report = log_.x_report(business_date, store, now=now)
-                return worker.print_report(report, actor=services.session.actor)
-
-            background.run(work)
+            log_ = PrintLog(ctx.ledger)
+            store = StoreInfo.from_settings(ctx.settings)
+            now = ctx.clock.now()
+            business_date = day or business_date_of(now, ctx.settings.timezone())
+            who = actor or services.session.actor
+            if kind.lower() == "z":
+                report = log_.take_z_report(business_date, store, now=now, actor=who)
+            else:
+                report = log_.x_report(business_date, store, now=now)
+            return worker.print_report(report, actor=who)
 
         services.extras["reports"] = print_report
 
@@ -334,9 +395,5 @@ class Runtime:
         if getattr(self, "printer", None) is not None:
             self.printer.stop(5.0)
         self.scheduler.stop()
-        if self.scan is not None:
-            from ui.scan_worker import stop_worker
-
-            stop_worker(*self.scan)
-            self.scan = None
+        self._stop_camera()
         self.services.background.wait(5000)

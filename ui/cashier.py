@@ -227,6 +227,7 @@ class CashierScreen(QWidget):
     """The default screen. ``submit_code(code, source)`` is the one entry for every input."""
 
     manager_requested = Signal()
+    technician_requested = Signal()
     sign_out_requested = Signal()
     decision_shown = Signal(object)
 
@@ -275,9 +276,14 @@ class CashierScreen(QWidget):
         self.type_button.setMinimumHeight(88)
         self.reprint_button = QPushButton()
         self.manager_button = QPushButton()
+        self.technician_button = QPushButton()
         self.sign_out_button = QPushButton()
-        for button in (self.type_button, self.reprint_button, self.manager_button, self.sign_out_button):
+        for button in (self.type_button, self.reprint_button, self.manager_button):
             side.addWidget(button)
+        row = QHBoxLayout()
+        row.addWidget(self.technician_button)
+        row.addWidget(self.sign_out_button)
+        side.addLayout(row)
         idle.addLayout(side, 2)
         self.stack.addWidget(self.idle)
 
@@ -319,6 +325,7 @@ class CashierScreen(QWidget):
         self.picker.confirmed.connect(self._quantity_chosen)
         self.picker.cancelled.connect(self._quantity_cancelled)
         self.manager_button.clicked.connect(self.manager_requested.emit)
+        self.technician_button.clicked.connect(self.technician_requested.emit)
         self.sign_out_button.clicked.connect(self.sign_out_requested.emit)
         self.reprint_button.clicked.connect(self._reprint_last)
         self.retranslate()
@@ -429,6 +436,7 @@ class CashierScreen(QWidget):
         self.type_button.setText(t("Type a code"))
         self.reprint_button.setText(t("Reprint last receipt"))
         self.manager_button.setText(t("Manager"))
+        self.technician_button.setText(t("Technician"))
         self.sign_out_button.setText(t("Sign out"))
         self.entry_title.setText(t("Type the voucher code"))
         self.entry_back.setText(t("Back"))

@@ -15,12 +15,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
+
 from kiosk.audit import verify_chain
 from kiosk.messages import describe
+from kiosk.ports import StorageError
 from kiosk.reasons import Reason, Status
 from kiosk.redemption import Decision
 from kiosk.settings import SettingError
 from ui.cli_print import add_print_commands
+from ui.cli_report import add_price_commands
 from ui.config_file import ConfigFileError
 from ui.context import KioskContext, default_data_dir, setup_logging
 
@@ -246,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="more detail in the log")
     sub = parser.add_subparsers(dest="command")
     add_print_commands(sub)
+    add_price_commands(sub)
 
     p = sub.add_parser("init", help="write a working config for this terminal")
     p.add_argument("--store", required=True, help="store id")
@@ -318,6 +323,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ConfigFileError) as exc:
         log.warning("usage error: %s", exc)
         print(f"kiosk: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (StorageError, OperationalError) as exc:
+        # Disk full, read-only or damaged database: nothing was recorded, so nothing is accepted.
+        from offline_queue.ledger import storage_words
+
+        message = str(exc) if isinstance(exc, StorageError) else storage_words(exc)
+        log.error("storage error: %s", message)
+        _print_json({"status": "storage_error", "reason": "storage_error", "message": message})
+        print(f"kiosk: {message}", file=sys.stderr)
         return EXIT_USAGE
     except PermissionError as exc:
         print(f"kiosk: no permission to use {exc.filename}: run as the kiosk user or fix the folder's owner",

@@ -136,6 +136,10 @@ def _report_json(report: DayReport) -> dict[str, Any]:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.kind is None:
+        from ui.cli_report import cmd_day_report
+
+        return cmd_day_report(args)
     from hardware.printing.preview import write_preview
     from offline_queue.print_log import ZReportRefused
 
@@ -199,8 +203,12 @@ def add_print_commands(subparsers: Any) -> None:
     p.add_argument("--wait", type=float, default=15.0, help="seconds to wait for the printer (default 15)")
     p.set_defaults(func=_guarded(cmd_receipt))
 
-    p = subparsers.add_parser("report", help="X report (day so far) or Z report (closes the day, numbered)")
-    p.add_argument("kind", choices=("x", "z"))
+    p = subparsers.add_parser("report", help="the day's figures (no kind), or an X report (day so far) or a "
+                              "Z report (closes the day, numbered)")
+    p.add_argument("kind", nargs="?", choices=("x", "z"), help="x or z for the paper reports; none for the day")
+    p.add_argument("--format", choices=("json", "csv"), default="json", help="day report: JSON or CSV lines")
+    p.add_argument("--reconcile", action="store_true",
+                   help="day report: fetch the platform's view and list every mismatch")
     p.add_argument("--date", help="business day YYYY-MM-DD in the store's time zone (default: today)")
     p.add_argument("--print", action="store_true", help="print it on the configured printer")
     p.add_argument("--png", metavar="FILE", help="write it as a PNG")

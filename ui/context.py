@@ -113,7 +113,11 @@ class KioskContext:
         api = api or self.platform_api()
         if api is None:
             return None
-        return SyncEngine(self.ledger, api, self.clock, batch_size=self.settings.get("platform.batch_size"))
+        engine = SyncEngine(self.ledger, api, self.clock, batch_size=self.settings.get("platform.batch_size"))
+        from ui.cli_report import quality_for_platform
+
+        engine.quality_source = lambda: quality_for_platform(self)
+        return engine
 
     def redemption_service(self, *, platform: PlatformRedeemer | None = None) -> RedemptionService:
         return RedemptionService(

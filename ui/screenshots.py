@@ -112,11 +112,9 @@ def take_screenshots(out: Path) -> list[Path]:
             _wait(1500)
             shot("manager-day")
             services.session.role = Role.TECHNICIAN
-            technician = window._screen(Role.TECHNICIAN)
+            technician = window.screen_widget(Role.TECHNICIAN)
             window.show_screen(Role.TECHNICIAN)
-            select_tab = getattr(technician, "select_tab", None)
-            if select_tab is not None:
-                select_tab("printer")
+            technician.show_page("printer")  # type: ignore[attr-defined]
             _wait(600)
             shot("technician-printer")
         finally:

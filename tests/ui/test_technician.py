@@ -1,0 +1,223 @@
+"""The technician screen over a real data folder: validated settings, printer fields, test scan from a
+real image folder, PINs, diagnostics bundle, language switch, enrollment with a real platform."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+import zipfile
+from pathlib import Path
+
+import segno
+from PySide6.QtCore import Qt
+
+from kiosk.roles import Role
+from ui.pins import PinStore
+from ui.technician import TechnicianScreen
+
+from support import PlatformProcess
+
+
+def make_screen(qtbot, terminal) -> TechnicianScreen:
+    screen = TechnicianScreen(terminal.services)
+    qtbot.addWidget(screen)
+    screen.resize(1280, 800)
+    screen.show()
+    return screen
+
+
+def config(terminal) -> dict:
+    return tomllib.loads((terminal.ctx.data_dir / "config.toml").read_text(encoding="utf-8"))
+
+
+def audited(terminal, action: str) -> list[dict]:
+    return [json.loads(r.detail) for r in terminal.ctx.ledger.audit_records() if r.action == action]
+
+
+def retype(qtbot, line, text: str) -> None:
+    line.clear()
+    qtbot.keyClicks(line, text)
+
+
+def test_bad_value_is_explained_and_nothing_is_saved_then_a_good_one_is(qtbot, terminal, record_events) -> None:
+    changed = record_events("settings_changed")
+    screen = make_screen(qtbot, terminal)
+    screen.show_page("platform")
+    form = screen.forms["platform"]
+    timeout, url = form.fields["platform.timeout_s"], form.fields["platform.url"]
+    before = (terminal.ctx.data_dir / "config.toml").read_bytes()
+
+    retype(qtbot, url.editor, "http://127.0.0.1:8000")  # good, but saved only with the others
+    retype(qtbot, timeout.editor, "soon")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    assert timeout.error.isVisible() and timeout.error.text() == "Expected a number"
+    assert not url.error.isVisible()
+    assert "Nothing was saved" in form.message.text()
+    qtbot.wait(100)
+    assert (terminal.ctx.data_dir / "config.toml").read_bytes() == before
+    assert terminal.ctx.settings.get("platform.timeout_s") == 1.5 and terminal.ctx.settings.get("platform.url") == ""
+    assert audited(terminal, "setting_changed") == [] and changed == []
+
+    retype(qtbot, timeout.editor, "30")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    assert timeout.error.text() == "Must be between 0.2 and 10"
+
+    retype(qtbot, timeout.editor, "3")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: form.message.text() == "Saved.", timeout=5000)
+    assert not timeout.error.isVisible()
+    saved = config(terminal)["platform"]
+    assert saved["timeout_s"] == 3.0 and saved["url"] == "http://127.0.0.1:8000"
+    assert {(d["key"], d["new"]) for d in audited(terminal, "setting_changed")} == \
+        {("platform.timeout_s", 3.0), ("platform.url", "http://127.0.0.1:8000")}
+    assert sorted(c[0] for c in changed) == ["platform.timeout_s", "platform.url"]
+
+
+def test_printer_page_shows_the_fields_of_the_chosen_connection(qtbot, terminal) -> None:
+    printed: list[str] = []
+    terminal.services.extras["print_test"] = lambda: printed.append("test") or 11
+    screen = make_screen(qtbot, terminal)
+    screen.show_page("printer")
+    form = screen.forms["printer"]
+    kind = form.fields["printer.type"].editor
+    assert form.fields["printer.width_mm"].editor.isVisible()
+    assert not form.fields["printer.host"].editor.isVisible()
+
+    kind.setCurrentText("network")
+    assert form.fields["printer.host"].editor.isVisible() and form.fields["printer.port"].editor.isVisible()
+    assert not form.fields["printer.usb_vendor"].editor.isVisible()
+    retype(qtbot, form.fields["printer.host"].editor, "not a host!")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    assert "host name or an IP address" in form.fields["printer.host"].error.text()
+    assert config(terminal)["printer"]["type"] == "file"
+
+    qtbot.mouseClick(screen.print_test_button, Qt.MouseButton.LeftButton)  # unsaved changes: not yet
+    assert "Save the printer settings first" in screen.print_test_message.text() and printed == []
+
+    retype(qtbot, form.fields["printer.host"].editor, "127.0.0.1")
+    form.fields["printer.width_mm"].editor.setCurrentText("58")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: form.message.text() == "Saved.", timeout=5000)
+    saved = config(terminal)["printer"]
+    assert (saved["type"], saved["host"], saved["port"], saved["width_mm"]) == ("network", "127.0.0.1", 9100, 58)
+
+    qtbot.mouseClick(screen.print_test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "job 11" in screen.print_test_message.text(), timeout=5000)
+    assert printed == ["test"]
+
+
+def test_test_scan_reads_a_voucher_from_an_image_folder(qtbot, terminal, voucher, tmp_path) -> None:
+    code = voucher(sku="SET-MEAL-2P")
+    folder = tmp_path / "camera"
+    folder.mkdir()
+    segno.make(code, error="m").save(str(folder / "voucher.png"), scale=6, border=4)
+    screen = make_screen(qtbot, terminal)
+    form = screen.forms["camera"]
+    retype(qtbot, form.fields["camera.source"].editor, f"folder:{folder}")
+    qtbot.mouseClick(screen.scan_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Read 1 code" in screen.scan_result.text(), timeout=10_000)
+    assert "signed voucher" in screen.scan_result.text() and "SET-MEAL-2P" in screen.scan_result.text()
+    assert screen.scan_preview.pixmap() is not None and not screen.scan_preview.pixmap().isNull()
+
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: form.message.text() == "Saved.", timeout=5000)
+    assert config(terminal)["camera"]["source"] == str(folder)
+
+    retype(qtbot, form.fields["camera.source"].editor, str(tmp_path / "missing"))
+    qtbot.mouseClick(screen.scan_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "No picture from the camera" in screen.scan_result.text(), timeout=10_000)
+
+
+def test_pins_are_validated_and_saved_as_hashes(qtbot, terminal) -> None:
+    screen = make_screen(qtbot, terminal)
+    screen.show_page("pins")
+    _name, new, again, button, message = screen.pin_rows[Role.MANAGER]
+    retype(qtbot, new, "1111")
+    retype(qtbot, again, "1111")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert message.text().startswith("Too easy to guess")
+    retype(qtbot, new, "2580")
+    retype(qtbot, again, "2581")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert message.text() == "The two PINs are not the same."
+    assert not (terminal.ctx.secrets_dir / "pins.json").exists()
+
+    retype(qtbot, again, "2580")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: message.text() == "PIN saved.", timeout=5000)
+    assert PinStore(terminal.ctx.secrets_dir).role_for("2580") is Role.MANAGER
+    assert "2580" not in (terminal.ctx.secrets_dir / "pins.json").read_text()
+    assert audited(terminal, "pin_changed") == [{"role": "manager"}]
+
+
+def test_diagnostics_bundle_holds_no_secret(qtbot, terminal, tmp_path) -> None:
+    token = "tok-3f9a-SECRET-d41d8cd98f00b204"
+    terminal.ctx.save_token(token)
+    PinStore(terminal.ctx.secrets_dir).set_pin(Role.TECHNICIAN, "3579")
+    logs = terminal.ctx.data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    (logs / "kiosk.log").write_text(
+        "2026-11-23 12:00:00,000 INFO kiosk.cli: started\n"
+        f"2026-11-23 12:00:01,000 ERROR offline_queue.sync: refused: Authorization: Bearer {token}\n"
+        f"2026-11-23 12:00:02,000 WARNING ui.app: token {token} looked stale\n", encoding="utf-8")
+    screen = make_screen(qtbot, terminal)
+    screen.show_page("diagnostics")
+    qtbot.waitUntil(lambda: bool(screen.diagnostics), timeout=5000)
+    assert "refused" in screen.errors_view.toPlainText() and "started" not in screen.errors_view.toPlainText()
+    assert token not in screen.log_view.toPlainText() and token not in screen.errors_view.toPlainText()
+    assert "MB" in screen.facts.text() and "3." in screen.facts.text()  # database size, Python version
+
+    out = tmp_path / "diag.zip"
+    screen.export_bundle(out)
+    qtbot.waitUntil(lambda: "Saved" in screen.bundle_message.text(), timeout=5000)
+    with zipfile.ZipFile(out) as bundle:
+        names = bundle.namelist()
+        blob = b"".join(bundle.read(name) for name in names)
+        status = json.loads(bundle.read("status.json"))
+    assert "config.toml" in names and "logs/kiosk.log.tail.txt" in names and "status.json" in names
+    assert not any(name.startswith("secrets") or "pins" in name or "token" in name for name in names)
+    assert token.encode() not in blob and b"scrypt$" not in blob
+    assert b"refused: Authorization: Bearer [removed" in blob
+    assert status["versions"]["pyside6"] and status["enrolled"] is True
+    assert status["settings"]["terminal.store_id"] == "S1"
+
+
+def test_language_switch_changes_the_screen_now(qtbot, terminal, record_events) -> None:
+    changed = record_events("language_changed")
+    screen = make_screen(qtbot, terminal)
+    screen.show_page("language")
+    assert screen.title.text().startswith("Technician")
+    qtbot.mouseClick(screen.language_buttons["zh_CN"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: screen.title.text().startswith("技术员"), timeout=5000)
+    assert screen.tabs.tabText(screen.PAGES.index("printer")) == "打印机"
+    assert screen.forms["platform"].save_button.text() == "保存"
+    assert changed == [("zh_CN",)]
+    qtbot.waitUntil(lambda: config(terminal)["terminal"]["language"] == "zh_CN", timeout=5000)
+    qtbot.mouseClick(screen.language_buttons["en"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: screen.title.text().startswith("Technician"), timeout=5000)
+
+
+def test_enroll_and_test_connection_with_a_real_platform(qtbot, terminal, tmp_path: Path) -> None:
+    platform = PlatformProcess(tmp_path / "platform-home")
+    platform.start()
+    try:
+        screen = make_screen(qtbot, terminal)
+        screen.show_page("platform")
+        retype(qtbot, screen.enroll_url, platform.url)
+        retype(qtbot, screen.enroll_code, "not-a-code")
+        qtbot.mouseClick(screen.enroll_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "refused the enrollment code" in screen.enroll_message.text(), timeout=10_000)
+        assert terminal.ctx.token() is None and terminal.ctx.settings.get("platform.url") == ""
+
+        retype(qtbot, screen.enroll_code, platform.enrollment_code("S9", "T7"))
+        qtbot.mouseClick(screen.enroll_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "Enrolled as store S9, terminal T7" in screen.enroll_message.text(),
+                        timeout=15_000)
+        assert terminal.ctx.token() and config(terminal)["terminal"]["store_id"] == "S9"
+        assert screen.forms["platform"].fields["platform.url"].value() == platform.url
+
+        qtbot.mouseClick(screen.test_connection_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "answered in" in screen.connection_message.text(), timeout=10_000)
+        assert screen.connection_message.text().endswith(" ms.")
+    finally:
+        platform.stop()
