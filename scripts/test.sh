@@ -8,6 +8,7 @@ export PYTHONDONTWRITEBYTECODE=1
 
 echo "== ruff" && "$PYBIN/ruff" check .
 echo "== mypy" && "$PYBIN/mypy"
+echo "== translations" && "$PYBIN/python" scripts/translations.py --check
 scripts/postgres.sh start || echo "[test] PostgreSQL not available here; PostgreSQL tests will say so" >&2
 
 echo "== pytest"

@@ -380,7 +380,7 @@ class CashierScreen(QWidget):
         service, cashier = self.service, self.services.session.name
 
         def work() -> Decision:
-            return service.redeem(code, quantity=quantity, cashier=cashier, source=source)
+            return service.redeem(code, quantity=quantity, cashier=cashier, source=source, seen_at=seen_at)
 
         self.services.background.run(work, on_done=lambda d: self._done(d, seen_at), on_error=self._failed)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.day_report import build_day_report, reconcile
+from kiosk.money import Money
 from offline_queue.quality import arrival, day_quality, day_ratings, store_prices
 from offline_queue.queries import day_rows
 from ui.context import KioskContext
@@ -26,6 +27,8 @@ def day_report(ctx: KioskContext, day: date) -> dict[str, Any]:
                               store_prices=store_prices(ctx.ledger), ratings=day_ratings(ctx.ledger, ids))
     report["store_id"], report["terminal_id"] = ctx.settings.get("terminal.store_id"), \
         ctx.settings.get("terminal.terminal_id")
+    report["store_prices"] = {sku: Money(minor, currency).format() + f" {currency}"
+                              for sku, (minor, currency) in store_prices(ctx.ledger).items()}
     return report
 
 
@@ -68,7 +71,6 @@ def cmd_day_report(args: argparse.Namespace) -> int:
 
 
 def cmd_prices(args: argparse.Namespace) -> int:
-    from kiosk.money import Money
     from offline_queue.quality import set_store_price
 
     ctx = KioskContext(Path(args.data_dir).expanduser())

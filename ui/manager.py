@@ -55,6 +55,7 @@ from kiosk.voids import DEFAULT_VOID_WINDOW, MAX_REASON_CHARS, void_refusal
 from offline_queue.queries import day_summary, export_day_csv, review_rows
 from offline_queue.voids import VoidDone, VoidRefused, void_redemption
 from ui.i18n import current_language, t
+from ui.quality_view import QualityView
 from ui.services import AppServices
 
 W = TypeVar("W", bound=QWidget)
@@ -316,6 +317,8 @@ class ManagerScreen(QWidget):
         self.tabs.addTab(self._build_day_tab(), "")
         self.tabs.addTab(self._build_totals_tab(), "")
         self.tabs.addTab(self._build_review_tab(), "")
+        self.quality = QualityView(self.services)
+        self.tabs.addTab(self.quality, "")
 
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -456,6 +459,7 @@ class ManagerScreen(QWidget):
         self.next_button.setToolTip(t("Next day"))
         self.tabs.setTabText(0, t("Redemption list"))
         self.tabs.setTabText(1, t("Totals and hours"))
+        self.tabs.setTabText(3, t("Service quality && prices"))
         self.search.setPlaceholderText(t("Search voucher, deal or cashier"))
         self._fill_combo(self.state_filter, [("", t("All states"))] + [(s, state_words(s)) for s in STATES])
         self._fill_combo(self.mode_filter, [("", t("Online and offline")), ("online", t("online")),
@@ -537,6 +541,7 @@ class ManagerScreen(QWidget):
             self._selection_changed()
 
         run_for(self, self.services, load, done, self._load_failed)
+        self.quality.load(day)
 
     def _load_failed(self, exc: BaseException) -> None:
         self._say(t("Could not read the ledger:") + f" {exc}", error=True)

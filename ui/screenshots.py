@@ -32,6 +32,16 @@ def _wait_until(check: Callable[[], bool], timeout_s: float = 15) -> None:
         _wait(50)
 
 
+def _rate_visits(platform_url: str, decisions: list[object]) -> None:
+    """Customers rate two of the visits on the platform's feedback page, as from the receipt's QR."""
+    import httpx
+
+    accepted = [d for d in decisions if getattr(d, "accepted", False)]
+    for decision, stars, comment in zip(accepted[:2], (5, 4), ("Great, quick service", "Good food"), strict=False):
+        httpx.post(f"{platform_url}/feedback/{decision.redemption_id}",  # type: ignore[attr-defined]
+                   data={"stars": str(stars), "comment": comment}, timeout=5)
+
+
 def take_screenshots(out: Path) -> list[Path]:
     """Render the screens; returns the PNG paths."""
     from PySide6.QtWidgets import QApplication
@@ -107,10 +117,22 @@ def take_screenshots(out: Path) -> list[Path]:
             window.cashier.show_idle()
             shot("cashier-idle-zh")
             set_language("en")
+            window.cashier.show_idle()
+            scan("Online price above list price")
+            _rate_visits(env.url, decisions)
+            from offline_queue.quality import set_store_price
+
+            set_store_price(ctx.ledger, "SET-MEAL-2P", 12000, "CNY", now=ctx.clock.now(), actor="manager")
+            scheduler.sync_now()
+            _wait_until(lambda: not scheduler.running, 20)
             services.session.role = Role.MANAGER
             window.show_screen(Role.MANAGER)
             _wait(1500)
             shot("manager-day")
+            manager = window.screen_widget(Role.MANAGER)
+            manager.tabs.setCurrentIndex(3)  # type: ignore[attr-defined]
+            _wait(1200)
+            shot("manager-service-quality")
             services.session.role = Role.TECHNICIAN
             technician = window.screen_widget(Role.TECHNICIAN)
             window.show_screen(Role.TECHNICIAN)

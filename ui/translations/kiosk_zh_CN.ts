@@ -48,6 +48,14 @@
         <translation>审计日志</translation>
     </message>
     <message>
+        <source>Availability</source>
+        <translation>可用性</translation>
+    </message>
+    <message>
+        <source>Average {avg} ★ from {n} ratings</source>
+        <translation>平均 {avg} ★（共 {n} 条评价）</translation>
+    </message>
+    <message>
         <source>Back</source>
         <translation>返回</translation>
     </message>
@@ -164,6 +172,10 @@
         <translation>无法写入设置文件：</translation>
     </message>
     <message>
+        <source>Customer ratings</source>
+        <translation>顾客评价</translation>
+    </message>
+    <message>
         <source>Database size</source>
         <translation>数据库大小</translation>
     </message>
@@ -178,6 +190,10 @@
     <message>
         <source>Deal</source>
         <translation>套餐</translation>
+    </message>
+    <message>
+        <source>Deal sku, e.g. SET-MEAL-2P</source>
+        <translation>套餐编号，如 SET-MEAL-2P</translation>
     </message>
     <message>
         <source>Decided offline — will upload when the platform is back</source>
@@ -380,6 +396,18 @@
         <translation>摄像头没有画面：</translation>
     </message>
     <message>
+        <source>No price flags.</source>
+        <translation>没有价格提示。</translation>
+    </message>
+    <message>
+        <source>No ratings for this day yet.</source>
+        <translation>当天暂无评价。</translation>
+    </message>
+    <message>
+        <source>No store prices yet.</source>
+        <translation>尚未设置本店价格。</translation>
+    </message>
+    <message>
         <source>Nobody signed in</source>
         <translation>无人登录</translation>
     </message>
@@ -396,6 +424,10 @@
         <translation>确定</translation>
     </message>
     <message>
+        <source>Offline (this store)</source>
+        <translation>线下（本店）</translation>
+    </message>
+    <message>
         <source>Offline at most (hours since the last sync)</source>
         <translation>最长离线时间（距上次同步的小时数）</translation>
     </message>
@@ -410,6 +442,10 @@
     <message>
         <source>On duty:</source>
         <translation>当班：</translation>
+    </message>
+    <message>
+        <source>Online (platform)</source>
+        <translation>线上（平台）</translation>
     </message>
     <message>
         <source>Online and offline</source>
@@ -460,6 +496,10 @@
         <translation>平台地址</translation>
     </message>
     <message>
+        <source>Platform calls: {calls} · Attempts: {attempts} (genuine vouchers: {genuine}) · Accepted: {accepted}</source>
+        <translation>平台调用：{calls} · 核销尝试：{attempts}（真券：{genuine}）· 成功：{accepted}</translation>
+    </message>
+    <message>
         <source>Platform:</source>
         <translation>平台：</translation>
     </message>
@@ -470,6 +510,14 @@
     <message>
         <source>Previous day</source>
         <translation>前一天</translation>
+    </message>
+    <message>
+        <source>Price flags</source>
+        <translation>价格提示</translation>
+    </message>
+    <message>
+        <source>Price, e.g. 128.00</source>
+        <translation>价格，如 128.00</translation>
     </message>
     <message>
         <source>Print X report</source>
@@ -580,6 +628,14 @@
         <translation>补打上一张小票</translation>
     </message>
     <message>
+        <source>Response time (median)</source>
+        <translation>响应时间（中位数）</translation>
+    </message>
+    <message>
+        <source>Response time (p95)</source>
+        <translation>响应时间（p95）</translation>
+    </message>
+    <message>
         <source>SQLAlchemy</source>
         <translation>SQLAlchemy</translation>
     </message>
@@ -590,6 +646,10 @@
     <message>
         <source>Save</source>
         <translation>保存</translation>
+    </message>
+    <message>
+        <source>Save price</source>
+        <translation>保存价格</translation>
     </message>
     <message>
         <source>Save the printer settings first.</source>
@@ -606,6 +666,10 @@
     <message>
         <source>Saved.</source>
         <translation>已保存。</translation>
+    </message>
+    <message>
+        <source>Saved: {sku} at {price}</source>
+        <translation>已保存：{sku} 价格 {price}</translation>
     </message>
     <message>
         <source>Saving</source>
@@ -634,6 +698,14 @@
     <message>
         <source>Serial port</source>
         <translation>串口</translation>
+    </message>
+    <message>
+        <source>Service quality &amp;&amp; prices</source>
+        <translation>服务质量与价格</translation>
+    </message>
+    <message>
+        <source>Service quality — online and offline side by side</source>
+        <translation>服务质量——线上线下对照</translation>
     </message>
     <message>
         <source>Set PIN</source>
@@ -666,6 +738,10 @@
     <message>
         <source>Store name</source>
         <translation>门店名称</translation>
+    </message>
+    <message>
+        <source>Success rate</source>
+        <translation>成功率</translation>
     </message>
     <message>
         <source>Sync every (seconds)</source>
@@ -748,6 +824,10 @@
         <translation>报表未打印：</translation>
     </message>
     <message>
+        <source>The store's own prices</source>
+        <translation>本店价格表</translation>
+    </message>
+    <message>
         <source>The test page was not printed:</source>
         <translation>测试页未打印：</translation>
     </message>
@@ -774,6 +854,10 @@
     <message>
         <source>Time zone</source>
         <translation>时区</translation>
+    </message>
+    <message>
+        <source>Timeliness</source>
+        <translation>及时性</translation>
     </message>
     <message>
         <source>To review</source>
@@ -862,6 +946,14 @@
     <message>
         <source>Voucher</source>
         <translation>券号</translation>
+    </message>
+    <message>
+        <source>Waiting time (median)</source>
+        <translation>等待时间（中位数）</translation>
+    </message>
+    <message>
+        <source>Waiting time (p95)</source>
+        <translation>等待时间（p95）</translation>
     </message>
     <message>
         <source>Waiting to upload</source>
@@ -1032,6 +1124,10 @@
         <translation>就绪</translation>
     </message>
     <message>
+        <source>redeemed a median {h} h before expiry</source>
+        <translation>核销时距到期中位数 {h} 小时</translation>
+    </message>
+    <message>
         <source>rejected</source>
         <translation>被拒绝</translation>
     </message>
@@ -1080,12 +1176,24 @@
         <translation>技术员</translation>
     </message>
     <message>
+        <source>the platform's list price differs from the store's own price</source>
+        <translation>平台门店价与本店价格不一致</translation>
+    </message>
+    <message>
+        <source>the price paid online is above the list price</source>
+        <translation>线上支付价高于门店价</translation>
+    </message>
+    <message>
         <source>the same code seen again within this many seconds counts once</source>
         <translation>同一码在这么多秒内重复出现只算一次</translation>
     </message>
     <message>
         <source>this terminal's id within the store</source>
         <translation>本终端在门店内的编号</translation>
+    </message>
+    <message>
+        <source>type the deal's sku, as on the voucher</source>
+        <translation>请输入券上的套餐编号</translation>
     </message>
     <message>
         <source>uploaded</source>
