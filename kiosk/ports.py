@@ -67,6 +67,10 @@ class Ledger(Protocol):
 
     def trusted_keys(self) -> dict[str, Ed25519PublicKey]: ...
 
+    def usage(self, voucher_id: str) -> VoucherUsage:
+        """Uses of a voucher this terminal has recorded (a read outside any write transaction)."""
+        ...
+
     def note_online_attempt(self, redemption_id: str, *, at: datetime, actor: str) -> None:
         """Record, before the platform is asked, that this redemption id is about to be sent, so a
         crash between the platform's commit and the ledger's is found and undone by the next sync."""

@@ -213,7 +213,8 @@ class RedemptionService:
         online: Decision | None = None
         asked = answered = False
         online_ms: float | None = None
-        if self._platform is not None and not offline and not isinstance(parsed, Malformed):
+        if self._platform is not None and not offline and not isinstance(parsed, Malformed) \
+                and not self._used_up_here(parsed, quantity):
             # Write-ahead: a crash after the platform commits but before the ledger does leaves this
             # note behind, and the next sync voids the orphan on the platform. It also proves the
             # ledger can write (disk full, read-only) before anything is asked of the platform.
@@ -238,6 +239,17 @@ class RedemptionService:
                                wait_ms=(time.monotonic() - seen_at) * 1000)
             tx.record(decision, context)
         return decision
+
+    def _used_up_here(self, parsed: SignedCode | PlainCode, quantity: int) -> bool:
+        """True when this terminal's own ledger already shows the voucher's uses gone.
+
+        Online first, but not blind: uses decided offline here may not have reached the platform
+        yet, so the platform could accept them a second time. Such a voucher is judged by the
+        local rules, which know about those uses.
+        """
+        if not isinstance(parsed, SignedCode):
+            return False
+        return parsed.claims.uses - self._ledger.usage(parsed.voucher_id).used < quantity
 
     def _ask_platform(self, parsed: SignedCode | PlainCode, redemption_id: str,
                       quantity: int) -> tuple[Decision | None, bool]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -97,17 +99,31 @@ def append_audit(session: Session, *, at: datetime, actor: str, action: str, det
                                    "prev_hash": prev, "hash": entry_hash(prev, seq, at_text, actor, action, body)})
 
 
-def storage_words(exc: BaseException) -> str:
-    """What a storage failure means, in words a cashier can act on (and a technician can fix)."""
+def _nearly_full(db_path: str | None) -> bool:
+    if not db_path:
+        return False
+    try:
+        return shutil.disk_usage(Path(db_path).parent).free < (1 << 20)
+    except OSError:
+        return False
+
+
+def storage_words(exc: BaseException, db_path: str | None = None) -> str:
+    """What a storage failure means, in words a cashier can act on (and a technician can fix).
+
+    SQLite reports a full disk as "database or disk is full" or, when the WAL cannot grow, as a
+    "disk I/O error": the free space next to ``db_path`` tells the two apart."""
     text = str(getattr(exc, "orig", None) or exc).lower()
-    if "full" in text:
+    if "full" in text or _nearly_full(db_path):
         why = "the disk is full"
     elif "readonly" in text or "read-only" in text or "read only" in text:
         why = "the database is read-only"
     elif "locked" in text or "busy" in text:
         why = "the database is busy"
-    elif "malformed" in text or "not a database" in text or "i/o" in text:
-        why = "the database or its disk is damaged"
+    elif "i/o" in text:
+        why = "the disk cannot be written (read/write error)"
+    elif "malformed" in text or "not a database" in text:
+        why = "the database is damaged"
     else:
         why = "the database cannot be written"
     return (f"cannot record on this terminal: {why}. Nothing was recorded and the voucher was not used; "
@@ -238,7 +254,7 @@ class SqliteLedger:
             with self.sessions.begin() as session:
                 yield LedgerTx(session)
         except OperationalError as exc:
-            raise StorageError(storage_words(exc)) from exc
+            raise StorageError(storage_words(exc, self.engine.url.database)) from exc
 
     def note_online_attempt(self, redemption_id: str, *, at: datetime, actor: str) -> None:
         """Write-ahead note of an online redemption about to be sent (see kiosk.ports.Ledger)."""
@@ -278,6 +294,11 @@ class SqliteLedger:
         with self.sessions() as session:
             rows = session.scalars(select(TrustedKey)).all()
             return {row.key_id: Ed25519PublicKey.from_public_bytes(row.public_raw) for row in rows}
+
+    def usage(self, voucher_id: str) -> VoucherUsage:
+        """Uses of a voucher recorded here, read without taking the write lock."""
+        with self.sessions() as session:
+            return LedgerTx(session).usage(voucher_id)
 
     def trust_key(self, public_key: Ed25519PublicKey, *, source: str, now: datetime, actor: str) -> str:
         """Add a platform key (idempotent); returns its key id."""

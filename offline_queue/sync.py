@@ -148,6 +148,7 @@ class SyncEngine:
             self._pull(report)
             self.ledger.mark_contact(self.clock.now(), revocations=True)
             self.failures = 0
+            self._report_quality()
         except (PlatformUnavailable, RetryLater) as exc:
             self.failures += 1
             report.ok, report.error = False, f"platform not reachable: {exc}"
