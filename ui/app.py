@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
@@ -282,12 +282,18 @@ def _short(message: str) -> str:
     return message.split(". ")[0].split(": ")[0][:60]
 
 
-class Runtime:
-    """Starts and stops the long-lived workers around a window."""
+class Runtime(QObject):
+    """Starts and stops the long-lived workers around a window.
+
+    A QObject living on the GUI thread, so the workers' signals reach its slots as queued calls
+    on the GUI thread, and it lives exactly as long as the window.
+    """
 
     def __init__(self, window: KioskWindow, services: AppServices, scheduler: SyncScheduler) -> None:
+        super().__init__(window)
         self.window, self.services, self.scheduler = window, services, scheduler
         self.scan: Any = None
+        self.printer: Any = None
 
     def start(self) -> None:
         self.scheduler.start()
@@ -324,6 +330,7 @@ class Runtime:
         worker.camera_state.connect(self._camera_state)
         self.scan = (worker, start_worker(worker))
 
+    @Slot(str)
     def _settings_changed(self, key: str) -> None:
         """A technician changed a camera setting: restart the camera with it (no app restart)."""
         if key.startswith("camera.") and "camera_source" not in self.services.extras:
@@ -337,6 +344,7 @@ class Runtime:
             stop_worker(*self.scan)
             self.scan = None
 
+    @Slot(str, str)
     def _camera_state(self, state: str, message: str) -> None:
         level = {"live": "ok", "starting": "warn", "stopped": "off"}.get(state, "bad")
         self.services.events.status.emit("camera", level, "Camera: ready" if level == "ok" else f"Camera: {message}")
@@ -380,10 +388,12 @@ class Runtime:
 
         services.extras["reports"] = print_report
 
+    @Slot(str, str)
     def _printer_state(self, state: str, message: str) -> None:
         level = {"ready": "ok", "unknown": "ok", "paper_low": "warn", "none": "off", "not_configured": "off"}
         self.services.events.status.emit("printer", level.get(state, "bad"), f"Printer: {_short(message)}")
 
+    @Slot(int, str)
     def _job_finished(self, job_id: int, state: str) -> None:
         self.services.events.status.emit("printer", "ok" if state in ("printed", "skipped") else "bad",
                                          f"Printer: last job {state}")
@@ -392,8 +402,9 @@ class Runtime:
             preview(job_id, state)
 
     def stop(self) -> None:
-        if getattr(self, "printer", None) is not None:
+        if self.printer is not None:
             self.printer.stop(5.0)
+            self.printer = None
         self.scheduler.stop()
         self._stop_camera()
         self.services.background.wait(5000)
