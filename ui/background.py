@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,17 @@ class _Job(QRunnable):
         self.relay.done.emit(self.on_done, result)
 
 
+def _while_alive(owner: QObject, callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
+    if callback is None:
+        return None
+
+    def call(value: Any) -> None:
+        if shiboken6.isValid(owner):
+            callback(value)
+
+    return call
+
+
 class Background(QObject):
     """A small thread pool whose results come back as queued calls on the GUI thread."""
 
@@ -61,6 +73,12 @@ class Background(QObject):
             on_error: Callable[[BaseException], None] | None = None) -> None:
         """Start ``fn`` on a worker thread."""
         self.pool.start(_Job(fn, self.relay, on_done, on_error))
+
+    def run_for(self, owner: QObject, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
+                on_error: Callable[[BaseException], None] | None = None) -> None:
+        """Like :meth:`run`, but the callbacks are dropped when ``owner`` is gone by then (a screen
+        closed while its job was still running)."""
+        self.run(fn, _while_alive(owner, on_done), _while_alive(owner, on_error))
 
     def wait(self, msecs: int = 10_000) -> bool:
         """Wait for running jobs (on quit, and in tests)."""

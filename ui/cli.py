@@ -318,7 +318,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.func = cmd_app
     func: Callable[[argparse.Namespace], int] = args.func
     try:
-        setup_logging(Path(args.data_dir).expanduser(), verbose=args.verbose)
+        try:
+            setup_logging(Path(args.data_dir).expanduser(), verbose=args.verbose)
+        except OSError as exc:  # a full or read-only disk must not stop the command from answering
+            print(f"kiosk: cannot write the log ({exc.strerror or exc}); going on without it", file=sys.stderr)
         return func(args)
     except (UsageError, ConfigFileError) as exc:
         log.warning("usage error: %s", exc)
@@ -328,7 +331,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Disk full, read-only or damaged database: nothing was recorded, so nothing is accepted.
         from offline_queue.ledger import storage_words
 
-        message = str(exc) if isinstance(exc, StorageError) else storage_words(exc)
+        db_path = str(Path(args.data_dir).expanduser() / "kiosk.db")
+        message = str(exc) if isinstance(exc, StorageError) else storage_words(exc, db_path)
         log.error("storage error: %s", message)
         _print_json({"status": "storage_error", "reason": "storage_error", "message": message})
         print(f"kiosk: {message}", file=sys.stderr)

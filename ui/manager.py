@@ -16,7 +16,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-import shiboken6
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -69,20 +68,8 @@ def named(widget: W, name: str) -> W:
 
 def run_for(widget: QWidget, services: AppServices, fn: Callable[[], Any], done: Callable[[Any], None] | None = None,
             failed: Callable[[BaseException], None] | None = None) -> None:
-    """``services.background.run`` whose callbacks are dropped when ``widget`` is gone by then (a screen
-    closed while its job was still running)."""
-
-    def alive(callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
-        if callback is None:
-            return None
-
-        def call(value: Any) -> None:
-            if shiboken6.isValid(widget):
-                callback(value)
-
-        return call
-
-    services.background.run(fn, alive(done), alive(failed))
+    """Background work whose callbacks are dropped when ``widget`` is gone by then."""
+    services.background.run_for(widget, fn, done, failed)
 
 log = logging.getLogger(__name__)
 

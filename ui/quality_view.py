@@ -116,7 +116,7 @@ class QualityView(QWidget):
 
         self.day = day
         ctx = self.services.ctx
-        self.services.background.run(lambda: day_report(ctx, day), on_done=self._show, on_error=self._failed)
+        self.services.background.run_for(self, lambda: day_report(ctx, day), self._show, self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self.counts.setText(t("Could not read the ledger:") + f" {exc}")
@@ -146,9 +146,9 @@ class QualityView(QWidget):
             if self.day is not None:
                 self.load(self.day)
 
-        self.services.background.run(
-            lambda: set_store_price(ctx.ledger, sku, price.minor, price.currency, now=ctx.clock.now(), actor=actor),
-            on_done=saved, on_error=self._failed)
+        self.services.background.run_for(
+            self, lambda: set_store_price(ctx.ledger, sku, price.minor, price.currency, now=ctx.clock.now(),
+                                          actor=actor), saved, self._failed)
 
     def currency(self) -> str:
         """The store's currency: the one of the day's redemptions, CNY when there are none yet."""
