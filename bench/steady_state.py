@@ -1,0 +1,132 @@
+"""Steady state of the running app: memory under continuous scanning, CPU while idle.
+
+The app (offscreen, composed as ``run_app`` does, signed in, offline-only) scans a looping 30 fps
+1280x720 video in which a code appears every second (so the decoder, the decisions, the ledger
+and the result screen all keep working). RSS is sampled every 10 s; the figure is RSS at the end
+and the growth from the first minute's level (the plateau after start-up) to the end.
+
+Then, in the same process, the camera is switched to a looping video of empty frames and the
+process CPU time is read over --idle-seconds: CPU while idle with the camera on, in % of one
+core. Baseline in the same run: RSS right after start-up, and the CPU of the camera source alone
+(grabbing + JPEG decoding the video, no pipeline, no GUI) over the same time.
+
+    ./dev bench steady_state                # 2 minutes (quick)
+    ./dev bench steady_state --minutes 10   # the issue's figure
+    ./dev bench steady_state --soak 60      # the hour-long soak (growth <= 10%)
+
+Prints one JSON object. Targets (issue 8): RSS <= 250 MB after 10 min; growth <= 10% over the
+soak; idle CPU <= 20% of one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import _app
+from _platform import machine
+
+
+def run_loop(app: object, seconds: float, every: float, samples: list[tuple[float, float]], started: float) -> None:
+    deadline = time.monotonic() + seconds
+    next_sample = time.monotonic()
+    while time.monotonic() < deadline:
+        app.processEvents()  # type: ignore[attr-defined]
+        time.sleep(0.005)
+        if time.monotonic() >= next_sample:
+            samples.append((round(time.monotonic() - started, 1), _app.rss_mb()))
+            next_sample += every
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=2.0, help="scanning time (default 2; issue: 10)")
+    parser.add_argument("--soak", type=float, default=None, help="minutes for the soak run (e.g. 60); overrides "
+                        "--minutes")
+    parser.add_argument("--idle-seconds", type=float, default=30.0)
+    parser.add_argument("--codes", type=int, default=10, help="codes in the looping video (one per second)")
+    args = parser.parse_args()
+    minutes = args.soak or args.minutes
+    key = _app.signing_key()
+    with tempfile.TemporaryDirectory(dir=_app.REPO / "bench" / "out") as tmp:
+        workdir = Path(tmp)
+        data_dir = workdir / "kiosk"
+        _app.configure_terminal(data_dir, key)
+        busy = workdir / "busy.avi"
+        segments: list[tuple[str | None, int]] = []
+        for _ in range(args.codes):
+            segments += [(None, 15), (_app.make_code(key), 15)]
+        _app.write_video(busy, segments)
+        idle = workdir / "idle.avi"
+        _app.write_video(idle, [(None, 60)])
+
+        # baseline: the camera source alone on the idle video
+        from hardware.camera import VideoFileSource
+
+        source = VideoFileSource(idle, loop=True)
+        source.start()
+        c0, t0 = _app.cpu_s(), time.monotonic()
+        end = t0 + min(args.idle_seconds, 15)
+        while time.monotonic() < end:
+            source.read(0.1)
+        source_cpu_pct = (_app.cpu_s() - c0) / (time.monotonic() - t0) * 100
+        source.stop()
+
+        import hardware.camera as camera
+
+        open_source = camera.open_source
+        camera.open_source = lambda spec, **kw: open_source(spec, loop=True, **kw)
+        started = time.monotonic()
+        app, window, runtime = _app.start_app(data_dir, str(busy))  # the app's camera loops the video
+        worker = runtime.scan[0]
+        decisions: list[str] = []
+        window.cashier.decision_shown.connect(lambda d: decisions.append(d.reason.value))
+        samples: list[tuple[float, float]] = []
+        run_loop(app, 3, 1, samples, started)
+        rss_after_start = _app.rss_mb()
+        run_loop(app, minutes * 60, 10, samples, started)
+        frames = worker.frames_decoded
+        rss_end = _app.rss_mb()
+        plateau = [r for t, r in samples if 50 <= t <= 70] or [rss_after_start]
+
+        # idle: a camera that sees no code
+        runtime.stop()
+        app.processEvents()
+        runtime.scan = None
+        from hardware.scan_pipeline import ScanPipeline
+        from ui.scan_worker import ScanWorker, start_worker
+
+        idle_worker = ScanWorker(open_source(str(idle), loop=True), ScanPipeline())
+        idle_worker.frame_ready.connect(window.cashier.camera.show_frame)
+        thread = start_worker(idle_worker)
+        run_loop(app, 3, 10, [], started)
+        c0, t0 = _app.cpu_s(), time.monotonic()
+        run_loop(app, args.idle_seconds, 10, [], started)
+        idle_cpu_pct = (_app.cpu_s() - c0) / (time.monotonic() - t0) * 100
+        from ui.scan_worker import stop_worker
+
+        stop_worker(idle_worker, thread)
+        window.close()
+    growth = (rss_end - plateau[0]) / plateau[0] * 100
+    print(json.dumps({
+        "benchmark": "steady_state", "machine": machine(), "minutes": minutes,
+        "video": "1280x720 MJPG 30 fps, looping, a code every second",
+        "frames_decoded": frames, "decisions": len(decisions),
+        "rss_mb": {"after_start": rss_after_start, "plateau_at_1_min": plateau[0], "end": rss_end,
+                   "max": max(r for _, r in samples)},
+        "rss_growth_pct_from_1_min": round(growth, 1),
+        "rss_samples": samples,
+        "idle_cpu_pct_of_one_core": round(idle_cpu_pct, 1),
+        "baseline": {"camera_source_alone_cpu_pct": round(source_cpu_pct, 1), "rss_mb_after_start": rss_after_start},
+        "target": {"rss_mb": 250, "soak_growth_pct": 10, "idle_cpu_pct": 20},
+        "met": {"rss": rss_end <= 250, "growth": growth <= 10, "idle_cpu": idle_cpu_pct <= 20},
+    }, indent=2), flush=True)
+    os._exit(0)  # Qt objects of the stopped runtime need no orderly teardown
+
+
+if __name__ == "__main__":
+    main()
