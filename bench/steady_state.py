@@ -32,14 +32,22 @@ from _platform import machine
 
 
 def run_loop(app: object, seconds: float, every: float, samples: list[tuple[float, float]], started: float) -> None:
-    deadline = time.monotonic() + seconds
-    next_sample = time.monotonic()
-    while time.monotonic() < deadline:
-        app.processEvents()  # type: ignore[attr-defined]
-        time.sleep(0.005)
-        if time.monotonic() >= next_sample:
-            samples.append((round(time.monotonic() - started, 1), _app.rss_mb()))
-            next_sample += every
+    """Run Qt's own event loop (as the app does: it sleeps until there is work) for ``seconds``,
+    sampling RSS every ``every`` seconds."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    def sample() -> None:
+        samples.append((round(time.monotonic() - started, 1), _app.rss_mb()))
+
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.setInterval(int(every * 1000))
+    timer.timeout.connect(sample)
+    sample()
+    timer.start()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+    timer.stop()
 
 
 def main() -> None:
@@ -93,23 +101,13 @@ def main() -> None:
         rss_end = _app.rss_mb()
         plateau = [r for t, r in samples if 50 <= t <= 70] or [rss_after_start]
 
-        # idle: a camera that sees no code
-        runtime.stop()
-        app.processEvents()
-        runtime.scan = None
-        from hardware.scan_pipeline import ScanPipeline
-        from ui.scan_worker import ScanWorker, start_worker
-
-        idle_worker = ScanWorker(open_source(str(idle), loop=True), ScanPipeline())
-        idle_worker.frame_ready.connect(window.cashier.camera.show_frame)
-        thread = start_worker(idle_worker)
+        # idle: the same app, its camera switched to a video with no code
+        runtime.switch_camera(str(idle))
         run_loop(app, 3, 10, [], started)
         c0, t0 = _app.cpu_s(), time.monotonic()
         run_loop(app, args.idle_seconds, 10, [], started)
         idle_cpu_pct = (_app.cpu_s() - c0) / (time.monotonic() - t0) * 100
-        from ui.scan_worker import stop_worker
-
-        stop_worker(idle_worker, thread)
+        runtime.stop()
         window.close()
     growth = (rss_end - plateau[0]) / plateau[0] * 100
     print(json.dumps({

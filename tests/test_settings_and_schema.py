@@ -44,3 +44,14 @@ def test_migrations_create_the_schema_once_and_reopen_cleanly(tmp_path: Path) ->
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == version
         assert conn.execute("SELECT id, revocations_cursor FROM sync_state").fetchall() == row == [(1, "")]
+
+
+def test_the_quick_head_lookup_agrees_with_alembic() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from offline_queue.db import MIGRATIONS, head_revision
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert head_revision() == ScriptDirectory.from_config(cfg).get_current_head()

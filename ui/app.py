@@ -323,7 +323,9 @@ class Runtime(QObject):
         source = open_source(str(spec), **options)
         pipeline = ScanPipeline(PipelineConfig(decoder=settings.get("camera.decoder"),
                                                duplicate_window_s=settings.get("camera.duplicate_window_s")))
-        worker = ScanWorker(source, pipeline)
+        # Every frame is decoded (30 fps keeps scan-to-decision within a frame or two); the preview
+        # only helps the customer aim, so 15 fps at the camera view's size is plenty.
+        worker = ScanWorker(source, pipeline, preview_fps=15, preview_max_width=640)
         cashier = self.window.cashier
         worker.code_scanned.connect(cashier.submit_code)
         worker.frame_ready.connect(cashier.camera.show_frame)
@@ -336,6 +338,12 @@ class Runtime(QObject):
         if key.startswith("camera.") and "camera_source" not in self.services.extras:
             self._stop_camera()
             self._start_camera()
+
+    def switch_camera(self, spec: str) -> None:
+        """Use another frame source now (the demo, benchmarks, a technician's test)."""
+        self._stop_camera()
+        self.services.extras["camera_source"] = spec
+        self._start_camera()
 
     def _stop_camera(self) -> None:
         if self.scan is not None:
