@@ -5,21 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from kiosk.money import Money
 
 #: The states a manager sees (``upload_state`` in the ledger, with voids and online ones folded in).
 STATES = ("pending", "uploaded", "conflict", "rejected", "voided", "void refused")
-
-
-def day_bounds(day: date, tz: tzinfo | None) -> tuple[datetime, datetime]:
-    """UTC start (inclusive) and end (exclusive) of a day in the store's zone (None: this machine's)."""
-    zone = tz or datetime.now().astimezone().tzinfo
-    start = datetime.combine(day, time.min, tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def display_state(upload_state: str, voided: bool) -> str:

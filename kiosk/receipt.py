@@ -16,7 +16,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -587,18 +587,6 @@ class DayReport:
         else:
             out.append(Text("End of X report", align="center"))
         return out
-
-
-def day_bounds(business_date: date, tz: tzinfo | None) -> tuple[datetime, datetime]:
-    """The UTC start (inclusive) and end (exclusive) of a business day in the store's zone."""
-    zone = tz or datetime.now().astimezone().tzinfo
-    start = datetime.combine(business_date, time.min, tzinfo=zone)
-    end = datetime.combine(business_date + timedelta(days=1), time.min, tzinfo=zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
-def business_date_of(moment: datetime, tz: tzinfo | None) -> date:
-    return moment.astimezone(tz).date()
 
 
 def build_day_report(

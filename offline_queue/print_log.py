@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, select, update
 
+from kiosk.days import day_bounds
 from kiosk.receipt import (
     DayReport,
     Receipt,
@@ -30,7 +31,6 @@ from kiosk.receipt import (
     StoreInfo,
     build_day_report,
     build_receipt,
-    day_bounds,
     local_time_text,
 )
 from offline_queue.ledger import SqliteLedger, append_audit

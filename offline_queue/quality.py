@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from kiosk.day_summary import day_bounds
+from kiosk.days import day_bounds
 from kiosk.qos import AttemptSample, CallSample, ServiceQuality, service_quality
 from offline_queue.ledger import SqliteLedger, append_audit
 from offline_queue.models import Redemption

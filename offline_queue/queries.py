@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from kiosk.day_summary import DayRow, DaySummary, answer_in_words, day_bounds, filter_rows, summarize
+from kiosk.day_summary import DayRow, DaySummary, answer_in_words, filter_rows, summarize
+from kiosk.days import day_bounds
 from offline_queue.ledger import SqliteLedger
 from offline_queue.models import Redemption
 from offline_queue.timefmt import from_text, to_text

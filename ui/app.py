@@ -359,7 +359,8 @@ class Runtime(QObject):
         self.window.cashier.set_camera_message("" if level == "ok" else message)
 
     def _start_printer(self) -> None:
-        from kiosk.receipt import StoreInfo, business_date_of
+        from kiosk.days import business_date_of
+        from kiosk.receipt import StoreInfo
         from offline_queue.print_log import PrintLog
         from ui.print_worker import PrintWorker
 

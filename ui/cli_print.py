@@ -14,7 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kiosk.receipt import DayReport, StoreInfo, business_date_of, plain_lines
+from kiosk.days import business_date_of
+from kiosk.receipt import DayReport, StoreInfo, plain_lines
 from kiosk.settings import SettingError
 from ui.config_file import ConfigFileError
 

@@ -12,7 +12,7 @@ from escpos_standin import PrinterStandIn
 from printing_support import Terminal, network_config
 from sqlalchemy import update
 
-from kiosk.receipt import business_date_of
+from kiosk.days import business_date_of
 from offline_queue.models import Redemption
 from offline_queue.print_log import ZReportRefused
 
