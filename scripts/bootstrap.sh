@@ -51,13 +51,19 @@ if ! "$PY" -c 'import venv, ensurepip' 2>/dev/null; then
   exit 3
 fi
 
+stamp="$VENV/.lock-stamp"
+want=$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  # The lock changed: start from an empty environment, so nothing the old lock installed lingers
+  # (packages that share a folder, like PySide6's, break when one is removed under another).
+  echo "[bootstrap] requirements.lock changed: rebuilding $VENV" >&2
+  rm -rf "$VENV"
+fi
 if [ ! -x "$VENV/bin/python" ]; then
   echo "[bootstrap] creating $VENV" >&2
   "$PY" -m venv "$VENV"
 fi
 
-stamp="$VENV/.lock-stamp"
-want=$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "[bootstrap] installing locked Python packages (first run takes a minute)" >&2
   # pip's notes about this machine's optional local indexes are noise here; real errors still show.
