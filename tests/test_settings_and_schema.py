@@ -55,3 +55,17 @@ def test_the_quick_head_lookup_agrees_with_alembic() -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     assert head_revision() == ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    import offline_queue.models_printing
+    import offline_queue.models_quality  # noqa: F401 - their tables join the metadata
+    from offline_queue.models import Base
+
+    engine = open_engine(tmp_path / "kiosk.db")
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == [], f"the models and the migrations disagree: {diff}"
