@@ -339,6 +339,11 @@ class Runtime(QObject):
             self._stop_camera()
             self._start_camera()
 
+    def _restart_camera(self) -> None:
+        log.warning("restarting the camera worker after an error")
+        self._stop_camera()
+        self._start_camera()
+
     def switch_camera(self, spec: str) -> None:
         """Use another frame source now (the demo, benchmarks, a technician's test)."""
         self._stop_camera()
@@ -354,6 +359,8 @@ class Runtime(QObject):
 
     @Slot(str, str)
     def _camera_state(self, state: str, message: str) -> None:
+        if state == "error":  # the scan loop itself failed: start a fresh worker rather than stay blind
+            QTimer.singleShot(3000, self._restart_camera)
         level = {"live": "ok", "starting": "warn", "stopped": "off"}.get(state, "bad")
         self.services.events.status.emit("camera", level, "Camera: ready" if level == "ok" else f"Camera: {message}")
         self.window.cashier.set_camera_message("" if level == "ok" else message)
