@@ -5,13 +5,14 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from kiosk.roles import Role
+
 from support import sign_in
 
 
 def test_close_is_refused_until_a_technician_exits(qtbot, configured_ctx) -> None:
     from ui.app import build_window
 
-    win, services, scheduler = build_window(configured_ctx, demo=True, kiosk_mode=True)
+    win, services, _scheduler = build_window(configured_ctx, demo=True, kiosk_mode=True)
     qtbot.addWidget(win)
     win.show()
     sign_in(win, "1357")
