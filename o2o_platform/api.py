@@ -1,7 +1,8 @@
 """The ``/api/v1`` routes: thin translations between HTTP and :mod:`.services` / :mod:`.redeeming`.
 
 Handlers are plain ``def``: FastAPI runs them in its thread pool, where blocking database
-calls belong.
+calls belong. The two hot ones (online redemption, batch upload) are ``async`` and make one
+thread-pool call each, the token check included.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from o2o_platform import redeeming, services
-from o2o_platform.auth import Terminal
+from o2o_platform.auth import BearerToken, Terminal, not_valid
 from o2o_platform.db import Database
 from o2o_platform.keys import KeyRing, public_keys_payload
 from o2o_platform.models import Redemption
@@ -89,18 +92,24 @@ def lookup(request: Request, _caller: Terminal,
 
 @router.post("/redemptions", response_model=RedeemOut, tags=["terminal"],
              responses={**AUTH_ERRORS, 409: {"model": ErrorOut, "description": "id reused with another body"}})
-def redeem(body: RedeemIn, request: Request, caller: Terminal) -> dict[str, Any]:
+async def redeem(body: RedeemIn, request: Request, token: BearerToken) -> Response:
     """Redeem now. The answer's ``reason`` is the decision; ``ok`` means serve the customer."""
+    # One thread-pool hop: the token check, the decision and the record in one transaction.
+    db, keys, now = _db(request), _keys(request), services.utcnow()
     try:
-        return redeeming.redeem_online(_db(request), _keys(request), caller, redemption_id=str(body.redemption_id),
-                                       code=body.code, quantity=body.quantity, now=services.utcnow())
+        answer = await run_in_threadpool(
+            lambda: redeeming.redeem_with_token(db, keys, token, redemption_id=str(body.redemption_id),
+                                                code=body.code, quantity=body.quantity, now=now))
+    except redeeming.Unauthorized:
+        raise not_valid() from None
     except redeeming.IdempotencyConflict as exc:
         raise HTTPException(409, str(exc)) from None
+    return _json(RedeemOut.model_validate(answer))
 
 
 @router.post("/redemptions/batch", response_model=BatchOut, tags=["terminal"],
              responses={**AUTH_ERRORS, 413: {"model": ErrorOut}, 422: {"model": ErrorOut}})
-def upload_batch(body: BatchIn, request: Request, caller: Terminal) -> dict[str, Any]:
+async def upload_batch(body: BatchIn, request: Request, token: BearerToken) -> Response:
     """Apply offline redemptions and voids, in order, idempotently by redemption id."""
     items: list[redeeming.RedeemItem | redeeming.VoidItem] = [
         redeeming.RedeemItem(str(i.redemption_id), i.code, i.quantity, i.redeemed_at, i.offline_reason)
@@ -108,13 +117,25 @@ def upload_batch(body: BatchIn, request: Request, caller: Terminal) -> dict[str,
         else redeeming.VoidItem(str(i.redemption_id), i.reason, i.voided_at)
         for i in body.items
     ]
-    results = redeeming.apply_batch(_db(request), _keys(request), caller, items, now=services.utcnow(),
-                                    window=request.app.state.void_window)
-    return {"results": [
-        {"redemption_id": r.redemption_id, "kind": r.kind, "result": r.result, "reason": r.reason,
-         "detail": r.detail, "conflict_with": r.conflict_with}
-        for r in results
-    ]}
+    db, keys, now, window = _db(request), _keys(request), services.utcnow(), request.app.state.void_window
+
+    def work() -> Response:
+        results = redeeming.apply_batch_with_token(db, keys, token, items, now=now, window=window)
+        return _json(BatchOut.model_validate({"results": [
+            {"redemption_id": r.redemption_id, "kind": r.kind, "result": r.result, "reason": r.reason,
+             "detail": r.detail, "conflict_with": r.conflict_with}
+            for r in results
+        ]}))
+
+    try:
+        return await run_in_threadpool(work)
+    except redeeming.Unauthorized:
+        raise not_valid() from None
+
+
+def _json(model: BaseModel) -> Response:
+    """The answer as FastAPI would serialise it through ``response_model`` (already validated here)."""
+    return Response(model.model_dump_json().encode(), media_type="application/json")
 
 
 @router.post("/redemptions/{redemption_id}/void", response_model=VoidOut, tags=["terminal"],

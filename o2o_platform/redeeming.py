@@ -10,12 +10,13 @@ that is what makes retries and re-uploads idempotent.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import JSON, Connection, Table, bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -24,8 +25,8 @@ from kiosk.codes import MAX_CODE_CHARS, MAX_USES, Malformed, PlainCode, SignedCo
 from kiosk.reasons import Reason
 from o2o_platform.db import Database
 from o2o_platform.keys import KeyRing
-from o2o_platform.models import Redemption, Revocation, Voucher
-from o2o_platform.services import Caller, voucher_row
+from o2o_platform.models import Redemption, Revocation, Terminal, UTCDateTime, Voucher
+from o2o_platform.services import Caller, sha256_hex, voucher_row
 
 MAX_QUANTITY = MAX_USES
 # PostgreSQL: unique violation, deadlock, serialization failure. A racing twin of this request
@@ -39,10 +40,51 @@ T = TypeVar("T")
 _VOUCHERS = cast(Table, Voucher.__table__)
 _REDEMPTIONS = cast(Table, Redemption.__table__)
 _UPDATE_USED = update(_VOUCHERS).where(_VOUCHERS.c.voucher_id == bindparam("b_id")).values(used=bindparam("b_used"))
+_TERMINALS = cast(Table, Terminal.__table__)
+_INSERT_REDEMPTION = insert(_REDEMPTIONS)
+_INSERT_IGNORE = {
+    "postgresql": postgresql.insert(_VOUCHERS).on_conflict_do_nothing(index_elements=["voucher_id"]),
+    "sqlite": sqlite.insert(_VOUCHERS).on_conflict_do_nothing(index_elements=["voucher_id"]),
+}
+# The caller (by token hash) and, in the same round trip, the redemption id's earlier record if any.
+_CALLER_AND_EARLIER = (
+    select(_TERMINALS.c.id, _TERMINALS.c.store_id, _TERMINALS.c.terminal_id,
+           _REDEMPTIONS.c.redemption_id, _REDEMPTIONS.c.request_hash, _REDEMPTIONS.c.answer,
+           _REDEMPTIONS.c.voucher_id, _REDEMPTIONS.c.status, _REDEMPTIONS.c.reason, _REDEMPTIONS.c.detail)
+    .select_from(_TERMINALS.outerjoin(_REDEMPTIONS, _REDEMPTIONS.c.redemption_id == bindparam("rid")))
+    .where(_TERMINALS.c.token_hash == bindparam("token_hash"))
+)
+# PostgreSQL, one statement for the common case: create the voucher from the code's claims with
+# the use already taken, or take the use on the existing row, only if every rule passes on the
+# row (the row lock is this statement's: a racing terminal re-checks ``used`` after it and gets
+# no row). No row back: the caller decides the slow way (lock, judge, answer with the reason).
+_TAKE_USE_PG = text("""
+INSERT INTO vouchers AS v (voucher_id, kind, key_id, sku, uses, used, paid_minor, list_minor, currency,
+                           valid_from, valid_until, stores, channel, created_at)
+SELECT :voucher_id, :kind, :key_id, :sku, :uses, :q, :paid_minor, :list_minor, :currency,
+       :valid_from, :valid_until, CAST(:stores AS json), :channel, :created_at
+WHERE :fresh_ok AND NOT EXISTS (SELECT 1 FROM revocations r0 WHERE r0.voucher_id = :revoked_id)
+ON CONFLICT (voucher_id) DO UPDATE SET used = v.used + :q
+WHERE v.used + :q <= v.uses AND :q <= v.uses AND v.valid_from <= :now AND v.valid_until > :now
+  AND CAST(v.stores AS jsonb) @> jsonb_build_array(CAST(:store AS text))
+  AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.voucher_id = v.voucher_id)
+RETURNING v.uses, v.used, v.sku, v.paid_minor, v.list_minor, v.currency
+""")
+_TAKE_USE_PLAIN_PG = text("""
+UPDATE vouchers AS v SET used = v.used + :q
+WHERE v.voucher_id = :voucher_id AND v.used + :q <= v.uses AND :q <= v.uses AND v.valid_from <= :now
+  AND v.valid_until > :now AND CAST(v.stores AS jsonb) @> jsonb_build_array(CAST(:store AS text))
+  AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.voucher_id = v.voucher_id)
+RETURNING v.uses, v.used, v.sku, v.paid_minor, v.list_minor, v.currency
+""")
 
 
 class IdempotencyConflict(Exception):
     """A redemption id that was already used with a different body."""
+
+
+class Unauthorized(Exception):
+    """No terminal holds the bearer token (nothing was done)."""
 
 
 def request_hash(caller: Caller, code: str, quantity: int) -> str:
@@ -58,7 +100,10 @@ def _retrying(db: Database, work: Callable[[Session], T]) -> T:
         except DBAPIError as exc:
             sqlstate = getattr(exc.orig, "sqlstate", None)
             sqlite_unique = db.dialect == "sqlite" and "UNIQUE constraint failed" in str(exc.orig)
-            if attempt == _ATTEMPTS - 1 or not (sqlstate in _RETRY_SQLSTATES or sqlite_unique):
+            # A connection the server dropped (the pool does not ping before use): the transaction
+            # is gone with it; running again is safe, idempotent by redemption id.
+            dropped = exc.connection_invalidated
+            if attempt == _ATTEMPTS - 1 or not (sqlstate in _RETRY_SQLSTATES or sqlite_unique or dropped):
                 raise
     raise AssertionError("unreachable")
 
@@ -130,9 +175,55 @@ def _insert_ignore(session: Session, dialect: str, rows: list[dict[str, Any]]) -
     """Create voucher rows from codes' claims unless they exist (a racing request may add them too)."""
     if not rows:
         return
-    dml = postgresql.insert(_VOUCHERS) if dialect == "postgresql" else sqlite.insert(_VOUCHERS)
-    stmt = dml.on_conflict_do_nothing(index_elements=["voucher_id"])
-    session.connection().execute(stmt, rows)  # Core, not the ORM's bulk path: a third of the CPU
+    if dialect == "postgresql" and len(rows) > 1:
+        session.connection().execute(_unnest_insert(_VOUCHERS, "ON CONFLICT (voucher_id) DO NOTHING"),
+                                     _unnest_params(_VOUCHERS, rows))
+        return
+    session.connection().execute(_INSERT_IGNORE[dialect], rows)  # Core, not the ORM's bulk path: a third of the CPU
+
+
+# PostgreSQL, many rows in one statement and one round trip: each column travels as one array
+# parameter and ``unnest`` makes the rows (psycopg's executemany sends one statement per row).
+_PG_DIALECT = postgresql.dialect()
+_UNNEST_SQL: dict[tuple[str, str], Any] = {}
+
+
+def _pg_type(column: Any) -> str:
+    return str(column.type.compile(dialect=_PG_DIALECT))
+
+
+def _unnest_insert(table: Table, tail: str = "") -> Any:
+    key = (table.name, tail)
+    if key not in _UNNEST_SQL:
+        names = [c.name for c in table.columns]
+        arrays = ", ".join(f"CAST(:{n} AS {_pg_type(table.c[n])}[])" for n in names)
+        _UNNEST_SQL[key] = text(f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "
+                                f"AS t {tail}")
+    return _UNNEST_SQL[key]
+
+
+def _unnest_params(table: Table, rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    params: dict[str, list[Any]] = {}
+    for column in table.columns:
+        name = column.name
+        values = [row.get(name) for row in rows]
+        if isinstance(column.type, JSON):
+            values = [None if v is None else json.dumps(v) for v in values]
+        elif isinstance(column.type, UTCDateTime) and any(v is not None and v.tzinfo is None for v in values):
+            raise ValueError("naive datetime given to the database")
+        params[name] = values
+    return params
+
+
+def _insert_redemptions(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    if connection.dialect.name == "postgresql" and len(rows) > 1:
+        connection.execute(_unnest_insert(_REDEMPTIONS), _unnest_params(_REDEMPTIONS, rows))
+    else:
+        connection.execute(_INSERT_REDEMPTION, rows)
+
+
+_SAVE_USED_PG = text("UPDATE vouchers AS v SET used = d.used FROM unnest(CAST(:ids AS VARCHAR(40)[]), "
+                     "CAST(:useds AS INTEGER[])) AS d(id, used) WHERE v.voucher_id = d.id")
 
 
 def _lock_vouchers(session: Session, voucher_ids: Sequence[str]) -> dict[str, VoucherState]:
@@ -167,18 +258,28 @@ def _chunks(items: Sequence[str], size: int = 500) -> list[Sequence[str]]:
 
 def _save_used(session: Session, states: dict[str, VoucherState]) -> None:
     changed = [{"b_id": s.voucher_id, "b_used": s.used} for s in states.values() if s.dirty]
-    if changed:
+    if len(changed) > 1 and session.connection().dialect.name == "postgresql":
+        session.connection().execute(_SAVE_USED_PG, {"ids": [c["b_id"] for c in changed],
+                                                     "useds": [c["b_used"] for c in changed]})
+    elif changed:
         session.connection().execute(_UPDATE_USED, changed)  # one executemany, Core
 
 
+_FIRST_USE = (
+    select(_REDEMPTIONS.c.redeemed_at, _REDEMPTIONS.c.terminal_id)
+    .where(_REDEMPTIONS.c.voucher_id == bindparam("voucher_id"), _REDEMPTIONS.c.status == "accepted",
+           _REDEMPTIONS.c.voided_at.is_(None))
+    .order_by(_REDEMPTIONS.c.redeemed_at, _REDEMPTIONS.c.redemption_id)
+    .limit(1)
+)
+
+
 def _first_use(session: Session, voucher_id: str) -> tuple[datetime | None, str | None]:
-    row = session.execute(
-        select(Redemption.redeemed_at, Redemption.terminal_id)
-        .where(Redemption.voucher_id == voucher_id, Redemption.status == "accepted",
-               Redemption.voided_at.is_(None))
-        .order_by(Redemption.redeemed_at, Redemption.redemption_id)
-        .limit(1)
-    ).first()
+    return _first_use_on(session.connection(), voucher_id)
+
+
+def _first_use_on(connection: Connection, voucher_id: str) -> tuple[datetime | None, str | None]:
+    row = connection.execute(_FIRST_USE, {"voucher_id": voucher_id}).first()
     return (None, None) if row is None else (row.redeemed_at, row.terminal_id)
 
 
@@ -202,12 +303,88 @@ def redeem_online(db: Database, keys: KeyRing, caller: Caller, *, redemption_id:
             select(_REDEMPTIONS).where(_REDEMPTIONS.c.redemption_id == redemption_id)).first()
         if existing is not None:
             return _replay(session, existing, digest)
-        answer, row = _decide_online(session, db.dialect, keys, caller, code=code, quantity=quantity, now=now)
-        row.update(redemption_id=redemption_id, request_hash=digest)
-        session.connection().execute(insert(_REDEMPTIONS), [row])
-        return answer
+        return _redeem_new(session, db.dialect, keys, caller, redemption_id=redemption_id, code=code,
+                           quantity=quantity, digest=digest, now=now)
 
     return _retrying(db, work)
+
+
+def redeem_with_token(db: Database, keys: KeyRing, token: str, *, redemption_id: str, code: str,
+                      quantity: int, now: datetime) -> dict[str, Any]:
+    """:func:`redeem_online` for the terminal holding a bearer token, checked inside the redemption's
+    own transaction (one connection, and a revoked token stops the terminal at once).
+
+    Raises :class:`Unauthorized` (nothing done) when no terminal holds the token.
+    """
+    if not token or len(token) > 200:
+        raise Unauthorized
+    token_hash = sha256_hex(token)
+
+    def work(session: Session) -> dict[str, Any]:
+        row = session.connection().execute(_CALLER_AND_EARLIER, {"rid": redemption_id,
+                                                                 "token_hash": token_hash}).first()
+        if row is None:
+            raise Unauthorized
+        caller = Caller(row.id, row.store_id, row.terminal_id)
+        digest = request_hash(caller, code, quantity)
+        if row.redemption_id is not None:
+            return _replay(session, row, digest)
+        return _redeem_new(session, db.dialect, keys, caller, redemption_id=redemption_id, code=code,
+                           quantity=quantity, digest=digest, now=now)
+
+    return _retrying(db, work)
+
+
+def _redeem_new(session: Session, dialect: str, keys: KeyRing, caller: Caller, *, redemption_id: str, code: str,
+                quantity: int, digest: str, now: datetime) -> dict[str, Any]:
+    connection = session.connection()
+    fast = _take_use_pg(connection, keys, caller, code=code, quantity=quantity, now=now) \
+        if dialect == "postgresql" else None
+    if fast is None:
+        answer, row = _decide_online(session, dialect, keys, caller, code=code, quantity=quantity, now=now)
+    else:
+        answer, row = fast
+    row.update(redemption_id=redemption_id, request_hash=digest)
+    connection.execute(_INSERT_REDEMPTION, [row])
+    return answer
+
+
+def _take_use_pg(connection: Connection, keys: KeyRing, caller: Caller, *, code: str, quantity: int,
+                 now: datetime) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The accepted case in one statement (PostgreSQL): the answer and row when the use was taken,
+    None when any rule may refuse (then nothing was changed and :func:`_decide_online` decides)."""
+    if not 1 <= quantity <= MAX_QUANTITY:
+        return None
+    parsed = parse_code(code)
+    if isinstance(parsed, Malformed) or check_code(parsed, keys)[0] is not None:
+        return None
+    params: dict[str, Any] = {"voucher_id": parsed.voucher_id, "q": quantity, "now": now, "store": caller.store_id}
+    if isinstance(parsed, SignedCode):
+        claims = parsed.claims
+        fresh = voucher_row(claims, key_id=parsed.key_id, now=now)
+        fresh["stores"] = json.dumps(fresh["stores"])
+        del fresh["used"]
+        # A new row is created with the use taken only if the rules pass on the claims it is made of.
+        fresh_ok = (quantity <= claims.uses and claims.valid_from <= now < claims.valid_until
+                    and caller.store_id in claims.stores)
+        params.update(fresh, fresh_ok=fresh_ok, revoked_id=parsed.voucher_id)
+        taken = connection.execute(_TAKE_USE_PG, params).first()
+    else:
+        taken = connection.execute(_TAKE_USE_PLAIN_PG, params).first()
+    if taken is None:
+        return None
+    first_at, first_terminal = (None, None)
+    if taken.used - quantity > 0:  # used before: name the first use, as the slow path does
+        first_at, first_terminal = _first_use_on(connection, parsed.voucher_id)
+    answer: dict[str, Any] = {"reason": Reason.OK.value, "voucher_id": parsed.voucher_id, "detail": "",
+                              "uses_left": max(taken.uses - taken.used, 0),
+                              "first_redeemed_at": _json_time(first_at), "first_redeemed_terminal": first_terminal,
+                              "sku": taken.sku, "paid_minor": taken.paid_minor, "list_minor": taken.list_minor,
+                              "currency": taken.currency}
+    row = _row(caller, code=code, quantity=quantity, mode="online", redeemed_at=now, received_at=now,
+               voucher_id=parsed.voucher_id, status="accepted", reason=Reason.OK.value, detail="")
+    row["answer"] = answer
+    return answer, row
 
 
 def _replay(session: Session, existing: Any, digest: str) -> dict[str, Any]:
@@ -386,6 +563,28 @@ def apply_batch(db: Database, keys: KeyRing, caller: Caller, items: Sequence[Red
     return _retrying(db, lambda session: _apply_batch(session, db.dialect, keys, caller, items, now, window))
 
 
+_CALLER = select(_TERMINALS.c.id, _TERMINALS.c.store_id, _TERMINALS.c.terminal_id).where(
+    _TERMINALS.c.token_hash == bindparam("token_hash"))
+
+
+def apply_batch_with_token(db: Database, keys: KeyRing, token: str, items: Sequence[RedeemItem | VoidItem], *,
+                           now: datetime, window: timedelta) -> list[ItemResult]:
+    """:func:`apply_batch` for the terminal holding a bearer token, checked in the batch's own
+    transaction. Raises :class:`Unauthorized` (nothing done) when no terminal holds it."""
+    if not token or len(token) > 200:
+        raise Unauthorized
+    token_hash = sha256_hex(token)
+
+    def work(session: Session) -> list[ItemResult]:
+        row = session.connection().execute(_CALLER, {"token_hash": token_hash}).first()
+        if row is None:
+            raise Unauthorized
+        caller = Caller(row.id, row.store_id, row.terminal_id)
+        return _apply_batch(session, db.dialect, keys, caller, items, now, window)
+
+    return _retrying(db, work)
+
+
 def _apply_batch(session: Session, dialect: str, keys: KeyRing, caller: Caller,
                  items: Sequence[RedeemItem | VoidItem], now: datetime, window: timedelta) -> list[ItemResult]:
     batch = _Batch()
@@ -431,7 +630,7 @@ def _apply_batch(session: Session, dialect: str, keys: KeyRing, caller: Caller,
     _resolve_conflicts(session, batch, results)
     _describe_links(session, batch, results)
     if batch.new_rows:
-        session.connection().execute(insert(_REDEMPTIONS), list(batch.new_rows.values()))
+        _insert_redemptions(session.connection(), list(batch.new_rows.values()))
     if batch.voided_existing:
         session.execute(update(Redemption), batch.voided_existing)
     _save_used(session, states)

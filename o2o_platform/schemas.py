@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 MAX_BATCH_ITEMS = 500
 MAX_CODE_FIELD = 2000  # longer than any code (600): the codec still judges odd text, bounded
 Quantity = Annotated[int, Field(ge=-1_000_000, le=1_000_000, description="uses to take; 1 unless a multi-use "
                                 "voucher is redeemed several times at once")]
+
+
+def _in_range(moment: datetime) -> datetime:
+    """A time the platform can store and compare: in UTC between the years 2000 and 9998 (a
+    year-1 time with a positive offset has no UTC value at all, and would fail deep inside)."""
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("time out of range") from None
+    if not 2000 <= utc.year <= 9998:
+        raise ValueError("time out of range (years 2000 to 9998)")
+    return moment
+
+
+TerminalTime = Annotated[AwareDatetime, AfterValidator(_in_range)]
 
 
 class Model(BaseModel):
@@ -83,7 +98,7 @@ class BatchRedeemIn(Model):
     redemption_id: UUID
     code: str = Field(max_length=MAX_CODE_FIELD)
     quantity: Quantity = 1
-    redeemed_at: AwareDatetime = Field(description="when the terminal served the customer (with offset)")
+    redeemed_at: TerminalTime = Field(description="when the terminal served the customer (with offset)")
     offline_reason: str = Field(default="ok", max_length=32, description="the terminal's own decision")
 
 
@@ -91,7 +106,7 @@ class BatchVoidIn(Model):
     kind: Literal["void"]
     redemption_id: UUID = Field(description="the redemption being voided")
     reason: str = Field(default="", max_length=500)
-    voided_at: AwareDatetime
+    voided_at: TerminalTime
 
 
 BatchItem = Annotated[BatchRedeemIn | BatchVoidIn, Field(discriminator="kind")]
