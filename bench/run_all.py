@@ -156,7 +156,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller runs (for a smoke test)")
     parser.add_argument("--minutes", default="2", help="steady-state scanning minutes (issue: 10)")
-    parser.add_argument("--skip", nargs="*", default=[])
+    parser.add_argument("--skip", nargs="*", default=[],
+                        help="benchmarks not to run now; their last result in bench/out/ stays in the table")
     parser.add_argument("--no-docs", action="store_true")
     args = parser.parse_args()
     plan: dict[str, list[str]] = {
@@ -170,6 +171,9 @@ def main() -> None:
     results: dict[str, dict[str, Any] | None] = {}
     for name, bench_args in plan.items():
         if name in args.skip:
+            saved = REPO / "bench" / "out" / f"{name}.json"
+            if saved.exists():  # a skipped benchmark keeps its last saved result in the table
+                results[name] = json.loads(saved.read_text())
             continue
         print(f"running {name} ...", file=sys.stderr, flush=True)
         results[name] = run(name, *bench_args)
