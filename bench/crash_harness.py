@@ -280,8 +280,12 @@ def run(*, kills: int = 200, seed: int | None = None, workdir: Path | None = Non
             print(text, file=sys.stderr, flush=True)
 
     try:
+        rounds = 0
         while sum(tally.kills.values()) < kills and time.monotonic() - started < max_seconds:
-            target = rng.choices(["kiosk", "sync", "platform"], weights=[5, 3, 2])[0]
+            # The first rounds visit every target once, so even a short run kills each kind.
+            first = ["kiosk", "sync", "platform"]
+            target = first[rounds] if rounds < len(first) else rng.choices(first, weights=[5, 3, 2])[0]
+            rounds += 1
             if not platform.up and rng.random() < 0.5:
                 platform.start()
             if target == "kiosk":
@@ -298,12 +302,16 @@ def run(*, kills: int = 200, seed: int | None = None, workdir: Path | None = Non
                 tally.kills["kiosk"] += alive
                 driver = Driver(data_dir)
             elif target == "sync":
-                redeem(rng.randint(5, 40), "offline")  # a backlog for the batch
+                redeem(rng.randint(250, 450), "offline")  # a backlog of several batches of 200
                 if not platform.up:
                     platform.start()
                 before = pending(data_dir)
                 proc = start_sync()
-                time.sleep(rng.uniform(0.6, 1.6))  # the process starts in ~1 s, then uploads
+                # Wait until the upload has begun (the backlog shrinks), then kill at once: a kill
+                # in the middle of the upload, whatever the machine's speed.
+                deadline = time.monotonic() + 20
+                while proc.poll() is None and time.monotonic() < deadline and pending(data_dir) >= before:
+                    time.sleep(0.01)
                 if proc.poll() is None:
                     proc.send_signal(signal.SIGKILL)
                     tally.kills["sync"] += 1

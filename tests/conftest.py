@@ -76,7 +76,9 @@ def make_code(signing_key: Ed25519PrivateKey) -> Callable[..., str]:
             uses=uses,
             paid=Money.parse(paid, currency),
             list_price=Money.parse(list_price, currency),
-            valid_from=valid_from or now - timedelta(hours=1),
+            # From well before any test's fixed clock (2026-11-23), so fixed-clock tests and
+            # real-clock tests both see the voucher as valid, whatever the day they run.
+            valid_from=valid_from or datetime(2026, 1, 1, tzinfo=UTC),
             valid_until=valid_until or now + timedelta(days=30),
             stores=stores,
             channel=channel,
