@@ -11,10 +11,9 @@ counts in a total) live in ``kiosk.voids`` and ``kiosk.day_summary``. Optional a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
 from PySide6.QtCore import (
@@ -56,20 +55,7 @@ from offline_queue.voids import VoidDone, VoidRefused, void_redemption
 from ui.i18n import current_language, t
 from ui.quality_view import QualityView
 from ui.services import AppServices
-
-W = TypeVar("W", bound=QWidget)
-
-
-def named(widget: W, name: str) -> W:
-    """The widget with an object name (the style sheet colours and sizes by name)."""
-    widget.setObjectName(name)
-    return widget
-
-
-def run_for(widget: QWidget, services: AppServices, fn: Callable[[], Any], done: Callable[[Any], None] | None = None,
-            failed: Callable[[BaseException], None] | None = None) -> None:
-    """Background work whose callbacks are dropped when ``widget`` is gone by then."""
-    services.background.run_for(widget, fn, done, failed)
+from ui.widgets import named, run_for
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QEvent, Qt
@@ -51,32 +51,7 @@ from kiosk.roles import Role
 from kiosk.settings import SCHEMA, SettingError, Settings
 from ui.i18n import LANGUAGES, set_language, t
 from ui.services import AppServices
-
-W = TypeVar("W", bound=QWidget)
-
-
-def named(widget: W, name: str) -> W:
-    """The widget with an object name (the style sheet colours and sizes by name)."""
-    widget.setObjectName(name)
-    return widget
-
-
-def run_for(widget: QWidget, services: AppServices, fn: Callable[[], Any], done: Callable[[Any], None] | None = None,
-            failed: Callable[[BaseException], None] | None = None) -> None:
-    """``services.background.run`` whose callbacks are dropped when ``widget`` is gone by then (a screen
-    closed while its job was still running)."""
-
-    def alive(callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
-        if callback is None:
-            return None
-
-        def call(value: Any) -> None:
-            if shiboken6.isValid(widget):
-                callback(value)
-
-        return call
-
-    services.background.run(fn, alive(done), alive(failed))
+from ui.widgets import named, run_for
 
 log = logging.getLogger(__name__)
 
