@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
@@ -269,18 +271,28 @@ def build_window(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = Fa
     return window, services, scheduler
 
 
-def run_app(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = False) -> int:
-    """Open the kiosk and run until it is closed, or until SIGINT (Ctrl+C) or SIGTERM.
+@dataclass
+class OpenedApp:
+    """What :func:`open_app` started; :meth:`close` stops it all, in order."""
 
-    Whatever was started (workers, the demo's platform process) is stopped on the way out, in
-    every case: a signal during start-up ends as a KeyboardInterrupt the caller reports.
-    """
+    window: KioskWindow
+    runtime: Runtime
+    demo_env: Any = None
+
+    def close(self) -> None:
+        self.runtime.stop()
+        if self.demo_env is not None:
+            self.demo_env.stop()
+
+
+def open_app(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = False,
+             on_window: Callable[[KioskWindow], None] | None = None) -> OpenedApp:
+    """Compose the kiosk (the demo's platform and vouchers first, with ``demo``), start its
+    workers and show its window. Nothing is left running when this raises."""
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
     app.setStyleSheet(APP_STYLE)
-    stop_signals = SignalStop(app)
     demo_env = None
-    runtime: Runtime | None = None
     try:
         if demo:
             from ui.demo import DemoEnvironment
@@ -290,24 +302,48 @@ def run_app(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = False) 
         set_language(ctx.settings.get("terminal.language"))
         extras = {"camera_source": str(demo_env.camera)} if demo_env is not None else {}
         window, services, scheduler = build_window(ctx, demo=demo, extras=extras, kiosk_mode=kiosk_mode)
-        stop_signals.window = window
+        if on_window is not None:
+            on_window(window)
         runtime = Runtime(window, services, scheduler)
-        runtime.start()
-        if demo_env is not None:
-            demo_env.attach(window, services)
-        if kiosk_mode:
-            window.enter_kiosk_mode()
-        else:
-            window.resize(1280, 800)
-            window.show()
-        stop_signals.running = True
-        return int(app.exec())
-    finally:
-        stop_signals.running = False
-        if runtime is not None:
-            runtime.stop()
+        opened = OpenedApp(window, runtime, demo_env)
+        try:
+            runtime.start()
+            if demo_env is not None:
+                demo_env.attach(window, services)
+            if kiosk_mode:
+                window.enter_kiosk_mode()
+            else:
+                window.resize(1280, 800)
+                window.show()
+        except BaseException:
+            opened.close()
+            raise
+    except BaseException:
         if demo_env is not None:
             demo_env.stop()
+        raise
+    return opened
+
+
+def run_app(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = False) -> int:
+    """Open the kiosk and run until it is closed, or until SIGINT (Ctrl+C) or SIGTERM.
+
+    Whatever was started (workers, the demo's platform process) is stopped on the way out, in
+    every case: a signal during start-up ends as a KeyboardInterrupt the caller reports.
+    """
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    stop_signals = SignalStop(app)
+    try:
+        opened = open_app(ctx, demo=demo, kiosk_mode=kiosk_mode,
+                          on_window=lambda window: setattr(stop_signals, "window", window))
+        try:
+            stop_signals.running = True
+            return int(app.exec())
+        finally:
+            stop_signals.running = False
+            opened.close()
+    finally:
         stop_signals.close()
 
 

@@ -66,6 +66,7 @@ class DemoEnvironment:
         self.proc: subprocess.Popen[bytes] | None = None
         self.vouchers: list[DemoVoucher] = []
         self.plugged = True
+        self._used_code = self._t2_code = ""
 
     # --- the platform process -----------------------------------------------------------
 
@@ -120,7 +121,7 @@ class DemoEnvironment:
         """
         from o2o_platform.db import open_database
         from o2o_platform.keys import generate_key
-        from o2o_platform.services import create_enrollment
+        from o2o_platform.services import create_enrollment, revoke_voucher
 
         shutil.rmtree(self.root, ignore_errors=True)
         self.root.mkdir(parents=True)
@@ -131,18 +132,12 @@ class DemoEnvironment:
             self._spawn_platform()
             try:
                 self.vouchers, used, revoked_id = self._issue_vouchers(database, signer)
-                from o2o_platform.services import revoke_voucher
-
                 revoke_voucher(database, revoked_id)
-                codes = {terminal: create_enrollment(database, store_id=STORE, terminal_id=terminal)
-                         for terminal in (TERMINAL, "T2")}
-                self._write_blank_frame()
-                self._wait_for_platform()
-                from ui.enrollment import enroll
-
                 ctx = KioskContext(self.root / "terminal")
-                enroll(ctx, self.url, codes[TERMINAL])
-                self._redeem_elsewhere(used.code, codes["T2"])
+                self._enroll_in_process(ctx, database)
+                self._t2_code = create_enrollment(database, store_id=STORE, terminal_id="T2")
+                self._used_code = used.code
+                self._write_blank_frame()
             except BaseException:
                 self.stop_platform()
                 raise
@@ -153,6 +148,32 @@ class DemoEnvironment:
         ctx.settings.set("platform.sync_interval_s", 10)
         ctx.save_settings()
         return ctx
+
+    def _enroll_in_process(self, ctx: KioskContext, database: Any) -> None:
+        """Enroll terminal T1 straight in the platform database: the window need not wait for the
+        platform process to boot (its first sync runs once the platform answers)."""
+        from o2o_platform.keys import load_keyring, public_keys_payload
+        from o2o_platform.services import create_enrollment, enroll_terminal
+        from offline_queue.platform_api import Enrollment, PublicKey
+        from ui.enrollment import apply_enrollment
+
+        code = create_enrollment(database, store_id=STORE, terminal_id=TERMINAL)
+        token, caller = enroll_terminal(database, code)
+        keys = tuple(PublicKey(k["key_id"], k["public_pem"]) for k in public_keys_payload(load_keyring([self.keys])))
+        apply_enrollment(ctx, Enrollment(self.url, token, caller.store_id, caller.terminal_id, keys,
+                                         datetime.now(UTC)), actor="demo", first_sync=False)
+
+    def _finish_when_platform_is_up(self, services: Any) -> None:
+        """On a thread: wait for the platform, let T2 redeem the "already redeemed" voucher, then
+        ask for a sync (the status strip turns green with it)."""
+        try:
+            self._wait_for_platform()
+            self._redeem_elsewhere(self._used_code, self._t2_code)
+        except Exception as exc:  # the window is up: say it there and in the log, do not crash
+            log.error("the demo platform did not come up: %s", exc)
+            services.events.status.emit("platform", "bad", "Platform: did not start — see platform.log")
+            return
+        services.events.sync_requested.emit()
 
     def _issue_vouchers(self, database: Any, signer: Any) -> tuple[list[DemoVoucher], DemoVoucher, str]:
         """The demo's vouchers, recorded in the platform database; also the one to redeem
@@ -228,9 +249,13 @@ class DemoEnvironment:
             self.stop_platform()
 
     def attach(self, window: Any, services: Any) -> None:
+        import threading
+
         from ui.demo_panel import DemoPanel
 
         services.extras["camera_folder"] = self.camera
+        threading.Thread(target=self._finish_when_platform_is_up, args=(services,), name="demo-platform",
+                         daemon=True).start()
         panel = DemoPanel(self, services)
         services.extras["on_printed"] = panel.show_latest_receipt
         window.add_demo_panel(panel)
