@@ -246,6 +246,25 @@ def build_window(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = Fa
     return window, services, scheduler
 
 
+WINDOWED_SIZE = (1280, 800)
+"""The window's size outside kiosk mode, when the screen is at least that big."""
+
+
+def show_window(window: KioskWindow, *, kiosk_mode: bool) -> None:
+    """Kiosk mode: exactly the screen. Otherwise a window of WINDOWED_SIZE, shrunk to fit the screen."""
+    if kiosk_mode:
+        window.enter_kiosk_mode()
+        return
+    screen = window.screen() or QApplication.primaryScreen()
+    width, height = WINDOWED_SIZE
+    if screen is not None:
+        free = screen.availableGeometry()
+        width, height = min(width, free.width()), min(height, free.height())
+        window.move(free.topLeft())
+    window.resize(width, height)
+    window.show()
+
+
 def run_app(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = False) -> int:
     """Open the kiosk and run until it is closed."""
     app = QApplication.instance() or QApplication([])
@@ -264,11 +283,7 @@ def run_app(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = False) 
     runtime.start()
     if demo_env is not None:
         demo_env.attach(window, services)
-    if kiosk_mode:
-        window.enter_kiosk_mode()
-    else:
-        window.resize(1280, 800)
-        window.show()
+    show_window(window, kiosk_mode=kiosk_mode)
     try:
         return int(app.exec())
     finally:
