@@ -271,6 +271,25 @@ def build_window(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = Fa
     return window, services, scheduler
 
 
+WINDOWED_SIZE = (1280, 800)
+"""The window's size outside kiosk mode, when the screen is at least that big."""
+
+
+def show_window(window: KioskWindow, *, kiosk_mode: bool) -> None:
+    """Kiosk mode: exactly the screen. Otherwise a window of WINDOWED_SIZE, shrunk to fit the screen."""
+    if kiosk_mode:
+        window.enter_kiosk_mode()
+        return
+    screen = window.screen() or QApplication.primaryScreen()
+    width, height = WINDOWED_SIZE
+    if screen is not None:
+        free = screen.availableGeometry()
+        width, height = min(width, free.width()), min(height, free.height())
+        window.move(free.topLeft())
+    window.resize(width, height)
+    window.show()
+
+
 @dataclass
 class OpenedApp:
     """What :func:`open_app` started; :meth:`close` stops it all, in order."""
@@ -310,11 +329,7 @@ def open_app(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = False,
             runtime.start()
             if demo_env is not None:
                 demo_env.attach(window, services)
-            if kiosk_mode:
-                window.enter_kiosk_mode()
-            else:
-                window.resize(1280, 800)
-                window.show()
+            show_window(window, kiosk_mode=kiosk_mode)
         except BaseException:
             opened.close()
             raise

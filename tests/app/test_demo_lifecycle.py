@@ -11,11 +11,26 @@ import time
 from pathlib import Path
 
 import pytest
+from xserver.xvfb import Xvfb
 
 from support import REPO, subprocess_env
-from xvfb import wait_for_window, xvfb
 
 TITLE = "O2O voucher kiosk"
+
+
+def wait_for_window(display: str, title: str, *, alive: subprocess.Popen[str], timeout: float = 60) -> None:
+    """Wait until a mapped X window named ``title`` exists (xdotool asks the X server)."""
+    env = {**os.environ, "DISPLAY": display}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert alive.poll() is None, f"the demo ended (exit {alive.returncode}) before its window appeared: " \
+            f"{alive.communicate()[1]}"
+        found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", title], env=env,
+                               capture_output=True, text=True)
+        if found.stdout.split():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"no window named {title!r} within {timeout} s")
 
 
 def _children(pid: int) -> set[int]:
@@ -64,7 +79,8 @@ def _gone_within(pid: int, seconds: float) -> bool:
 
 @pytest.mark.parametrize(("sig", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 0)])
 def test_the_demo_opens_a_real_window_and_a_signal_ends_it_and_its_platform(tmp_path: Path, sig, exit_code) -> None:
-    with xvfb(1280, 800) as display:
+    with Xvfb(1280, 800) as server:
+        display = server.display
         started = time.monotonic()
         proc = _start_demo(display, tmp_path / "kiosk")
         try:
@@ -83,7 +99,8 @@ def test_the_demo_opens_a_real_window_and_a_signal_ends_it_and_its_platform(tmp_
 
 
 def test_ctrl_c_during_start_up_stops_quietly_and_leaves_no_process(tmp_path: Path) -> None:
-    with xvfb(1280, 800) as display:
+    with Xvfb(1280, 800) as server:
+        display = server.display
         proc = _start_demo(display, tmp_path / "kiosk")
         try:
             platform = _platform_child(proc)  # the set-up is half done: platform up, window not yet
