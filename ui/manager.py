@@ -55,7 +55,7 @@ from offline_queue.voids import VoidDone, VoidRefused, void_redemption
 from ui.i18n import current_language, t
 from ui.quality_view import QualityView
 from ui.services import AppServices
-from ui.widgets import named, run_for
+from ui.widgets import guard_wheel, named, run_for
 
 log = logging.getLogger(__name__)
 
@@ -247,6 +247,7 @@ class ManagerScreen(QWidget):
         services.events.ledger_changed.connect(self.schedule_reload)
         services.events.redemption_recorded.connect(self.schedule_reload)
         services.events.settings_changed.connect(lambda _key: self.schedule_reload())
+        guard_wheel(self)
         self.retranslate()
         self.reload()
 

@@ -51,7 +51,7 @@ from kiosk.roles import Role
 from kiosk.settings import SCHEMA, SettingError, Settings
 from ui.i18n import LANGUAGES, set_language, t
 from ui.services import AppServices
-from ui.widgets import named, run_for
+from ui.widgets import guard_wheel, named, run_for
 
 log = logging.getLogger(__name__)
 
@@ -288,6 +288,8 @@ class SettingsForm(QWidget):
 
     def save(self) -> bool:
         """Validate every field; save all of them or none. Returns True when the values were good."""
+        # "Saving…" first: with nothing to write, ``done`` runs at once and its "Nothing changed." must stay
+        say(self.message, t("Saving…"))
         errors = self.owner.save_settings(self.values(), done=self._saved)
         for key, f in self.fields.items():
             message = errors.get(key, "")
@@ -295,8 +297,6 @@ class SettingsForm(QWidget):
             f.error.setVisible(bool(message))
         if errors:
             say(self.message, t("Nothing was saved: fix the field marked in red."), error=True)
-        else:
-            say(self.message, t("Saving…"))
         return not errors
 
     def _saved(self, changed: list[str], error: str) -> None:
@@ -542,6 +542,7 @@ class TechnicianScreen(QWidget):
             self.tabs.addTab(self._scrolling(builders[name]()), "")
         self.tabs.currentChanged.connect(self._tab_changed)
         services.events.settings_changed.connect(self._setting_changed_elsewhere)
+        guard_wheel(self)
         self.retranslate()
 
     def show_page(self, name: str) -> None:

@@ -221,3 +221,37 @@ def test_enroll_and_test_connection_with_a_real_platform(qtbot, terminal, tmp_pa
         assert screen.connection_message.text().endswith(" ms.")
     finally:
         platform.stop()
+
+
+def wheel(widget, *, down: bool = True) -> None:
+    """A real mouse-wheel notch over the middle of ``widget``, delivered through the application."""
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    centre = QPointF(widget.width() / 2, widget.height() / 2)
+    event = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre.toPoint())), QPoint(0, 0),
+                        QPoint(0, -120 if down else 120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_mouse_wheel_does_not_change_a_setting_nobody_chose(qtbot, terminal) -> None:
+    screen = make_screen(qtbot, terminal)
+    form = screen.forms["camera"]
+    decoder = form.fields["camera.decoder"].editor
+    assert decoder.currentText() == "zxing" and decoder.focusPolicy() == Qt.FocusPolicy.StrongFocus
+    screen.forms["platform"].fields["platform.url"].editor.setFocus()  # focus is somewhere else
+    qtbot.waitUntil(lambda: not decoder.hasFocus(), timeout=2000)
+    wheel(decoder)
+    wheel(decoder)
+    assert decoder.currentText() == "zxing"
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: form.message.text() == "Nothing changed.", timeout=5000)
+    assert config(terminal).get("camera", {}).get("decoder", "zxing") == "zxing"
+    assert terminal.ctx.settings.get("camera.decoder") == "zxing"
+
+    decoder.setFocus()  # chosen on purpose (clicked or tabbed to): the wheel works as usual
+    qtbot.waitUntil(decoder.hasFocus, timeout=2000)
+    wheel(decoder)
+    assert decoder.currentText() == "zbar"
