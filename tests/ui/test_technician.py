@@ -255,3 +255,60 @@ def test_mouse_wheel_does_not_change_a_setting_nobody_chose(qtbot, terminal) -> 
     qtbot.waitUntil(decoder.hasFocus, timeout=2000)
     wheel(decoder)
     assert decoder.currentText() == "zbar"
+
+
+def test_diagnostics_lists_the_logged_warnings_and_tracebacks_newest_first(qtbot, terminal, tmp_path) -> None:
+    import logging
+
+    from ui.context import setup_logging
+
+    root = logging.getLogger()
+    before, level = list(root.handlers), root.level
+    for handler in before:  # this test's log file, whatever another test set up
+        if getattr(handler, "_kiosk", False):
+            root.removeHandler(handler)
+    # the log lives in another folder than the terminal's data, as in the demo
+    outer = tmp_path / "outer"
+    setup_logging(outer)
+    try:
+        logging.getLogger("kiosk.cli").info("kiosk started")
+        logging.getLogger("offline_queue.sync").warning("upload refused: the platform answered 503")
+        try:
+            {}["printer"]
+        except KeyError:
+            logging.getLogger("ui.app").exception("the print worker stopped")
+        logging.getLogger("hardware.camera").error("no frame for 10 s")
+        for handler in root.handlers:
+            handler.flush()
+        assert "Traceback (most recent call last)" in (outer / "logs" / "kiosk.log").read_text(encoding="utf-8")
+
+        screen = make_screen(qtbot, terminal)
+        screen.show_page("diagnostics")
+        qtbot.waitUntil(lambda: bool(screen.diagnostics), timeout=5000)
+        text = screen.errors_view.toPlainText()
+        newest, middle, oldest = (text.index("no frame for 10 s"), text.index("the print worker stopped"),
+                                  text.index("upload refused"))
+        assert newest < middle < oldest
+        traceback = text[middle:oldest]
+        assert "Traceback (most recent call last)" in traceback and "KeyError: 'printer'" in traceback
+        assert "kiosk started" not in text and "ERROR hardware.camera" in text
+        assert screen.errors_heading.text() == "Last warnings and errors, newest first (3)"
+        assert "kiosk started" in screen.log_view.toPlainText()
+        assert str(outer / "logs" / "kiosk.log") in screen.facts.text()
+    finally:
+        for handler in list(root.handlers):
+            if getattr(handler, "_kiosk", False):
+                root.removeHandler(handler)
+                handler.close()
+        for handler in before:
+            if handler not in root.handlers:
+                root.addHandler(handler)
+        root.setLevel(level)
+
+
+def test_diagnostics_says_where_it_looked_when_the_log_is_clean(qtbot, terminal) -> None:
+    screen = make_screen(qtbot, terminal)
+    screen.show_page("diagnostics")
+    qtbot.waitUntil(lambda: bool(screen.diagnostics), timeout=5000)
+    assert screen.errors_view.toPlainText().startswith("No warnings or errors in ")
+    assert screen.errors_view.toPlainText().endswith("kiosk.log.")

@@ -328,6 +328,10 @@
         <translation>最近的警告和错误</translation>
     </message>
     <message>
+        <source>Last warnings and errors, newest first ({n})</source>
+        <translation>最近的警告和错误，最新的在最前（{n} 条）</translation>
+    </message>
+    <message>
         <source>List</source>
         <translation>门店价</translation>
     </message>
@@ -342,6 +346,10 @@
     <message>
         <source>Log (newest at the bottom)</source>
         <translation>日志（最新的在最下方）</translation>
+    </message>
+    <message>
+        <source>Log file</source>
+        <translation>日志文件</translation>
     </message>
     <message>
         <source>Looking through the camera…</source>
@@ -406,6 +414,10 @@
     <message>
         <source>No store prices yet.</source>
         <translation>尚未设置本店价格。</translation>
+    </message>
+    <message>
+        <source>No warnings or errors in {path}.</source>
+        <translation>{path} 中没有警告或错误。</translation>
     </message>
     <message>
         <source>Nobody signed in</source>
