@@ -543,24 +543,37 @@ class ManagerScreen(QWidget):
         table = self.totals_table
         table.setHorizontalHeaderLabels([t("Deal"), t("Redeemed"), t("Qty"), t("Paid online"), t("List price"),
                                          t("Saving")])
-        lines: list[tuple[str, Total, bool]] = [(d.key or "—", d, False) for d in summary.by_deal]
-        lines += [(mode_words(m.key), m, False) for m in summary.by_mode]
-        lines += [(t("All"), tot, True) for tot in summary.totals]
+        # Deals under the "Deal" heading; online/offline are another cut of the same redemptions, so
+        # they get their own heading row instead of reading as two more deals.
+        lines: list[tuple[str, Total | None, str]] = [(d.key or "—", d, "deal") for d in summary.by_deal]
+        if summary.by_mode:
+            lines.append((t("By mode"), None, "heading"))
+            lines += [(mode_words(m.key), m, "mode") for m in summary.by_mode]
+        lines += [(t("All"), tot, "all") for tot in summary.totals]
+        table.clearSpans()
         table.setRowCount(len(lines))
         bold = QFont()
         bold.setBold(True)
-        for r, (name, tot, strong) in enumerate(lines):
-            cells = (name, str(tot.count), str(tot.quantity), f"{tot.money(tot.paid_minor)} {tot.currency}",
-                     f"{tot.money(tot.list_minor)} {tot.currency}", f"{tot.money(tot.saving_minor)} {tot.currency}")
+        for r, (name, tot, kind) in enumerate(lines):
+            if tot is None:
+                cells: tuple[str, ...] = (name, "", "", "", "", "")
+            else:
+                cells = (name, str(tot.count), str(tot.quantity), f"{tot.money(tot.paid_minor)} {tot.currency}",
+                         f"{tot.money(tot.list_minor)} {tot.currency}",
+                         f"{tot.money(tot.saving_minor)} {tot.currency}")
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if c:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if strong:
+                if kind in ("all", "heading"):
                     item.setFont(bold)
-                if r >= len(summary.by_deal) and not strong:
+                if kind == "heading":
+                    item.setBackground(QBrush(QColor("#eeeeee")))
+                if kind == "mode":
                     item.setForeground(QBrush(QColor("#555555")))
                 table.setItem(r, c, item)
+            if kind == "heading":
+                table.setSpan(r, 0, 1, len(cells))
         visible = min(max(len(lines), 1), 8)
         table.setFixedHeight(table.horizontalHeader().sizeHint().height() + visible * 36 + 4)
         self._draw_chart(summary.hours)

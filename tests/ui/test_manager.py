@@ -174,3 +174,21 @@ def test_new_redemptions_and_past_days_reload(qtbot, terminal, voucher) -> None:
     screen.set_day(screen.day().fromordinal(screen.day().toordinal() - 1))
     qtbot.waitUntil(lambda: screen.model.rowCount() == 0, timeout=5000)
     assert screen.totals_table.rowCount() == 0 and "<b>0</b>" in screen.totals_label.text()
+
+
+def test_totals_by_mode_have_their_own_heading(qtbot, terminal, voucher) -> None:
+    terminal.redeem(voucher(sku="SET-MEAL-2P"))
+    terminal.redeem(voucher(sku="HAIRCUT", paid="30.00", list_price="50.00"))
+    screen = screen_for(qtbot, terminal, rows=2)
+    table = screen.totals_table
+    names = [table.item(r, 0).text() for r in range(table.rowCount())]
+    assert names == ["HAIRCUT", "SET-MEAL-2P", "By mode", "offline", "All"]
+    assert table.horizontalHeaderItem(0).text() == "Deal"
+    heading = names.index("By mode")
+    assert table.columnSpan(heading, 0) == table.columnCount() and table.item(heading, 0).font().bold()
+    assert table.item(names.index("offline"), 1).text() == "2"
+    assert table.columnSpan(names.index("offline"), 0) == 1
+
+    screen.set_day(screen.day().fromordinal(screen.day().toordinal() - 1))  # a day without redemptions
+    qtbot.waitUntil(lambda: screen.totals_table.rowCount() == 0, timeout=5000)
+    assert "By mode" not in [table.item(r, 0).text() for r in range(table.rowCount())]

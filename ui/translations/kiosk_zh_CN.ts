@@ -60,6 +60,10 @@
         <translation>返回</translation>
     </message>
     <message>
+        <source>By mode</source>
+        <translation>按在线或离线</translation>
+    </message>
+    <message>
         <source>CHECK NEEDED</source>
         <translation>需要确认</translation>
     </message>

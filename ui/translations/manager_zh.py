@@ -101,4 +101,5 @@ ZH_CN = {
     'No ratings for this day yet.': '当天暂无评价。',
     'the price paid online is above the list price': '线上支付价高于门店价',
     "the platform's list price differs from the store's own price": '平台门店价与本店价格不一致',
+    "By mode": "按在线或离线",
 }
