@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from offline_queue.models import AuditEntry, OutboxEntry, Redemption
+from offline_queue.quality import day_quality
 from ui.manager import ManagerScreen
 
 
@@ -192,3 +193,28 @@ def test_totals_by_mode_have_their_own_heading(qtbot, terminal, voucher) -> None
     screen.set_day(screen.day().fromordinal(screen.day().toordinal() - 1))  # a day without redemptions
     qtbot.waitUntil(lambda: screen.totals_table.rowCount() == 0, timeout=5000)
     assert "By mode" not in [table.item(r, 0).text() for r in range(table.rowCount())]
+
+
+def test_expiry_margin_reads_in_days(qtbot, terminal, voucher) -> None:
+    from datetime import timedelta
+
+    terminal.redeem(voucher(valid_until=terminal.clock.now() + timedelta(hours=719.9)))
+    screen = screen_for(qtbot, terminal, rows=1)
+    qtbot.waitUntil(lambda: screen.quality.report is not None, timeout=5000)
+    assert "redeemed a median 30 days before expiry" in screen.quality.counts.text()
+    assert " h before expiry" not in screen.quality.counts.text()
+
+    for _ in range(2):  # two more on their last day: the median is now under a day
+        terminal.redeem(voucher(valid_until=terminal.clock.now() + timedelta(hours=5)))
+    screen.reload()
+    qtbot.waitUntil(lambda: "less than a day before expiry" in screen.quality.counts.text(), timeout=5000)
+    stored = day_quality(terminal.ctx.ledger, screen.day(), terminal.ctx.settings.timezone())
+    assert stored.accepted == 3 and 4.9 < (stored.hours_before_expiry_median or 0) < 5.1  # hours stay in the data
+
+
+def test_expiry_margin_words() -> None:
+    from kiosk.qos import expiry_margin_words
+
+    assert expiry_margin_words(719.9) == "30 days" and expiry_margin_words(23.9) == "less than a day"
+    assert expiry_margin_words(24) == "1 day" and expiry_margin_words(36) == "2 days"
+    assert expiry_margin_words(719.9, lang="zh_CN") == "30 天" and expiry_margin_words(2, lang="zh_CN") == "不到一天"

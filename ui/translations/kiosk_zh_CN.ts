@@ -1140,8 +1140,8 @@
         <translation>就绪</translation>
     </message>
     <message>
-        <source>redeemed a median {h} h before expiry</source>
-        <translation>核销时距到期中位数 {h} 小时</translation>
+        <source>redeemed a median {margin} before expiry</source>
+        <translation>核销时距到期中位数 {margin}</translation>
     </message>
     <message>
         <source>rejected</source>
