@@ -237,6 +237,7 @@ class ManagerScreen(QWidget):
         self._generation = 0
         self._busy_void = False
         self._keep_message = False  # the outcome of a void stays until another row is chosen
+        self._status_mark: tuple[Any, ...] | None = None  # what the day looked like when the banner was set
         self.setObjectName("ManagerScreen")
         self.setStyleSheet(STYLE)
         self._build()
@@ -246,6 +247,9 @@ class ManagerScreen(QWidget):
         self._reload_timer.timeout.connect(self.reload)
         services.events.ledger_changed.connect(self.schedule_reload)
         services.events.redemption_recorded.connect(self.schedule_reload)
+        # a banner about the day (a refused Z report, an export) is stale once the day has moved on
+        services.events.redemption_recorded.connect(lambda _decision: self._clear_status())
+        services.events.signed_out.connect(self.forget)
         services.events.settings_changed.connect(lambda _key: self.schedule_reload())
         guard_wheel(self)
         self.retranslate()
@@ -275,7 +279,7 @@ class ManagerScreen(QWidget):
         today = self.today()
         self.day_edit.setMaximumDate(QDate(today.year, today.month, today.day))
         self.day_edit.setDate(QDate(today.year, today.month, today.day))
-        self.day_edit.dateChanged.connect(lambda _d: self.reload())
+        self.day_edit.dateChanged.connect(lambda _d: self._day_changed())
         head.addWidget(self.day_edit)
         self.next_button = QPushButton("▶")
         self.next_button.setFixedWidth(56)
@@ -508,6 +512,8 @@ class ManagerScreen(QWidget):
             if generation != self._generation:
                 return  # a newer load is on its way
             self.summary, self.review = result
+            if self._status_mark is not None and self._fingerprint() != self._status_mark:
+                self._clear_status()
             self.model.set_rows(list(self.summary.rows), tz)
             self.review_model.set_rows(self.review, tz)
             self._show_summary()
@@ -756,6 +762,34 @@ class ManagerScreen(QWidget):
     def _say(self, text: str, *, error: bool = False) -> None:
         self.status.setStyleSheet("color: #b00020; font-weight: 600;" if error else "color: #333;")
         self.status.setText(text)
+        self._status_mark = self._fingerprint()
+
+    def _fingerprint(self) -> tuple[Any, ...]:
+        """The chosen day's redemptions and their states: a banner set under one is stale under another."""
+        summary = self.summary
+        if summary is None:
+            return ()
+        return (summary.day, tuple((row.redemption_id, row.state) for row in summary.rows))
+
+    def _clear_status(self) -> None:
+        self.status.clear()
+        self._status_mark = None
+
+    def _day_changed(self) -> None:
+        self._clear_status()
+        self.reload()
+
+    def forget(self) -> None:
+        """Sign-out: drop what the last manager typed, chose and was told, so the next one starts clean."""
+        self.void_reason.clear()
+        self.search.clear()
+        self.state_filter.setCurrentIndex(0)
+        self.mode_filter.setCurrentIndex(0)
+        self.table.clearSelection()
+        self._keep_message = False
+        self.void_message.clear()
+        self._clear_status()
+        self.set_day(self.today())
 
 
 class ReviewModel(QAbstractTableModel):

@@ -563,8 +563,29 @@ class TechnicianScreen(QWidget):
             self.tabs.addTab(self._scrolling(builders[name]()), "")
         self.tabs.currentChanged.connect(self._tab_changed)
         services.events.settings_changed.connect(self._setting_changed_elsewhere)
+        services.events.signed_out.connect(self.forget)
         guard_wheel(self)
         self.retranslate()
+
+    def forget(self) -> None:
+        """Sign-out: unsaved edits, typed PINs and codes, and every message go, so the next person
+        sees the saved settings and nothing said to someone else."""
+        for form in self.forms.values():
+            form.load()
+        self._show_printer_fields()
+        for _name, new, again, _button, message in self.pin_rows.values():
+            new.clear()
+            again.clear()
+            message.clear()
+        self.enroll_code.clear()
+        self.enroll_url.setText(self.ctx.settings.get("platform.url"))
+        for label in (self.connection_message, self.enroll_message, self.print_test_message, self.bundle_message,
+                      self.language_message):
+            label.clear()
+        self.last_scan = None
+        self.scan_result.clear()
+        self.scan_preview.clear()
+        self.scan_preview.setText(t("The picture appears here"))
 
     def show_page(self, name: str) -> None:
         self.tabs.setCurrentIndex(self.PAGES.index(name))

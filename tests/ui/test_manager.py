@@ -218,3 +218,62 @@ def test_expiry_margin_words() -> None:
     assert expiry_margin_words(719.9) == "30 days" and expiry_margin_words(23.9) == "less than a day"
     assert expiry_margin_words(24) == "1 day" and expiry_margin_words(36) == "2 days"
     assert expiry_margin_words(719.9, lang="zh_CN") == "30 天" and expiry_margin_words(2, lang="zh_CN") == "不到一天"
+
+
+def test_sign_out_clears_what_the_manager_typed_and_was_told(qtbot, terminal, voucher) -> None:
+    from kiosk.roles import Role
+    from ui.app import build_window
+    from ui.pins import PinStore
+
+    decision = terminal.redeem(voucher())
+    PinStore(terminal.ctx.secrets_dir).ensure_demo_pins()
+    window, services, scheduler = build_window(terminal.ctx)
+    qtbot.addWidget(window)
+    try:
+        services.session.role, services.session.name = Role.MANAGER, "lee"
+        window.show_screen(Role.MANAGER)
+        screen = window.screen_widget(Role.MANAGER)
+        assert isinstance(screen, ManagerScreen)
+        qtbot.waitUntil(lambda: screen.model.rowCount() == 1, timeout=5000)
+        screen.select_redemption(decision.redemption_id)
+        qtbot.keyClicks(screen.void_reason, "customer changed their mind")
+        qtbot.keyClicks(screen.search, "zzz")
+        screen._say("Could not save the CSV file: disk full", error=True)
+
+        window.sign_out()
+        assert window.stack.currentWidget() is window.signin
+        assert screen.void_reason.text() == "" and screen.search.text() == "" and screen.status.text() == ""
+        assert screen.void_message.text() == "" and screen.selected_row() is None
+        assert screen.proxy.rowCount() == 1  # the filter went with the search text
+        assert terminal.ctx.ledger.redemption(decision.redemption_id).voided_at is None
+        qtbot.waitUntil(lambda: any(r.action == "sign_out" for r in terminal.ctx.ledger.audit_records()),
+                        timeout=5000)
+    finally:
+        scheduler.stop()
+        services.background.wait(5000)
+
+
+def test_a_refused_z_report_banner_goes_when_the_day_changes(qtbot, terminal, voucher) -> None:
+    terminal.redeem(voucher())
+    refusal = "No Z report: 1 redemption of this day is still waiting to upload. Sync first, then print again."
+    terminal.services.extras["reports"] = lambda kind, day, actor: refusal
+    screen = screen_for(qtbot, terminal, rows=1)
+    screen.retranslate()
+    screen.print_report("Z")
+    qtbot.waitUntil(lambda: screen.status.text() == refusal, timeout=5000)
+    qtbot.wait(400)  # the reload the report asked for has run: the banner is still about this day
+    assert screen.status.text() == refusal
+
+    decision = terminal.redeem(voucher())  # the cashier goes on redeeming
+    terminal.services.events.redemption_recorded.emit(decision)
+    qtbot.waitUntil(lambda: screen.model.rowCount() == 2, timeout=5000)
+    assert screen.status.text() == ""
+
+    screen.print_report("Z")
+    qtbot.waitUntil(lambda: screen.status.text() == refusal, timeout=5000)
+    with terminal.ctx.ledger.transaction() as tx:  # a sync changes a state: ledger_changed, no redemption
+        tx.session.execute(Redemption.__table__.update().where(Redemption.id == decision.redemption_id)
+                           .values(upload_state="uploaded"))
+    terminal.services.events.ledger_changed.emit()
+    qtbot.waitUntil(lambda: screen.status.text() == "", timeout=5000)
+    assert "uploaded" in column_texts(screen, 6)

@@ -312,3 +312,19 @@ def test_diagnostics_says_where_it_looked_when_the_log_is_clean(qtbot, terminal)
     qtbot.waitUntil(lambda: bool(screen.diagnostics), timeout=5000)
     assert screen.errors_view.toPlainText().startswith("No warnings or errors in ")
     assert screen.errors_view.toPlainText().endswith("kiosk.log.")
+
+
+def test_sign_out_drops_unsaved_edits_typed_pins_and_messages(qtbot, terminal) -> None:
+    screen = make_screen(qtbot, terminal)
+    form = screen.forms["platform"]
+    retype(qtbot, form.fields["platform.timeout_s"].editor, "soon")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    assert form.fields["platform.timeout_s"].error.text() == "Expected a number"
+    _name, new, again, _button, _message = screen.pin_rows[Role.MANAGER]
+    retype(qtbot, new, "2580")
+    retype(qtbot, screen.enroll_code, "ABCD-1234")
+
+    terminal.services.events.signed_out.emit()  # what the window sends on sign-out
+    assert form.fields["platform.timeout_s"].value() == "1.5" and form.fields["platform.timeout_s"].error.text() == ""
+    assert form.message.text() == "" and new.text() == again.text() == "" and screen.enroll_code.text() == ""
+    assert terminal.ctx.settings.get("platform.timeout_s") == 1.5 and config(terminal)["platform"]["timeout_s"] == 1.5
