@@ -212,6 +212,7 @@ class KioskWindow(QMainWindow):
         self.services.audit("sign_out", {})
         self.services.session.role, self.services.session.name = None, ""
         self.status.set_part("cashier", "off", "Nobody signed in")
+        self.services.events.signed_out.emit()
         self.ask_pin(Role.CASHIER, can_cancel=False)
 
     def _check_idle(self) -> None:

@@ -60,6 +60,10 @@
         <translation>返回</translation>
     </message>
     <message>
+        <source>By mode</source>
+        <translation>按在线或离线</translation>
+    </message>
+    <message>
         <source>CHECK NEEDED</source>
         <translation>需要确认</translation>
     </message>
@@ -328,6 +332,10 @@
         <translation>最近的警告和错误</translation>
     </message>
     <message>
+        <source>Last warnings and errors, newest first ({n})</source>
+        <translation>最近的警告和错误，最新的在最前（{n} 条）</translation>
+    </message>
+    <message>
         <source>List</source>
         <translation>门店价</translation>
     </message>
@@ -342,6 +350,10 @@
     <message>
         <source>Log (newest at the bottom)</source>
         <translation>日志（最新的在最下方）</translation>
+    </message>
+    <message>
+        <source>Log file</source>
+        <translation>日志文件</translation>
     </message>
     <message>
         <source>Looking through the camera…</source>
@@ -406,6 +418,10 @@
     <message>
         <source>No store prices yet.</source>
         <translation>尚未设置本店价格。</translation>
+    </message>
+    <message>
+        <source>No warnings or errors in {path}.</source>
+        <translation>{path} 中没有警告或错误。</translation>
     </message>
     <message>
         <source>Nobody signed in</source>
@@ -1124,8 +1140,8 @@
         <translation>就绪</translation>
     </message>
     <message>
-        <source>redeemed a median {h} h before expiry</source>
-        <translation>核销时距到期中位数 {h} 小时</translation>
+        <source>redeemed a median {margin} before expiry</source>
+        <translation>核销时距到期中位数 {margin}</translation>
     </message>
     <message>
         <source>rejected</source>

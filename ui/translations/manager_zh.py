@@ -94,11 +94,12 @@ ZH_CN = {
     "type the deal's sku, as on the voucher": '请输入券上的套餐编号',
     'Platform calls: {calls} · Attempts: {attempts} (genuine vouchers: {genuine}) · Accepted: {accepted}':
         '平台调用：{calls} · 核销尝试：{attempts}（真券：{genuine}）· 成功：{accepted}',
-    'redeemed a median {h} h before expiry': '核销时距到期中位数 {h} 小时',
+    'redeemed a median {margin} before expiry': '核销时距到期中位数 {margin}',
     'No price flags.': '没有价格提示。',
     'No store prices yet.': '尚未设置本店价格。',
     'Average {avg} ★ from {n} ratings': '平均 {avg} ★（共 {n} 条评价）',
     'No ratings for this day yet.': '当天暂无评价。',
     'the price paid online is above the list price': '线上支付价高于门店价',
     "the platform's list price differs from the store's own price": '平台门店价与本店价格不一致',
+    "By mode": "按在线或离线",
 }

@@ -174,4 +174,7 @@ ZH_CN = {
     "中文：gb18030（打印机自带中文字库）、image（渲染为图像）、auto（按型号）",
     "base URL of the feedback QR (empty: platform.url + /feedback/{redemption_id})":
     "评价二维码的基础地址（留空：platform.url + /feedback/{redemption_id}）",
+    "Last warnings and errors, newest first ({n})": "最近的警告和错误，最新的在最前（{n} 条）",
+    "No warnings or errors in {path}.": "{path} 中没有警告或错误。",
+    "Log file": "日志文件",
 }
