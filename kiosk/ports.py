@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+    from kiosk.keytrust import CertifiedKey
     from kiosk.redemption import Decision, RedemptionContext
 
 
@@ -65,7 +67,9 @@ class Ledger(Protocol):
 
     def transaction(self) -> AbstractContextManager[LedgerTransaction]: ...
 
-    def trusted_keys(self) -> dict[str, Ed25519PublicKey]: ...
+    def trusted_keys(self) -> Mapping[str, Ed25519PublicKey | CertifiedKey]:
+        """Keys that verify codes: pinned roots (always) and certified keys (within their period)."""
+        ...
 
     def usage(self, voucher_id: str) -> VoucherUsage:
         """Uses of a voucher this terminal has recorded (a read outside any write transaction)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -23,6 +24,7 @@ from kiosk.codes import (
     parse_code,
     verify_signature,
 )
+from kiosk.keytrust import CertifiedKey
 from kiosk.policy import OfflinePolicy, check_offline_policy
 from kiosk.ports import Clock, Ledger, LedgerTransaction, PlatformAnswer, PlatformRedeemer, PlatformUnavailable
 from kiosk.reasons import Mode, Reason, Status
@@ -119,7 +121,7 @@ def decide_offline(
     redemption_id: str,
     terminal: TerminalIdentity,
     now: datetime,
-    keys: dict[str, Ed25519PublicKey],
+    keys: Mapping[str, Ed25519PublicKey | CertifiedKey],
     ledger: LedgerTransaction,
     policy: OfflinePolicy,
 ) -> Decision:
@@ -146,9 +148,17 @@ def decide_offline(
     if isinstance(parsed, PlainCode):
         return decision(Reason.NEEDS_ONLINE, detail="plain codes can only be checked by the platform")
 
-    key = keys.get(parsed.key_id)
-    if key is None:
+    trusted = keys.get(parsed.key_id)
+    if trusted is None:
         return decision(Reason.UNKNOWN_KEY, detail=f"key {parsed.key_id}")
+    if isinstance(trusted, CertifiedKey):
+        # A certified key outside its period is as good as unknown, even before a sync drops it.
+        if not trusted.valid_at(now):
+            return decision(Reason.UNKNOWN_KEY, detail=f"key {parsed.key_id} is certified only from "
+                            f"{trusted.not_before:%Y-%m-%d} until {trusted.not_after:%Y-%m-%d}")
+        key = trusted.public
+    else:
+        key = trusted
     if not verify_signature(parsed, key):
         return decision(Reason.BAD_SIGNATURE)
     claims = parsed.claims

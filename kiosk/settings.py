@@ -175,6 +175,12 @@ SCHEMA: dict[str, SettingSpec] = {
     "platform.url": SettingSpec("", _url, "base URL of the O2O platform"),
     "platform.timeout_s": SettingSpec(1.5, _number(0.2, 10), "longest wait for an online answer, seconds"),
     "platform.verify_tls": SettingSpec(True, _boolean, "check the platform's TLS certificate"),
+    "platform.ca_file": SettingSpec(
+        "", _text, "PEM file of the CA that signed the platform's certificate (empty: the system's CAs)"
+    ),
+    "platform.allow_insecure": SettingSpec(
+        False, _boolean, "allow plain http:// to a platform that is not on this machine (closed test networks only)"
+    ),
     "platform.sync_interval_s": SettingSpec(30, _number(5, 3600, integer=True), "seconds between sync passes"),
     "platform.batch_size": SettingSpec(200, _number(1, 500, integer=True), "offline redemptions per upload"),
     "offline.max_hours_since_sync": SettingSpec(24.0, _number(0.1, 24 * 14), "offline only this long after a sync"),

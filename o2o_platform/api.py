@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from o2o_platform import redeeming, services
 from o2o_platform.auth import BearerToken, Terminal, not_valid
 from o2o_platform.db import Database
-from o2o_platform.keys import KeyRing, public_keys_payload
+from o2o_platform.keys import KeyRing, KeySource, public_keys_payload
 from o2o_platform.models import Redemption
 from o2o_platform.schemas import (
     BatchIn,
@@ -49,6 +49,9 @@ def _db(request: Request) -> Database:
 
 
 def _keys(request: Request) -> KeyRing:
+    source: KeySource | None = getattr(request.app.state, "key_source", None)
+    if source is not None:  # files given: a rotate-key or retire-key applies without a restart
+        return source.ring()
     keys: KeyRing = request.app.state.keys
     return keys
 
@@ -73,7 +76,8 @@ def enroll(body: EnrollIn, request: Request) -> dict[str, Any]:
 
 @router.get("/keys", response_model=KeysOut, tags=["terminal"], responses=AUTH_ERRORS)
 def keys(request: Request, _caller: Terminal) -> dict[str, Any]:
-    """Every public key codes may be signed with (several during a rotation)."""
+    """Every public key codes may be signed with (several during a rotation), each with its
+    certificate from the root (null for the root itself)."""
     return {"keys": public_keys_payload(_keys(request))}
 
 

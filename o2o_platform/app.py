@@ -22,7 +22,7 @@ from o2o_platform import feedback, quality_api
 from o2o_platform.api import router
 from o2o_platform.auth import check_deferred_token, not_valid
 from o2o_platform.db import make_engine, migrate, open_database
-from o2o_platform.keys import KeyRing
+from o2o_platform.keys import KeyRing, KeySource
 from o2o_platform.schemas import ErrorOut
 
 API_VERSION = "1.0.0"
@@ -50,6 +50,7 @@ class Settings:
     void_window_minutes: float = 15.0
     max_body_bytes: int = MAX_BODY_BYTES
     db_threads: int = DB_THREADS  # threads running database work, per process
+    key_paths: tuple[str, ...] = ()  # where ``keys`` came from: read again when the files change
 
 
 class BodyLimit:
@@ -155,6 +156,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings is not None:
         app.state.db = open_database(settings.db_url)
         app.state.keys = settings.keys
+        if settings.key_paths:
+            app.state.key_source = KeySource(settings.key_paths, settings.keys)
         app.state.void_window = timedelta(minutes=settings.void_window_minutes)
     app.include_router(router)
     app.include_router(quality_api.router)
@@ -201,16 +204,20 @@ def app_from_environment() -> FastAPI:
 
     from o2o_platform.keys import load_keyring
 
-    keys = load_keyring(json.loads(os.environ[_ENV_KEYS]))
-    return create_app(Settings(db_url=os.environ[_ENV_DB], keys=keys,
+    paths = json.loads(os.environ[_ENV_KEYS])
+    return create_app(Settings(db_url=os.environ[_ENV_DB], keys=load_keyring(paths), key_paths=tuple(paths),
                                void_window_minutes=float(os.environ.get(_ENV_VOID, "15"))))
 
 
 def run_server(settings: Settings, *, host: str, port: int, log_level: str = "warning", workers: int = 1,
-               key_paths: list[str] | None = None) -> None:
+               key_paths: list[str] | None = None, tls_cert: str | None = None, tls_key: str | None = None) -> None:
     """Serve until interrupted (SIGINT/SIGTERM stop it cleanly). With ``workers`` > 1, uvicorn runs that
-    many processes on one socket, each building its app from ``key_paths`` and the settings."""
+    many processes on one socket, each building its app from ``key_paths`` and the settings. With
+    ``tls_cert`` and ``tls_key`` (PEM files) it serves HTTPS."""
     import uvicorn
+
+    scheme = "https" if tls_cert else "http"
+    tls: dict[str, Any] = {"ssl_certfile": tls_cert, "ssl_keyfile": tls_key} if tls_cert else {}
 
     access_log = log_level in ("debug", "info")
     if workers > 1:
@@ -221,11 +228,11 @@ def run_server(settings: Settings, *, host: str, port: int, log_level: str = "wa
         migrate(make_engine(settings.db_url))  # once, before the workers start
         os.environ.update({_ENV_DB: settings.db_url, _ENV_KEYS: json.dumps(key_paths),
                            _ENV_VOID: str(settings.void_window_minutes)})
-        print(f"o2o-platform listening on http://{host}:{port}/api/v1 ({workers} workers)", flush=True)
+        print(f"o2o-platform listening on {scheme}://{host}:{port}/api/v1 ({workers} workers)", flush=True)
         uvicorn.run("o2o_platform.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                    log_level=log_level, access_log=access_log, timeout_keep_alive=KEEP_ALIVE_S)
+                    log_level=log_level, access_log=access_log, timeout_keep_alive=KEEP_ALIVE_S, **tls)
         return
     app = create_app(settings)
-    print(f"o2o-platform listening on http://{host}:{port}/api/v1", flush=True)
+    print(f"o2o-platform listening on {scheme}://{host}:{port}/api/v1", flush=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log,
-                timeout_keep_alive=KEEP_ALIVE_S)
+                timeout_keep_alive=KEEP_ALIVE_S, **tls)

@@ -1,4 +1,4 @@
-"""``o2o-platform``: keygen, issue, serve, enroll, revoke.
+"""``o2o-platform``: keygen, rotate-key, retire-key, fingerprint, issue, serve, enroll, revoke.
 
 Every command exits 0 on success and 2 with one plain line on stderr for input it cannot use.
 """
@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from o2o_platform.issuing import IssueError, VoucherSpec, issue_plain, issue_signed, write_outputs
-from o2o_platform.keys import KeyFileError, generate_key, load_keyring
+from o2o_platform.keys import KeyFileError, generate_key, load_keyring, retire_key, rotate_key
 
 DEFAULT_DB = "sqlite:///o2o-platform.db"
 
@@ -56,6 +56,19 @@ def build_parser() -> argparse.ArgumentParser:
     keygen.add_argument("--out", required=True, type=Path, help="directory for private.pem and public.pem")
     keygen.add_argument("--force", action="store_true", help="replace an existing private key")
 
+    rotate = sub.add_parser("rotate-key", help="make a new signing key certified by the root key; it signs new "
+                            "vouchers, older keys keep verifying until retired")
+    rotate.add_argument("--key", required=True, type=Path, help="the root's key directory (the one keygen made)")
+    rotate.add_argument("--days", type=_positive_float, default=365.0,
+                        help="how long terminals accept the new key (default 365; longer than its vouchers live)")
+    retire = sub.add_parser("retire-key", help="stop listing and accepting a signing key; terminals drop it at "
+                            "their next sync")
+    retire.add_argument("--key", required=True, type=Path, help="the root's key directory")
+    retire.add_argument("key_id", help="the signing key's id (8 hex digits)")
+    finger = sub.add_parser("fingerprint", help="print the root key's fingerprint, for 'kiosk enroll "
+                            "--root-fingerprint'")
+    finger.add_argument("--key", required=True, type=Path, action="append", help="key directory or PEM file")
+
     issue = sub.add_parser("issue", help="make vouchers: codes.txt and one QR PNG each")
     issue.add_argument("--key", type=Path, action="append", default=[],
                        help="key directory (its private.pem signs); not needed with --plain")
@@ -83,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="key directory, directory of keys or PEM file (repeatable; first signs)")
     serve.add_argument("--void-window-minutes", type=_positive_float, default=15.0,
                        help="how long after a redemption a void is allowed (default 15)")
+    serve.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate (PEM, chain included)")
+    serve.add_argument("--tls-key", type=Path, help="the certificate's private key (PEM)")
     serve.add_argument("--log-level", default="warning")
     serve.add_argument("--workers", type=_positive_int, default=1,
                        help="uvicorn worker processes (default 1; about one per CPU core for throughput)")
@@ -130,6 +145,29 @@ def cmd_openapi(args: argparse.Namespace) -> int:
 def cmd_keygen(args: argparse.Namespace) -> int:
     key = generate_key(args.out, force=args.force)
     print(f"key {key.key_id} written to {args.out}/private.pem (keep it secret) and {args.out}/public.pem")
+    print(f"root fingerprint {key.fingerprint} (terminals confirm it: kiosk enroll URL CODE --root-fingerprint "
+          f"{key.fingerprint})")
+    return 0
+
+
+def cmd_rotate_key(args: argparse.Namespace) -> int:
+    key = rotate_key(args.key, days=args.days)
+    assert key.certificate is not None
+    print(f"signing key {key.key_id} certified by {key.certificate.issuer_key_id} until "
+          f"{key.certificate.not_after:%Y-%m-%d %H:%M} UTC; it signs new vouchers from now on "
+          f"(a running 'serve' picks it up within a second)")
+    return 0
+
+
+def cmd_retire_key(args: argparse.Namespace) -> int:
+    key = retire_key(args.key, args.key_id.strip().lower())
+    print(f"signing key {key.key_id} retired: no longer listed or accepted; terminals drop it at their next sync")
+    return 0
+
+
+def cmd_fingerprint(args: argparse.Namespace) -> int:
+    for key in load_keyring(args.key).roots():
+        print(f"{key.key_id} {key.fingerprint}")
     return 0
 
 
@@ -170,10 +208,17 @@ def cmd_issue(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from o2o_platform.app import Settings, run_server
 
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise UsageError("HTTPS needs both --tls-cert FILE and --tls-key FILE")
+    for path in (args.tls_cert, args.tls_key):
+        if path is not None and not path.is_file():
+            raise UsageError(f"{path} does not exist or is not a file")
     ring = load_keyring(args.key)
-    settings = Settings(db_url=args.db, keys=ring, void_window_minutes=args.void_window_minutes)
+    paths = tuple(str(k) for k in args.key)
+    settings = Settings(db_url=args.db, keys=ring, void_window_minutes=args.void_window_minutes, key_paths=paths)
     run_server(settings, host=args.host, port=args.port, log_level=args.log_level, workers=args.workers,
-               key_paths=[str(k) for k in args.key])
+               key_paths=list(paths), tls_cert=str(args.tls_cert) if args.tls_cert else None,
+               tls_key=str(args.tls_key) if args.tls_key else None)
     return 0
 
 
@@ -240,7 +285,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"keygen": cmd_keygen, "issue": cmd_issue, "serve": cmd_serve, "enroll": cmd_enroll,
+COMMANDS = {"keygen": cmd_keygen, "rotate-key": cmd_rotate_key, "retire-key": cmd_retire_key,
+            "fingerprint": cmd_fingerprint, "issue": cmd_issue, "serve": cmd_serve, "enroll": cmd_enroll,
             "revoke": cmd_revoke, "revoke-terminal": cmd_revoke_terminal, "openapi": cmd_openapi,
             "report": cmd_report}
 

@@ -37,9 +37,22 @@ class ErrorOut(Model):
     detail: str = Field(description="what went wrong, in plain words")
 
 
+class KeyCertificateOut(Model):
+    """The issuer's Ed25519 signature over the canonical encoding of these fields (kiosk.keytrust)."""
+
+    key_id: str = Field(description="the certified key's id")
+    public_key: str = Field(description="the certified key, raw 32 bytes, base64")
+    not_before: datetime = Field(description="start of the period in which the key is valid")
+    not_after: datetime = Field(description="end of that period")
+    issuer_key_id: str = Field(description="the key that signed this certificate: the root, or a key it certified")
+    signature: str = Field(description="Ed25519 signature, 64 bytes, base64")
+
+
 class PublicKeyOut(Model):
     key_id: str = Field(description="8 hex digits, as carried in signed codes")
     public_pem: str = Field(description="Ed25519 public key, SubjectPublicKeyInfo PEM")
+    certificate: KeyCertificateOut | None = Field(
+        default=None, description="the key's certificate chain link; null for the root key terminals pin")
 
 
 class EnrollIn(Model):

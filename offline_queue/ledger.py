@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.audit import GENESIS, AuditRecord, canonical_json, entry_hash
 from kiosk.codes import key_id_for
+from kiosk.keytrust import CertifiedKey, KeyCertificate, KeyUpdate, fingerprint
 from kiosk.ports import StorageError, SyncState, VoucherUsage
 from kiosk.reasons import Mode
 from kiosk.redemption import Decision, RedemptionContext
@@ -131,6 +132,7 @@ def storage_words(exc: BaseException, db_path: str | None = None) -> str:
 
 
 ONLINE_ATTEMPT, ONLINE_ATTEMPT_CHECKED = "online_attempt", "online_attempt_checked"
+ROOT, CERTIFIED = "root", "certified"  # trusted_keys.role
 
 
 class LedgerTx:
@@ -290,10 +292,30 @@ class SqliteLedger:
             recorded = set(session.scalars(select(Redemption.id).where(Redemption.id.in_(candidates))))
         return [rid for rid in candidates if rid not in recorded]
 
-    def trusted_keys(self) -> dict[str, Ed25519PublicKey]:
+    def trusted_keys(self) -> dict[str, Ed25519PublicKey | CertifiedKey]:
+        """Keys that verify codes: roots as plain keys, certified keys with their period."""
+        out: dict[str, Ed25519PublicKey | CertifiedKey] = {}
         with self.sessions() as session:
-            rows = session.scalars(select(TrustedKey)).all()
+            for row in session.scalars(select(TrustedKey)).all():
+                public = Ed25519PublicKey.from_public_bytes(row.public_raw)
+                if row.role == ROOT:
+                    out[row.key_id] = public
+                elif row.role == CERTIFIED and row.certificate:
+                    cert = KeyCertificate.from_json(json.loads(row.certificate))
+                    out[row.key_id] = CertifiedKey(public, cert.not_before, cert.not_after)
+        return out
+
+    def root_keys(self) -> dict[str, Ed25519PublicKey]:
+        """The pinned roots: every other key must be certified by one of them."""
+        with self.sessions() as session:
+            rows = session.scalars(select(TrustedKey).where(TrustedKey.role == ROOT)).all()
             return {row.key_id: Ed25519PublicKey.from_public_bytes(row.public_raw) for row in rows}
+
+    def certified_keys(self) -> dict[str, KeyCertificate]:
+        """The keys trusted through a certificate, with their certificates."""
+        with self.sessions() as session:
+            rows = session.scalars(select(TrustedKey).where(TrustedKey.role == CERTIFIED)).all()
+            return {row.key_id: KeyCertificate.from_json(json.loads(row.certificate or "null")) for row in rows}
 
     def usage(self, voucher_id: str) -> VoucherUsage:
         """Uses of a voucher recorded here, read without taking the write lock."""
@@ -301,15 +323,52 @@ class SqliteLedger:
             return LedgerTx(session).usage(voucher_id)
 
     def trust_key(self, public_key: Ed25519PublicKey, *, source: str, now: datetime, actor: str) -> str:
-        """Add a platform key (idempotent); returns its key id."""
+        """Pin a root key (idempotent; a certified key with the same id becomes a root); returns its id.
+
+        Only a technician's act pins a root: a key file given at ``init``, or the platform's root
+        confirmed by fingerprint at enrollment. Never call this with a key the network handed over
+        unchecked."""
         key_id = key_id_for(public_key)
         with self.transaction() as tx:
-            if tx.session.get(TrustedKey, key_id) is None:
+            row = tx.session.get(TrustedKey, key_id)
+            if row is None or row.role != ROOT:
                 raw = public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
-                tx.session.add(TrustedKey(key_id=key_id, public_raw=raw, added_at=to_text(now), source=source))
+                if row is not None:
+                    tx.session.delete(row)
+                    tx.session.flush()
+                tx.session.add(TrustedKey(key_id=key_id, public_raw=raw, added_at=to_text(now), source=source,
+                                          role=ROOT))
                 append_audit(tx.session, at=now, actor=actor, action="key_trusted",
-                             detail={"key_id": key_id, "source": source})
+                             detail={"key_id": key_id, "source": source, "role": ROOT,
+                                     "fingerprint": fingerprint(public_key)})
         return key_id
+
+    def apply_key_update(self, update: KeyUpdate, *, now: datetime, actor: str, source: str = "sync") -> None:
+        """Add the certified keys and drop the retired or ended ones of ``update``, audited, in one
+        transaction. Refused keys are audited too: a key the network offered without proof is a sign
+        of trouble on the way to the platform."""
+        if not (update.add or update.drop or update.refused):
+            return
+        with self.transaction() as tx:
+            for cert in update.add:
+                if tx.session.get(TrustedKey, cert.key_id) is not None:
+                    continue
+                tx.session.add(TrustedKey(key_id=cert.key_id, public_raw=cert.public_raw, added_at=to_text(now),
+                                          source=source, role=CERTIFIED,
+                                          certificate=json.dumps(cert.to_json(), sort_keys=True)))
+                append_audit(tx.session, at=now, actor=actor, action="key_trusted",
+                             detail={"key_id": cert.key_id, "source": source, "role": CERTIFIED,
+                                     "issuer": cert.issuer_key_id, "not_after": to_text(cert.not_after)})
+            for key_id, why in update.drop:
+                row = tx.session.get(TrustedKey, key_id)
+                if row is None or row.role != CERTIFIED:
+                    continue
+                tx.session.delete(row)
+                append_audit(tx.session, at=now, actor=actor, action="key_dropped",
+                             detail={"key_id": key_id, "why": why})
+            for key_id, why in update.refused:
+                append_audit(tx.session, at=now, actor=actor, action="key_refused",
+                             detail={"key_id": key_id, "why": why})
 
     def mark_contact(self, now: datetime, *, revocations: bool) -> None:
         """Record a successful exchange with the platform (or the provisioning moment)."""

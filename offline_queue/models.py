@@ -85,7 +85,12 @@ class Revocation(Base):
 
 
 class TrustedKey(Base):
-    """A platform public key that signed codes may be verified with."""
+    """A platform public key that signed codes may be verified with.
+
+    ``role`` is ``root`` (pinned by the technician: a key file at init, or a fingerprint confirmed
+    at enrollment) or ``certified`` (accepted from the platform with a certificate chain ending at
+    a root; ``certificate`` holds it as JSON, with its period and issuer).
+    """
 
     __tablename__ = "trusted_keys"
 
@@ -93,6 +98,8 @@ class TrustedKey(Base):
     public_raw: Mapped[bytes] = mapped_column(LargeBinary(32))
     added_at: Mapped[str] = mapped_column(String(40))
     source: Mapped[str] = mapped_column(String(16))  # init | enroll | sync
+    role: Mapped[str] = mapped_column(String(10), default="root", server_default="root")
+    certificate: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class SyncStateRow(Base):

@@ -18,6 +18,7 @@ Failures map onto a few exceptions, so callers decide without looking at HTTP:
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -68,10 +69,18 @@ class PlatformRequestError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class PublicKey:
-    """A platform verification key (Ed25519, SubjectPublicKeyInfo PEM)."""
+    """A platform verification key (Ed25519, SubjectPublicKeyInfo PEM) and its certificate, as
+    the platform lists it: ``certificate`` is None for a root key. Nothing here is checked; the
+    sync engine trusts a key only with a chain to the terminal's pinned root (kiosk.keytrust)."""
 
     key_id: str
     public_pem: str
+    certificate: dict[str, Any] | None = None
+
+
+def _public_key(item: Any) -> PublicKey:
+    cert = item.get("certificate")
+    return PublicKey(str(item["key_id"]), str(item["public_pem"]), cert if isinstance(cert, dict) else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,7 +300,7 @@ def _parse_enrollment(base_url: str, body: Any) -> Enrollment:
         terminal_token=body["terminal_token"],
         store_id=body["store_id"],
         terminal_id=body["terminal_id"],
-        public_keys=tuple(PublicKey(k["key_id"], k["public_pem"]) for k in body["public_keys"]),
+        public_keys=tuple(_public_key(k) for k in body["public_keys"]),
         platform_time=_required_time(body["platform_time"]),
     )
 
@@ -304,8 +313,9 @@ class PlatformApi:
     threads (httpx.Client is thread-safe); :meth:`close` when done.
     """
 
-    def __init__(self, base_url: str, token: str, *, timeout: float = DEFAULT_TIMEOUT, verify: bool | str = True,
-                 batch_timeout: float = DEFAULT_BATCH_TIMEOUT, call_timeout: float = DEFAULT_CALL_TIMEOUT) -> None:
+    def __init__(self, base_url: str, token: str, *, timeout: float = DEFAULT_TIMEOUT,
+                 verify: bool | str | ssl.SSLContext = True, batch_timeout: float = DEFAULT_BATCH_TIMEOUT,
+                 call_timeout: float = DEFAULT_CALL_TIMEOUT) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.batch_timeout = batch_timeout
@@ -343,7 +353,7 @@ class PlatformApi:
 
     @staticmethod
     def enroll(base_url: str, code: str, *, timeout: float = DEFAULT_CALL_TIMEOUT,
-               verify: bool | str = True) -> Enrollment:
+               verify: bool | str | ssl.SSLContext = True) -> Enrollment:
         """Trade a one-time enrollment code for a token, the terminal's identity and the keys."""
         base = base_url.rstrip("/")
         try:
@@ -369,7 +379,7 @@ class PlatformApi:
     def keys(self) -> tuple[PublicKey, ...]:
         """The platform's current verification keys."""
         body = self._call("GET", "/keys")
-        return tuple(PublicKey(k["key_id"], k["public_pem"]) for k in body["keys"])
+        return tuple(_public_key(k) for k in body["keys"])
 
     def lookup(self, code: str) -> VoucherInfo | None:
         """Describe a voucher without using it; None when the platform does not know the code."""

@@ -17,10 +17,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from kiosk.keytrust import CertificateError, parse_offered, plan_key_update
 from kiosk.ports import Clock, PlatformUnavailable
 from offline_queue.ledger import ONLINE_ATTEMPT_CHECKED, SqliteLedger
 from offline_queue.models import OutboxEntry, Redemption, Revocation, SyncStateRow
@@ -75,6 +75,8 @@ class SyncReport:
     pending: int = 0
     revocations: int = 0
     keys_added: int = 0
+    keys_dropped: int = 0
+    keys_refused: int = 0
     orphans_voided: int = 0
     ok: bool = True
     error: str = ""
@@ -338,15 +340,34 @@ class SyncEngine:
                 tx.session.execute(update(SyncStateRow).where(SyncStateRow.id == 1).values(revocations_cursor=cursor))
             if not getattr(feed, "more", False):
                 break
-        known = set(self.ledger.trusted_keys())
-        for key in self._call("keys", self.api.keys):
-            if str(_field(key, "key_id")) in known:
-                continue
-            public = load_pem_public_key(str(_field(key, "public_pem")).encode())
-            self.ledger.trust_key(public, source="sync", now=self.clock.now(), actor="sync")  # type: ignore[arg-type]
-            report.keys_added += 1
+        self._pull_keys(report)
         if hasattr(self.api, "ratings"):
             self._pull_ratings()
+
+    def _pull_keys(self, report: SyncReport) -> None:
+        """Trust only what chains to this terminal's root: a key the platform (or anything between it
+        and here) lists without a valid certificate is refused, and a certified key it no longer
+        lists is dropped."""
+        offered = []
+        for key in self._call("keys", self.api.keys):
+            key_id = str(_field(key, "key_id"))
+            cert = key.get("certificate") if isinstance(key, dict) else getattr(key, "certificate", None)
+            try:
+                offered.append(parse_offered(key_id, str(_field(key, "public_pem")), cert))
+            except CertificateError as exc:
+                report.keys_refused += 1
+                log.warning("platform key %s refused: %s", key_id, exc)
+        now = self.clock.now()
+        update = plan_key_update(roots=self.ledger.root_keys(), certified=self.ledger.certified_keys(),
+                                 offered=offered, now=now)
+        for key_id, why in update.refused:
+            log.warning("platform key %s refused: %s", key_id, why)
+        for key_id, why in update.drop:
+            log.info("platform key %s dropped: %s", key_id, why)
+        self.ledger.apply_key_update(update, now=now, actor="sync")
+        report.keys_added += len(update.add)
+        report.keys_dropped += len(update.drop)
+        report.keys_refused += len(update.refused)
 
     def _pull_ratings(self) -> None:
         """Customers' ratings of their visits (the receipt's feedback QR), for the manager's report."""

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QVBoxLa
 
 from kiosk.redemption import RedemptionService
 from kiosk.roles import InactivityRule, Role, looks_like_pin, may_redeem
+from kiosk.transport import InsecureTransport
 from ui.background import Background
 from ui.cashier import CashierScreen
 from ui.context import KioskContext
@@ -266,10 +267,15 @@ def build_window(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = Fa
     pins = PinStore(ctx.secrets_dir)
     if demo:
         pins.ensure_demo_pins()
-    service = ctx.redemption_service(platform=ctx.platform())
+    try:
+        platform, engine = ctx.platform(), ctx.sync_engine()
+    except InsecureTransport as exc:  # the screens still work, offline, and the technician reads why
+        log.error("not talking to the platform: %s", exc)
+        platform, engine = None, None
+    service = ctx.redemption_service(platform=platform)
     window = KioskWindow(services, service, pins, kiosk_mode=kiosk_mode)
     window.cashier.sounds = Sounds(ctx.data_dir / "sounds", window)
-    scheduler = SyncScheduler(services, ctx.sync_engine(), window)
+    scheduler = SyncScheduler(services, engine, window)
     return window, services, scheduler
 
 

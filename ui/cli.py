@@ -23,6 +23,7 @@ from kiosk.ports import StorageError
 from kiosk.reasons import Reason, Status
 from kiosk.redemption import Decision
 from kiosk.settings import SettingError
+from kiosk.transport import InsecureTransport
 from ui.cli_print import add_print_commands
 from ui.cli_report import add_price_commands
 from ui.config_file import ConfigFileError
@@ -61,6 +62,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+    from kiosk.keytrust import fingerprint
+
     ctx = _context(args)
     settings = ctx.settings
     try:
@@ -84,13 +87,15 @@ def cmd_init(args: argparse.Namespace) -> int:
     config_path = ctx.save_settings()
     now = ctx.clock.now()
     key_ids = [ctx.ledger.trust_key(key, source="init", now=now, actor="technician") for key in keys]
+    fingerprints = [fingerprint(key) for key in keys]
     # Provisioning counts as a contact: the technician hands over the keys and an empty
     # cancelled-voucher list as of now, so offline limits start counting from here.
     ctx.ledger.mark_contact(now, revocations=True)
     ctx.ledger.audit(at=now, actor="technician", action="init",
                      detail={"store_id": args.store, "terminal_id": args.terminal, "keys": key_ids})
     _print_json({"config": str(config_path), "database": str(ctx.data_dir / "kiosk.db"),
-                 "store_id": args.store, "terminal_id": args.terminal, "trusted_keys": key_ids})
+                 "store_id": args.store, "terminal_id": args.terminal, "trusted_keys": key_ids,
+                 "root_fingerprints": fingerprints})
     return EXIT_OK
 
 
@@ -143,7 +148,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     from ui.enrollment import EnrollError, enroll
 
     try:
-        enrolled = enroll(_context(args), args.url, args.code)
+        enrolled = enroll(_context(args), args.url, args.code, root_fingerprint=args.root_fingerprint)
     except EnrollError as exc:
         raise UsageError(str(exc)) from None
     _print_json(enrolled.as_json())
@@ -256,7 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", help="write a working config for this terminal")
     p.add_argument("--store", required=True, help="store id")
     p.add_argument("--terminal", required=True, help="terminal id within the store")
-    p.add_argument("--trust-key", action="append", metavar="PUBLIC.pem", help="platform public key (repeatable)")
+    p.add_argument("--trust-key", "--root-key", dest="trust_key", action="append", metavar="PUBLIC.pem",
+                   help="the platform's root public key, pinned: every other key must be certified by it "
+                   "(repeatable)")
     p.add_argument("--store-name", help="store name for receipts")
     p.add_argument("--timezone", help="IANA time zone of the store (default: this machine's)")
     p.set_defaults(func=cmd_init)
@@ -271,6 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("enroll", help="join a platform with a one-time enrollment code")
     p.add_argument("url", help="platform address, e.g. https://platform.example.com")
     p.add_argument("code", help="the enrollment code from the platform")
+    p.add_argument("--root-fingerprint", metavar="SHA256:...",
+                   help="the platform's root key fingerprint ('o2o-platform fingerprint'); enrollment is refused "
+                   "when the platform's root is another key")
     p.set_defaults(func=cmd_enroll)
 
     p = sub.add_parser("sync", help="upload pending redemptions, pull cancellations and keys; prints JSON")
@@ -324,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError as exc:  # a full or read-only disk must not stop the command from answering
             print(f"kiosk: cannot write the log ({exc.strerror or exc}); going on without it", file=sys.stderr)
         return func(args)
-    except (UsageError, ConfigFileError) as exc:
+    except (UsageError, ConfigFileError, InsecureTransport) as exc:
         log.warning("usage error: %s", exc)
         print(f"kiosk: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import ssl
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -15,9 +16,10 @@ import platformdirs
 from kiosk.ports import Clock, PlatformRedeemer, SystemClock
 from kiosk.redemption import RedemptionService
 from kiosk.settings import Settings
+from kiosk.transport import check_transport
 from offline_queue.db import open_engine
 from offline_queue.ledger import SqliteLedger
-from ui.config_file import load_settings, save_settings
+from ui.config_file import ConfigFileError, load_settings, save_settings
 
 if TYPE_CHECKING:
     from offline_queue.platform_api import PlatformApi
@@ -93,15 +95,38 @@ class KioskContext:
         except FileNotFoundError:
             return None
 
+    def tls_verify(self) -> bool | ssl.SSLContext:
+        """How the platform's certificate is checked: the system's CAs, the CA in ``platform.ca_file``,
+        or (``platform.verify_tls`` off, a lab's choice) not at all."""
+        if not self.settings.get("platform.verify_tls"):
+            return False
+        ca_file = self.settings.get("platform.ca_file")
+        if not ca_file:
+            return True
+        try:
+            return ssl.create_default_context(cafile=str(Path(ca_file).expanduser()))
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigFileError(f"platform.ca_file {ca_file} cannot be used as a CA certificate ({exc}). Give the "
+                                  "PEM file of the CA that signed the platform's certificate, or set it empty "
+                                  "to use the system's CAs.") from None
+
+    def check_transport(self, url: str) -> None:
+        """Refuse plain http:// to another machine unless ``platform.allow_insecure`` is on
+        (:class:`kiosk.transport.InsecureTransport`, in words)."""
+        check_transport(url, allow_insecure=self.settings.get("platform.allow_insecure"))
+
     def platform_api(self) -> PlatformApi | None:
-        """The platform client when the terminal is enrolled (URL and token); None means offline-only."""
+        """The platform client when the terminal is enrolled (URL and token); None means offline-only.
+
+        Raises :class:`kiosk.transport.InsecureTransport` for a plain http:// address that is not
+        this machine (unless allowed), before the token is sent anywhere."""
         from offline_queue.platform_api import PlatformApi
 
         url, token = self.settings.get("platform.url"), self.token()
         if not url or not token:
             return None
-        return PlatformApi(url, token, timeout=self.settings.get("platform.timeout_s"),
-                           verify=self.settings.get("platform.verify_tls"))
+        self.check_transport(url)
+        return PlatformApi(url, token, timeout=self.settings.get("platform.timeout_s"), verify=self.tls_verify())
 
     def platform(self) -> PlatformRedeemer | None:
         """What the redemption hot path calls; None when not enrolled."""

@@ -159,7 +159,8 @@ class DemoEnvironment:
 
         code = create_enrollment(database, store_id=STORE, terminal_id=TERMINAL)
         token, caller = enroll_terminal(database, code)
-        keys = tuple(PublicKey(k["key_id"], k["public_pem"]) for k in public_keys_payload(load_keyring([self.keys])))
+        keys = tuple(PublicKey(k["key_id"], k["public_pem"], k["certificate"])
+                     for k in public_keys_payload(load_keyring([self.keys])))
         apply_enrollment(ctx, Enrollment(self.url, token, caller.store_id, caller.terminal_id, keys,
                                          datetime.now(UTC)), actor="demo", first_sync=False)
 

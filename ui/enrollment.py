@@ -5,11 +5,22 @@ No Qt here: the screen calls :func:`enroll` on a background thread.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+from kiosk.codes import key_id_for
+from kiosk.keytrust import CertificateError, normalize_fingerprint, parse_offered, plan_key_update
+from kiosk.keytrust import fingerprint as fp
 from kiosk.settings import SettingError, Settings
+from kiosk.transport import InsecureTransport, is_loopback
 from ui.context import KioskContext
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from offline_queue.platform_api import Enrollment
@@ -26,22 +37,30 @@ class Enrolled:
     platform: str
     trusted_keys: list[str]
     first_sync: dict[str, Any] | None
+    root_keys: list[dict[str, str]] = field(default_factory=list)  # key_id, fingerprint
+    root_confirmed_by: str = ""  # fingerprint | pinned before | first contact
 
     def as_json(self) -> dict[str, Any]:
         return {"store_id": self.store_id, "terminal_id": self.terminal_id, "platform": self.platform,
-                "trusted_keys": self.trusted_keys, "first_sync": self.first_sync}
+                "trusted_keys": self.trusted_keys, "root_keys": self.root_keys,
+                "root_confirmed_by": self.root_confirmed_by, "first_sync": self.first_sync}
 
 
-def enroll(ctx: KioskContext, url: str, code: str, *, actor: str = "technician") -> Enrolled:
+def enroll(ctx: KioskContext, url: str, code: str, *, actor: str = "technician",
+           root_fingerprint: str | None = None) -> Enrolled:
     """Trade a one-time enrollment code for this terminal's identity, token and keys; save them,
-    then run a first sync so revocations are here before the first offline redemption."""
+    then run a first sync so revocations are here before the first offline redemption.
+
+    ``root_fingerprint`` (``SHA256:…``, from ``o2o-platform fingerprint``) pins the platform's root
+    key: enrollment is refused when the platform's root is another one. See :func:`apply_enrollment`
+    for when it may be left out."""
     from offline_queue.platform_api import PlatformApi, PlatformAuthError, PlatformRequestError
 
-    settings = ctx.settings
     probe = Settings()  # validate first: a refused enrollment changes no setting
     try:
         probe.set("platform.url", url)
-    except SettingError as exc:
+        fingerprint = normalize_fingerprint(root_fingerprint) if root_fingerprint else None
+    except (SettingError, CertificateError) as exc:
         raise EnrollError(str(exc)) from None
     clean_url = probe.get("platform.url")
     if not clean_url:
@@ -49,7 +68,11 @@ def enroll(ctx: KioskContext, url: str, code: str, *, actor: str = "technician")
     if not code.strip():
         raise EnrollError("enter the enrollment code from the platform operator")
     try:
-        enrolled = PlatformApi.enroll(clean_url, code.strip(), verify=settings.get("platform.verify_tls"))
+        ctx.check_transport(clean_url)  # before the code travels anywhere
+    except InsecureTransport as exc:
+        raise EnrollError(str(exc)) from None
+    try:
+        enrolled = PlatformApi.enroll(clean_url, code.strip(), verify=ctx.tls_verify())
     except (PlatformAuthError, PlatformRequestError) as exc:
         detail = getattr(exc, "detail", "") or str(exc)
         raise EnrollError(f"the platform refused the enrollment code: {detail}. Ask the platform operator for a "
@@ -57,16 +80,71 @@ def enroll(ctx: KioskContext, url: str, code: str, *, actor: str = "technician")
     except Exception as exc:
         raise EnrollError(f"cannot reach the platform at {url}: {exc}. Check the address and the network.") \
             from None
-    return apply_enrollment(ctx, enrolled, actor=actor)
+    return apply_enrollment(ctx, enrolled, actor=actor, root_fingerprint=fingerprint)
+
+
+def _channel_authenticated(ctx: KioskContext, url: str) -> bool:
+    """True when the answer can only have come from the platform itself: https with its certificate
+    checked, or this very machine."""
+    parts = urlsplit(url)
+    if is_loopback(parts.hostname or ""):
+        return True
+    return parts.scheme == "https" and bool(ctx.settings.get("platform.verify_tls"))
+
+
+def _roots_to_pin(ctx: KioskContext, enrolled: Enrollment, fingerprint: str | None
+                  ) -> tuple[list[Ed25519PublicKey], str]:
+    """Which of the platform's root keys this enrollment pins, and on what grounds; raises
+    :class:`EnrollError` when the platform's root cannot be confirmed."""
+    offered: list[Ed25519PublicKey] = []
+    for key in enrolled.public_keys:
+        if key.certificate is None:
+            public = load_pem_public_key(key.public_pem.encode())
+            if isinstance(public, Ed25519PublicKey):
+                offered.append(public)
+    shown = ", ".join(fp(k) for k in offered) or "none"
+    if fingerprint is not None:
+        match = [k for k in offered if fp(k) == fingerprint]
+        if not match:
+            raise EnrollError(
+                f"the platform's root key is not the one you confirmed: you gave {fingerprint}, the platform "
+                f"answered with {shown}. Either the fingerprint belongs to another platform, or something between "
+                "this terminal and the platform is changing its answers. Nothing was saved. Check the fingerprint "
+                "with the platform operator ('o2o-platform fingerprint') and the network, then enroll again with "
+                "a new code (this one is used up).")
+        return match, "fingerprint"
+    pinned = ctx.ledger.root_keys()
+    if pinned:
+        if not any(key_id_for(k) in pinned for k in offered):
+            known = ", ".join(fp(k) for k in pinned.values())
+            raise EnrollError(
+                f"the platform's root key ({shown}) is not the one this terminal trusts ({known}). Nothing was "
+                "saved. If the platform's root really changed, confirm the new one: kiosk enroll URL CODE "
+                "--root-fingerprint SHA256:... (ask the platform operator: 'o2o-platform fingerprint').")
+        return [], "pinned before"
+    if not _channel_authenticated(ctx, enrolled.base_url):
+        raise EnrollError(
+            f"this terminal has no root key yet and the connection to {enrolled.base_url} does not prove who "
+            "answered. Nothing was saved. Ask the platform operator for the root fingerprint ('o2o-platform "
+            "fingerprint') and enroll with: kiosk enroll URL CODE --root-fingerprint SHA256:... (the code is used "
+            "up; ask for a new one).")
+    if not offered:
+        raise EnrollError("the platform sent no root key, so no voucher signature could be checked here. Nothing "
+                          "was saved; ask the platform operator to check its keys ('o2o-platform fingerprint').")
+    return offered, "first contact"
 
 
 def apply_enrollment(ctx: KioskContext, enrolled: Enrollment, *, actor: str = "technician",
-                     first_sync: bool = True) -> Enrolled:
-    """Save what enrollment gave this terminal (address, identity, token, trusted keys), audited;
-    then, with ``first_sync``, run a first sync so revocations are here before any offline
-    redemption."""
-    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+                     first_sync: bool = True, root_fingerprint: str | None = None) -> Enrolled:
+    """Save what enrollment gave this terminal (address, identity, token, keys), audited; then,
+    with ``first_sync``, run a first sync so revocations are here before any offline redemption.
 
+    The platform's root key is pinned only when it is confirmed: it matches ``root_fingerprint``,
+    or it is a root this terminal already trusts (``kiosk init --trust-key``), or (no root yet)
+    the answer came over a channel that proves who sent it (https with the certificate checked,
+    or this machine), on first contact. Other keys are trusted only with a certificate chain to
+    the root. Nothing is saved when the root cannot be confirmed."""
+    roots, confirmed_by = _roots_to_pin(ctx, enrolled, root_fingerprint)
     settings = ctx.settings
     settings.set("platform.url", enrolled.base_url)
     settings.set("terminal.store_id", enrolled.store_id)
@@ -74,13 +152,28 @@ def apply_enrollment(ctx: KioskContext, enrolled: Enrollment, *, actor: str = "t
     ctx.save_token(enrolled.terminal_token)
     ctx.save_settings()
     now = ctx.clock.now()
-    key_ids = [ctx.ledger.trust_key(load_pem_public_key(k.public_pem.encode()), source="enroll",  # type: ignore[arg-type]
-                                    now=now, actor=actor) for k in enrolled.public_keys]
+    for key in roots:
+        ctx.ledger.trust_key(key, source="enroll", now=now, actor=actor)
+    offered = []
+    for k in enrolled.public_keys:
+        try:
+            offered.append(parse_offered(k.key_id, k.public_pem, k.certificate))
+        except CertificateError as exc:  # unreadable: never trusted; the audit log says so
+            log.warning("platform key %s refused at enrollment: %s", k.key_id, exc)
+    update = plan_key_update(roots=ctx.ledger.root_keys(), certified=ctx.ledger.certified_keys(), offered=offered,
+                             now=now)
+    ctx.ledger.apply_key_update(update, now=now, actor=actor, source="enroll")
     ctx.ledger.mark_contact(now, revocations=False)
+    pinned = ctx.ledger.root_keys()
+    key_ids = sorted(ctx.ledger.trusted_keys())
     ctx.ledger.audit(at=now, actor=actor, action="enroll",
                      detail={"url": settings.get("platform.url"), "store_id": enrolled.store_id,
-                             "terminal_id": enrolled.terminal_id, "keys": key_ids})
+                             "terminal_id": enrolled.terminal_id, "keys": key_ids,
+                             "root_confirmed_by": confirmed_by,
+                             "roots": [fp(k) for k in pinned.values()]})
     engine = ctx.sync_engine() if first_sync else None
     first = engine.run_once() if engine else None  # pull revocations now, so offline is safe at once
     return Enrolled(enrolled.store_id, enrolled.terminal_id, settings.get("platform.url"), key_ids,
-                    first.as_json() if first else None)
+                    first.as_json() if first else None,
+                    [{"key_id": kid, "fingerprint": fp(k)} for kid, k in pinned.items()], confirmed_by)
+

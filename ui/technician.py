@@ -862,8 +862,8 @@ class TechnicianScreen(QWidget):
             from offline_queue.platform_api import PlatformApi
 
             timeout = max(float(ctx.settings.get("platform.timeout_s")), 3.0)
-            with PlatformApi(url, ctx.token() or "-", timeout=timeout,
-                             verify=ctx.settings.get("platform.verify_tls")) as api:
+            ctx.check_transport(url)
+            with PlatformApi(url, ctx.token() or "-", timeout=timeout, verify=ctx.tls_verify()) as api:
                 return api.health()
 
         def done(ms: float) -> None:

@@ -198,9 +198,16 @@ def test_language_switch_changes_the_screen_now(qtbot, terminal, record_events) 
 
 
 def test_enroll_and_test_connection_with_a_real_platform(qtbot, terminal, tmp_path: Path) -> None:
+    from o2o_platform.keys import load_keyring
+
     platform = PlatformProcess(tmp_path / "platform-home")
     platform.start()
     try:
+        # This terminal already pins a root (the fixture's key); enrollment needs the platform's
+        # root among its roots, as a technician gives it with 'kiosk init --trust-key'.
+        ctx = terminal.ctx
+        ctx.ledger.trust_key(load_keyring([platform.keys]).roots()[0].public, source="init",
+                             now=ctx.clock.now(), actor="test")
         screen = make_screen(qtbot, terminal)
         screen.show_page("platform")
         retype(qtbot, screen.enroll_url, platform.url)
