@@ -40,7 +40,6 @@ def test_batch_answers_accepted_duplicate_conflict_rejected_in_order(platform: R
     online_rid = _rid()
     assert t1.redeem(redemption_id=online_rid, code=used_online, quantity=1).reason == "ok"
     platform.revoke(_vid(revoked_early), "chargeback")
-    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
 
     first = _redeem(fresh)
     first_results = t2.upload_batch([first])
@@ -56,7 +55,7 @@ def test_batch_answers_accepted_duplicate_conflict_rejected_in_order(platform: R
         twin_a,                                       # 5 accepted
         twin_b,                                       # 6 conflict with item 5
         _redeem(revoked_early, at=datetime.now(UTC)),  # 7 conflict: revoked before it was served
-        _redeem(revoked_late, at=an_hour_ago),        # 8 accepted: revoked only after (below)
+        _redeem(revoked_late, at=datetime.now(UTC)),  # 8 accepted: revoked only after (below)
         BatchRedeem(first.redemption_id, twice, 1, first.redeemed_at),  # 9 same id, other body
     ]
     results = t2.upload_batch(items)
@@ -102,7 +101,7 @@ def _vid(code: str) -> str:
 
 
 def test_offline_redemptions_are_judged_at_their_own_time(platform: RunningPlatform, store_id: str) -> None:
-    api = platform.terminal(store_id, "T1")
+    api = platform.terminal(store_id, "T1", enrolled_before=timedelta(days=3))
     now = datetime.now(UTC)
     ended_yesterday = platform.sign(stores=(store_id,), valid_from=now - timedelta(days=2), days=1)[0]
     served_in_time = _redeem(ended_yesterday, at=now - timedelta(days=1, hours=12))
@@ -130,7 +129,7 @@ def test_voids_online_within_the_window_give_the_use_back(platform: RunningPlatf
 
 
 def test_void_after_the_window_is_too_late(platform: RunningPlatform, store_id: str) -> None:
-    api = platform.terminal(store_id, "T1")
+    api = platform.terminal(store_id, "T1", enrolled_before=timedelta(hours=1))
     code = platform.sign(stores=(store_id,))[0]
     old = _redeem(code, at=datetime.now(UTC) - timedelta(minutes=20))
     assert api.upload_batch([old])[0].result == "accepted"
@@ -140,7 +139,7 @@ def test_void_after_the_window_is_too_late(platform: RunningPlatform, store_id: 
 
 
 def test_batch_voids(platform: RunningPlatform, store_id: str) -> None:
-    api = platform.terminal(store_id, "T1")
+    api = platform.terminal(store_id, "T1", enrolled_before=timedelta(hours=1))
     single, other = platform.sign(stores=(store_id,), count=2)
     t0 = datetime.now(UTC) - timedelta(minutes=50)
     a, b = _redeem(single, at=t0), _redeem(single, at=t0 + timedelta(minutes=2))
