@@ -5,6 +5,7 @@ a slow platform, a conflict, a void, a rating — and every figure of ``kiosk re
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -110,7 +111,13 @@ def _scripted_day(tmp_path: Path, platform: PlatformProcess, slow_url: str) -> N
     sync = json.loads(run_cli(*kiosk, "sync").stdout)
     assert (sync["ok"], sync["pending"], sync["conflict"]) == (True, 0, 1)
 
-    page = httpx.post(f"{platform.url}/feedback/{d2.redemption_id}", data={"stars": "4", "comment": "quick"})
+    # The receipt's feedback link carries the token the platform answered the upload with.
+    with sqlite3.connect(data_dir / "kiosk.db") as conn:
+        (answer,) = conn.execute("SELECT platform_answer FROM redemptions WHERE id = ?", (d2.redemption_id,)).fetchone()
+    feedback_token = json.loads(answer)["feedback_token"]
+    assert feedback_token
+    page = httpx.post(f"{platform.url}/feedback/{d2.redemption_id}",
+                      data={"stars": "4", "comment": "quick", "t": feedback_token})
     assert page.status_code == 200
     assert json.loads(run_cli(*kiosk, "sync").stdout)["ok"]  # pulls the rating, reports QoS again
 
