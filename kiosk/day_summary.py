@@ -160,6 +160,7 @@ def summarize(day: date, rows: Sequence[DayRow], tz: tzinfo | None) -> DaySummar
 
 _REASON_WORDS = {
     "en": {
+        "ok": "accepted",
         "already_redeemed": "the voucher had already been redeemed elsewhere",
         "no_uses_left": "the voucher had no uses left",
         "revoked": "the platform had cancelled the voucher (refund or revocation) before this redemption",
@@ -182,6 +183,7 @@ _REASON_WORDS = {
         "void_before_redemption": "the void's time is before the redemption; check this terminal's clock",
     },
     "zh_CN": {
+        "ok": "已接受",
         "already_redeemed": "该券已先在别处核销",
         "no_uses_left": "该券已无剩余次数",
         "revoked": "该券在本次核销前已被平台作废（退款或撤销）",

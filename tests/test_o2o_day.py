@@ -97,7 +97,8 @@ def _scripted_day(tmp_path: Path, platform: PlatformProcess, slow_url: str) -> N
     assert (d3.mode.value, d3.accepted) == ("offline", True) and d3.wait_ms is not None and d3.wait_ms >= 1400
 
     online = ctx.redemption_service(platform=ctx.platform())
-    assert online.redeem(tea, source="camera").accepted
+    tea_decision = online.redeem(tea, source="camera")
+    assert tea_decision.accepted
     assert online.redeem(pass5, quantity=2, source="manual").accepted
     assert online.redeem("not a voucher", source="manual").reason.value == "malformed"
     # v2 again: the platform has not seen v2 yet (its offline use is still queued here), so the
@@ -116,6 +117,9 @@ def _scripted_day(tmp_path: Path, platform: PlatformProcess, slow_url: str) -> N
         (answer,) = conn.execute("SELECT platform_answer FROM redemptions WHERE id = ?", (d2.redemption_id,)).fetchone()
     feedback_token = json.loads(answer)["feedback_token"]
     assert feedback_token
+    for decision, token in ((d2, feedback_token), (tea_decision, tea_decision.platform_answer.feedback_token)):
+        lines = json.loads(run_cli(*kiosk, "receipt", decision.redemption_id).stdout)["lines"]
+        assert token and any(f"/feedback/{decision.redemption_id}?t={token}" in line for line in lines), lines
     page = httpx.post(f"{platform.url}/feedback/{d2.redemption_id}",
                       data={"stars": "4", "comment": "quick", "t": feedback_token})
     assert page.status_code == 200
