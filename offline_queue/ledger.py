@@ -369,6 +369,18 @@ class SqliteLedger:
             for row in session.scalars(select(AuditEntry).order_by(AuditEntry.seq)):
                 yield AuditRecord(row.seq, row.at, row.actor, row.action, row.detail, row.prev_hash, row.hash)
 
+    def audit_head(self) -> tuple[int, str] | None:
+        """Sequence number and hash of the newest audit entry (None for an empty log)."""
+        with self.sessions() as session:
+            row = session.connection().exec_driver_sql(_LAST_AUDIT_SQL).first()
+        return (int(row[0]), str(row[1])) if row else None
+
+    def redemption_bindings(self) -> dict[str, tuple[str, int]]:
+        """Every redemption row as (voucher id, quantity), for checking it against the audit log."""
+        with self.sessions() as session:
+            rows = session.execute(select(Redemption.id, Redemption.voucher_id, Redemption.quantity))
+            return {rid: (voucher_id, quantity) for rid, voucher_id, quantity in rows}
+
     def redemption(self, redemption_id: str) -> Redemption | None:
         """One ledger row by redemption id."""
         with self.sessions() as session:
