@@ -4,6 +4,10 @@
 <context>
     <name>kiosk</name>
     <message>
+        <source>(no folders inside: press Save here to use this one)</source>
+        <translation>（里面没有文件夹：按“保存到这里”使用当前文件夹）</translation>
+    </message>
+    <message>
         <source>A PIN is 4 to 8 digits.</source>
         <translation>PIN 为 4 到 8 位数字。</translation>
     </message>
@@ -156,6 +160,10 @@
         <translation>无法收集诊断信息：</translation>
     </message>
     <message>
+        <source>Could not create the exports folder ({error}). Check that the disk is not full, or call the technician.</source>
+        <translation>无法创建导出文件夹（{error}）。请检查磁盘是否已满，或联系技术员。</translation>
+    </message>
+    <message>
         <source>Could not read the ledger:</source>
         <translation>无法读取账本：</translation>
     </message>
@@ -164,8 +172,8 @@
         <translation>无法记录本次核销：{error}。没有保存任何内容——请重新扫描；如果反复出现，请联系技术人员。</translation>
     </message>
     <message>
-        <source>Could not save the CSV file:</source>
-        <translation>无法保存 CSV 文件：</translation>
+        <source>Could not save the CSV file ({error}). Choose another folder, or check that the drive is plugged in and not full.</source>
+        <translation>无法保存 CSV 文件（{error}）。请选择其他文件夹，或检查存储设备已插好且未满。</translation>
     </message>
     <message>
         <source>Could not write the bundle:</source>
@@ -268,12 +276,16 @@
         <translation>导出诊断包…</translation>
     </message>
     <message>
-        <source>Export the day as CSV</source>
-        <translation>将当日导出为 CSV</translation>
+        <source>Export {day} as CSV: choose a folder</source>
+        <translation>将 {day} 导出为 CSV：选择文件夹</translation>
     </message>
     <message>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
+    </message>
+    <message>
+        <source>Exports folder</source>
+        <translation>导出文件夹</translation>
     </message>
     <message>
         <source>Feedback link address</source>
@@ -664,6 +676,10 @@
         <translation>保存</translation>
     </message>
     <message>
+        <source>Save here</source>
+        <translation>保存到这里</translation>
+    </message>
+    <message>
         <source>Save price</source>
         <translation>保存价格</translation>
     </message>
@@ -824,6 +840,10 @@
         <translation>截至目前的当日数据；不会结账。</translation>
     </message>
     <message>
+        <source>The kiosk may not write in {path}. Choose another folder, for example the exports folder.</source>
+        <translation>终端无权写入 {path}。请选择其他文件夹，例如导出文件夹。</translation>
+    </message>
+    <message>
         <source>The language of every screen. It changes at once.</source>
         <translation>所有界面的语言，立即生效。</translation>
     </message>
@@ -912,6 +932,10 @@
         <translation>输入券码</translation>
     </message>
     <message>
+        <source>USB drive {name}</source>
+        <translation>U 盘 {name}</translation>
+    </message>
+    <message>
         <source>USB printer: product id in hex, e.g. 0202</source>
         <translation>USB 打印机：十六进制产品 ID，例如 0202</translation>
     </message>
@@ -930,6 +954,10 @@
     <message>
         <source>Undo changes</source>
         <translation>撤销修改</translation>
+    </message>
+    <message>
+        <source>Up one folder</source>
+        <translation>上一级文件夹</translation>
     </message>
     <message>
         <source>Uploads pending:</source>
@@ -1230,6 +1258,10 @@
     <message>
         <source>yes</source>
         <translation>是</translation>
+    </message>
+    <message>
+        <source>{path} is not there any more. Choose another folder.</source>
+        <translation>{path} 已不存在。请选择其他文件夹。</translation>
     </message>
 </context>
 </TS>
