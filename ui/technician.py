@@ -511,6 +511,12 @@ def scan_once(spec: str, *, decoder: str, width: int, height: int, fps: int, tim
     return ScanTest(image, result.codes, result.ms, status.message)
 
 
+def short_path(path: str) -> str:
+    """The last two parts of a long path (the whole path is in the tooltip)."""
+    parts = Path(path).parts
+    return path if len(parts) <= 3 else "…/" + "/".join(parts[-2:])
+
+
 def describe_code(text: str) -> str:
     """A line about a scanned code: what kind of voucher code it is."""
     from kiosk.codes import Malformed, PlainCode, SignedCode, parse_code
@@ -564,6 +570,7 @@ class TechnicianScreen(QWidget):
         self.tabs.currentChanged.connect(self._tab_changed)
         services.events.settings_changed.connect(self._setting_changed_elsewhere)
         services.events.signed_out.connect(self.forget)
+        services.events.status.connect(self._status_changed)
         guard_wheel(self)
         self.retranslate()
 
@@ -656,6 +663,43 @@ class TechnicianScreen(QWidget):
     def _setting_changed_elsewhere(self, key: str) -> None:
         if key == "terminal.language":
             self._show_language()
+        if key.startswith("camera."):
+            self._show_camera_in_use()
+
+    def _status_changed(self, part: str, _state: str, _message: str) -> None:
+        if part == "camera":
+            self._show_camera_in_use()
+
+    def camera_in_use(self) -> str:
+        """The frame source the scan worker reads: the demo's simulated camera when one is set,
+        else the saved ``camera.source`` (the same choice the app makes when it starts the camera)."""
+        return str(self.services.extras.get("camera_source") or self.ctx.settings.get("camera.source"))
+
+    def _show_camera_in_use(self) -> None:
+        from hardware.camera import describe_source
+        from ui.status_strip import _translate_status
+
+        spec = self.camera_in_use()
+        kind, detail = describe_source(spec)
+        if kind == "device":
+            index = int(spec.strip().removeprefix("device:"))
+            name = (t("camera {index}: {name} (/dev/video{index})").format(index=index, name=detail) if detail else
+                    t("camera {index}: no such device on this computer (/dev/video{index} is missing)")
+                    .format(index=index))
+        elif kind == "folder":
+            name = t("Simulated camera (image folder {path})").format(path=short_path(detail))
+        elif kind == "file":
+            name = t("Video file {path}").format(path=short_path(detail))
+        else:
+            name = t("none (no camera is set up)")
+        # the state line is the status strip's own text, so the two can never disagree
+        _state, message = self.services.events.last_status.get("camera", ("off", "Camera: starting…"))
+        lines = [t("In use: {camera}").format(camera=name), _translate_status(message)]
+        if "camera_source" in self.services.extras:
+            lines.append(t("The demo's simulated camera is in use; the Camera setting below applies when the "
+                           "kiosk runs without the demo."))
+        self.camera_now.setText("\n".join(lines))
+        self.camera_now.setToolTip(detail if kind in ("folder", "file") else spec)
 
     # --- pages -----------------------------------------------------------------------------------
 
@@ -665,6 +709,11 @@ class TechnicianScreen(QWidget):
         self.camera_intro = named(QLabel(), "help")
         self.camera_intro.setWordWrap(True)
         layout.addWidget(self.camera_intro)
+        self.camera_now = QLabel()
+        self.camera_now.setObjectName("cameraNow")
+        self.camera_now.setWordWrap(True)
+        self.camera_now.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.camera_now)
         form = SettingsForm(self, _keys("camera."))
         self.forms["camera"] = form
         layout.addWidget(form)
@@ -719,6 +768,9 @@ class TechnicianScreen(QWidget):
                 say(self.scan_result, t("Fix the field marked in red first."), error=True)
                 return
         spec = probe.get("camera.source")
+        override = self.services.extras.get("camera_source")
+        if override and spec == self.ctx.settings.get("camera.source"):
+            spec = str(override)  # the setting is not what the kiosk reads now: test what it does read
         args = {"decoder": probe.get("camera.decoder"), "width": probe.get("camera.width"),
                 "height": probe.get("camera.height"), "fps": probe.get("camera.fps")}
         self.scan_button.setEnabled(False)
@@ -1159,6 +1211,7 @@ class TechnicianScreen(QWidget):
         self.camera_intro.setText(t("Camera: a number for a connected camera (0 is the first), or a folder of "
                                     "images, or a video file. Test scan reads one picture with these values; "
                                     "Save keeps them."))
+        self._show_camera_in_use()
         self.pick_folder.setText(t("Choose image folder…"))
         self.pick_video.setText(t("Choose video file…"))
         self.scan_box.setTitle(t("Test scan"))

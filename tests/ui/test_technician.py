@@ -328,3 +328,52 @@ def test_sign_out_drops_unsaved_edits_typed_pins_and_messages(qtbot, terminal) -
     assert form.fields["platform.timeout_s"].value() == "1.5" and form.fields["platform.timeout_s"].error.text() == ""
     assert form.message.text() == "" and new.text() == again.text() == "" and screen.enroll_code.text() == ""
     assert terminal.ctx.settings.get("platform.timeout_s") == 1.5 and config(terminal)["platform"]["timeout_s"] == 1.5
+
+
+def test_camera_page_names_the_camera_in_use_and_agrees_with_the_status_strip(qtbot, terminal, voucher,
+                                                                               tmp_path) -> None:
+    from ui.status_strip import StatusStrip
+
+    folder = tmp_path / "demo" / "camera"
+    folder.mkdir(parents=True)
+    segno.make(voucher(sku="SET-MEAL-2P"), error="m").save(str(folder / "voucher.png"), scale=6, border=4)
+    terminal.services.extras["camera_source"] = str(folder)  # as the demo runs it
+    strip = StatusStrip()
+    qtbot.addWidget(strip)
+    terminal.services.events.status.connect(strip.set_part)
+    terminal.services.events.status.emit("camera", "ok", "Camera: ready")  # the scan worker is live
+
+    screen = make_screen(qtbot, terminal)  # built after the camera started, as in the app
+    lines = screen.camera_now.text().splitlines()
+    assert lines[0] == "In use: Simulated camera (image folder …/demo/camera)"
+    assert lines[1] == "Camera: ready" and strip.text("camera").endswith("Camera: ready")
+    assert "demo's simulated camera is in use" in lines[2]
+    assert screen.forms["camera"].fields["camera.source"].value() == "0"  # the setting itself is untouched
+
+    message = "Camera: Camera disconnected — retrying (folder camera is empty)"
+    terminal.services.events.status.emit("camera", "bad", message)
+    assert screen.camera_now.text().splitlines()[1] == message and strip.text("camera").endswith(message)
+
+    # the test scan reads the camera in use, not the "0" of the setting the demo overrides
+    qtbot.mouseClick(screen.scan_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Read 1 code" in screen.scan_result.text(), timeout=10_000)
+    assert "SET-MEAL-2P" in screen.scan_result.text()
+
+
+def test_camera_page_names_a_device_by_its_driver_name(qtbot, terminal, tmp_path, monkeypatch) -> None:
+    import hardware.camera
+
+    sysfs = tmp_path / "video4linux"
+    (sysfs / "video0").mkdir(parents=True)
+    (sysfs / "video0" / "name").write_text("HD Pro Webcam C920\n", encoding="utf-8")
+    monkeypatch.setattr(hardware.camera, "V4L2_ROOT", sysfs)
+    screen = make_screen(qtbot, terminal)
+    assert screen.camera_now.text().splitlines()[0] == "In use: camera 0: HD Pro Webcam C920 (/dev/video0)"
+
+    form = screen.forms["camera"]
+    retype(qtbot, form.fields["camera.source"].editor, "1")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: form.message.text() == "Saved.", timeout=5000)
+    assert config(terminal)["camera"]["source"] == "1"
+    assert screen.camera_now.text().splitlines()[0] == \
+        "In use: camera 1: no such device on this computer (/dev/video1 is missing)"

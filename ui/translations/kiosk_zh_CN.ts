@@ -324,6 +324,10 @@
         <translation>本次核销 {deal} 几次？</translation>
     </message>
     <message>
+        <source>In use: {camera}</source>
+        <translation>正在使用：{camera}</translation>
+    </message>
+    <message>
         <source>Language</source>
         <translation>语言</translation>
     </message>
@@ -752,6 +756,10 @@
         <translation>退出登录</translation>
     </message>
     <message>
+        <source>Simulated camera (image folder {path})</source>
+        <translation>模拟摄像头（图片文件夹 {path}）</translation>
+    </message>
+    <message>
         <source>Speed (baud)</source>
         <translation>波特率</translation>
     </message>
@@ -838,6 +846,10 @@
     <message>
         <source>The day so far; does not close the day.</source>
         <translation>截至目前的当日数据；不会结账。</translation>
+    </message>
+    <message>
+        <source>The demo's simulated camera is in use; the Camera setting below applies when the kiosk runs without the demo.</source>
+        <translation>演示模式正在使用模拟摄像头；下面的摄像头设置在不运行演示时生效。</translation>
     </message>
     <message>
         <source>The kiosk may not write in {path}. Choose another folder, for example the exports folder.</source>
@@ -968,6 +980,10 @@
         <translation>视频文件</translation>
     </message>
     <message>
+        <source>Video file {path}</source>
+        <translation>视频文件 {path}</translation>
+    </message>
+    <message>
         <source>Videos</source>
         <translation>视频</translation>
     </message>
@@ -1044,6 +1060,14 @@
         <translation>摄像头编号（0 为第一个），或图片文件夹，或视频文件</translation>
     </message>
     <message>
+        <source>camera {index}: no such device on this computer (/dev/video{index} is missing)</source>
+        <translation>摄像头 {index}：本机没有这个设备（缺少 /dev/video{index}）</translation>
+    </message>
+    <message>
+        <source>camera {index}: {name} (/dev/video{index})</source>
+        <translation>摄像头 {index}：{name}（/dev/video{index}）</translation>
+    </message>
+    <message>
         <source>capture frames per second</source>
         <translation>每秒采集帧数</translation>
     </message>
@@ -1110,6 +1134,10 @@
     <message>
         <source>no</source>
         <translation>否</translation>
+    </message>
+    <message>
+        <source>none (no camera is set up)</source>
+        <translation>无（未设置摄像头）</translation>
     </message>
     <message>
         <source>not a voucher code: {text}</source>
