@@ -377,3 +377,33 @@ def test_camera_page_names_a_device_by_its_driver_name(qtbot, terminal, tmp_path
     assert config(terminal)["camera"]["source"] == "1"
     assert screen.camera_now.text().splitlines()[0] == \
         "In use: camera 1: no such device on this computer (/dev/video1 is missing)"
+
+
+def test_test_page_lines_fit_the_paper_even_with_a_long_printer_path(qtbot, terminal, tmp_path) -> None:
+    from hardware.escpos_decode import decode
+    from kiosk.receipt import text_width
+    from ui.print_worker import PrintWorker
+
+    deep = tmp_path / "var" / "spool" / "o2o-kiosk" / "receipts" / "counter-1" / "printer-output"
+    deep.mkdir(parents=True)
+    out = deep / "escpos-stream.bin"
+    for key, value in (("printer.type", "file"), ("printer.path", str(out)), ("printer.width_mm", 58)):
+        terminal.ctx.settings.set(key, value)
+    terminal.ctx.save_settings()
+    worker = PrintWorker.from_context(terminal.ctx)
+    worker.start()
+    terminal.services.extras["print_test"] = worker.print_test_page
+    try:
+        screen = make_screen(qtbot, terminal)
+        screen.show_page("printer")
+        screen.retranslate()
+        qtbot.mouseClick(screen.print_test_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "Test page sent" in screen.print_test_message.text(), timeout=5000)
+        qtbot.waitUntil(lambda: out.exists() and decode(out.read_bytes()).cuts == 1, timeout=10_000)
+    finally:
+        assert worker.stop(5)
+    printed = decode(out.read_bytes())
+    too_wide = [line for line in printed.lines if text_width(line) > 32]
+    assert too_wide == [] and "PRINTER TEST" in printed.text
+    # the path is all there, broken over lines under its label
+    assert str(out) in "".join(line.strip() for line in printed.lines)
