@@ -7,6 +7,7 @@ import json
 import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select
+from ui_support import wheel
 
 from offline_queue.models import AuditEntry, OutboxEntry, Redemption
 from offline_queue.quality import day_quality
@@ -327,3 +328,18 @@ def test_export_to_a_folder_that_went_away_says_what_to_do(qtbot, terminal, vouc
     screen.export_csv(drive / "redemptions.csv")  # gone between the choice and the write
     qtbot.waitUntil(lambda: "Could not save the CSV file" in screen.status.text(), timeout=5000)
     assert "Choose another folder" in screen.status.text() and not drive.exists()
+
+
+def test_mouse_wheel_over_the_day_and_filters_does_not_change_them(qtbot, terminal, voucher) -> None:
+    terminal.redeem(voucher())
+    screen = screen_for(qtbot, terminal, rows=1)
+    screen.search.setFocus()
+    qtbot.waitUntil(screen.search.hasFocus, timeout=2000)
+    day = screen.day()
+    for editor in (screen.day_edit, screen.state_filter, screen.mode_filter):
+        assert editor.focusPolicy() == Qt.FocusPolicy.StrongFocus
+        wheel(editor, down=False)
+        wheel(editor)
+    qtbot.wait(300)  # a reload would have been scheduled by a changed day
+    assert screen.day() == day and screen.state_filter.currentIndex() == 0 and screen.mode_filter.currentIndex() == 0
+    assert screen.proxy.rowCount() == 1 and screen.model.rowCount() == 1

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import segno
 from PySide6.QtCore import Qt
+from ui_support import wheel
 
 from kiosk.roles import Role
 from ui.pins import PinStore
@@ -221,19 +222,6 @@ def test_enroll_and_test_connection_with_a_real_platform(qtbot, terminal, tmp_pa
         assert screen.connection_message.text().endswith(" ms.")
     finally:
         platform.stop()
-
-
-def wheel(widget, *, down: bool = True) -> None:
-    """A real mouse-wheel notch over the middle of ``widget``, delivered through the application."""
-    from PySide6.QtCore import QPoint, QPointF
-    from PySide6.QtGui import QWheelEvent
-    from PySide6.QtWidgets import QApplication
-
-    centre = QPointF(widget.width() / 2, widget.height() / 2)
-    event = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre.toPoint())), QPoint(0, 0),
-                        QPoint(0, -120 if down else 120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
-                        Qt.ScrollPhase.NoScrollPhase, False)
-    QApplication.sendEvent(widget, event)
 
 
 def test_mouse_wheel_does_not_change_a_setting_nobody_chose(qtbot, terminal) -> None:
