@@ -79,18 +79,19 @@ def subfolders(folder: Path) -> list[Path]:
 
 
 class FolderPicker(QDialog):
-    """Choose a folder by tapping: ``chosen(Path)`` when the manager presses "Save here"."""
+    """Choose a folder by tapping: ``chosen(Path)`` when the person presses "Save here" (or the
+    ``choose_text`` given). ``title`` and ``choose_text`` are English; they are shown translated."""
 
     chosen = Signal(Path)
 
     def __init__(self, start: Path, *, title: str, shortcuts: list[tuple[str, Path]] | None = None,
-                 parent: QWidget | None = None) -> None:
+                 choose_text: str = "Save here", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("folderPicker")
         self.setModal(True)
         self.setStyleSheet(STYLE)
         self.setMinimumSize(720, 560)
-        self.title_text = title
+        self.title_text, self.choose_text = title, choose_text  # English: translated in retranslate()
         self.folder = Path(start)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
@@ -156,7 +157,7 @@ class FolderPicker(QDialog):
             item.setData(PATH_ROLE, str(sub))
             self.list.addItem(item)
         if not self.list.count():
-            item = QListWidgetItem(t("(no folders inside: press Save here to use this one)"))
+            item = QListWidgetItem(t("(no folders inside)"))
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.list.addItem(item)
 
@@ -179,10 +180,10 @@ class FolderPicker(QDialog):
         self.accept()
 
     def retranslate(self) -> None:
-        self.title.setText(self.title_text)
+        self.title.setText(t(self.title_text))
         self.up_button.setText("↑ " + t("Up one folder"))
         self.cancel_button.setText(t("Cancel"))
-        self.choose_button.setText(t("Save here"))
+        self.choose_button.setText(t(self.choose_text))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

@@ -730,8 +730,7 @@ class ManagerScreen(QWidget):
         shortcuts = [(t("Exports folder"), start)]
         shortcuts += [(t("USB drive {name}").format(name=drive.name), drive) for drive in removable_drives()]
         day = self.day()
-        picker = FolderPicker(start, title=t("Export {day} as CSV: choose a folder").format(day=day),
-                              shortcuts=shortcuts, parent=self)
+        picker = FolderPicker(start, title="Export the day as CSV: choose a folder", shortcuts=shortcuts, parent=self)
         picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         picker.chosen.connect(lambda folder: self.export_csv(Path(folder) / export_file_name(day)))
         self.export_picker = picker

@@ -551,6 +551,8 @@ class TechnicianScreen(QWidget):
         self.forms: dict[str, SettingsForm] = {}
         self.diagnostics: dict[str, Any] = {}
         self.last_scan: ScanTest | None = None
+        self.bundle_picker: QWidget | None = None  # open while the technician chooses where the bundle goes
+        self.folder_picker: QWidget | None = None  # open while the technician chooses a folder of images
         self.setObjectName("TechnicianScreen")
         self.setStyleSheet(STYLE)
         root = QVBoxLayout(self)
@@ -746,9 +748,18 @@ class TechnicianScreen(QWidget):
         return page
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, t("Folder of images"))
-        if folder:
-            self.forms["camera"].fields["camera.source"].show_value(folder)
+        """Pick a folder of images as the camera with the touch folder picker (from the data folder)."""
+        from ui.folder_picker import FolderPicker, removable_drives
+
+        current = Path(str(self.forms["camera"].fields["camera.source"].value()))
+        start = current if current.is_dir() else self.ctx.data_dir
+        shortcuts = [(t("USB drive {name}").format(name=drive.name), drive) for drive in removable_drives()]
+        picker = FolderPicker(start, title="Folder of images", shortcuts=shortcuts, choose_text="Use this folder",
+                              parent=self)
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        picker.chosen.connect(lambda folder: self.forms["camera"].fields["camera.source"].show_value(str(folder)))
+        self.folder_picker = picker
+        picker.open()
 
     def _choose_video(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, t("Video file"), "", t("Videos") + " (*.mp4 *.avi *.mkv *.mov)")
@@ -1170,10 +1181,24 @@ class TechnicianScreen(QWidget):
             self.errors_heading.setText(t("Last warnings and errors"))
 
     def _choose_bundle_path(self) -> None:
-        default = Path.home() / f"kiosk-diagnostics-{self.ctx.clock.now():%Y%m%d-%H%M}.zip"
-        path, _ = QFileDialog.getSaveFileName(self, t("Export diagnostics bundle"), str(default), "Zip (*.zip)")
-        if path:
-            self.export_bundle(Path(path))
+        """Ask where the bundle goes with the touch folder picker, starting in the data folder's exports/."""
+        from ui.folder_picker import FolderPicker, exports_folder, removable_drives
+
+        try:
+            start = exports_folder(self.ctx.data_dir)
+        except OSError as exc:
+            log.error("cannot create the exports folder: %s", exc)
+            say(self.bundle_message, t("Could not create the exports folder ({error}). Check that the disk is not "
+                                       "full, or call the technician.").format(error=exc), error=True)
+            return
+        name = f"kiosk-diagnostics-{self.ctx.clock.now():%Y%m%d-%H%M}.zip"
+        shortcuts = [(t("Exports folder"), start)]
+        shortcuts += [(t("USB drive {name}").format(name=drive.name), drive) for drive in removable_drives()]
+        picker = FolderPicker(start, title="Export diagnostics bundle", shortcuts=shortcuts, parent=self)
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        picker.chosen.connect(lambda folder: self.export_bundle(Path(folder) / name))
+        self.bundle_picker = picker
+        picker.open()
 
     def export_bundle(self, path: Path) -> None:
         """Write the diagnostics zip (no secrets) in the background."""

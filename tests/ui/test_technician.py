@@ -395,3 +395,37 @@ def test_test_page_lines_fit_the_paper_even_with_a_long_printer_path(qtbot, term
     assert too_wide == [] and "PRINTER TEST" in printed.text
     # the path is all there, broken over lines under its label
     assert str(out) in "".join(line.strip() for line in printed.lines)
+
+
+def test_diagnostics_bundle_goes_to_the_folder_chosen_on_the_touch_picker(qtbot, terminal) -> None:
+    screen = make_screen(qtbot, terminal)
+    screen.show_page("diagnostics")
+    qtbot.mouseClick(screen.bundle_button, Qt.MouseButton.LeftButton)
+    picker = screen.bundle_picker
+    exports = terminal.ctx.data_dir / "exports"
+    assert picker is not None and picker.isVisible() and picker.folder == exports
+    qtbot.mouseClick(picker.choose_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Saved" in screen.bundle_message.text(), timeout=5000)
+    (bundle,) = exports.glob("kiosk-diagnostics-*.zip")
+    assert str(bundle) in screen.bundle_message.text()
+    with zipfile.ZipFile(bundle) as opened:
+        assert "status.json" in opened.namelist()
+
+
+def test_image_folder_is_chosen_on_the_touch_picker(qtbot, terminal) -> None:
+    images = terminal.ctx.data_dir / "camera-images"
+    images.mkdir()
+    screen = make_screen(qtbot, terminal)
+    qtbot.mouseClick(screen.pick_folder, Qt.MouseButton.LeftButton)
+    picker = screen.folder_picker
+    assert picker is not None and picker.folder == terminal.ctx.data_dir
+    assert picker.choose_button.text() == "Use this folder"
+    row = [picker.list.item(i).text() for i in range(picker.list.count())].index("📁  camera-images")
+    item = picker.list.item(row)
+    qtbot.mouseClick(picker.list.viewport(), Qt.MouseButton.LeftButton, pos=picker.list.visualItemRect(item).center())
+    qtbot.mouseClick(picker.choose_button, Qt.MouseButton.LeftButton)
+    form = screen.forms["camera"]
+    assert form.fields["camera.source"].value() == str(images)
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: form.message.text() == "Saved.", timeout=5000)
+    assert config(terminal)["camera"]["source"] == str(images)

@@ -4,8 +4,8 @@
 <context>
     <name>kiosk</name>
     <message>
-        <source>(no folders inside: press Save here to use this one)</source>
-        <translation>（里面没有文件夹：按“保存到这里”使用当前文件夹）</translation>
+        <source>(no folders inside)</source>
+        <translation>（里面没有文件夹）</translation>
     </message>
     <message>
         <source>A PIN is 4 to 8 digits.</source>
@@ -276,8 +276,8 @@
         <translation>导出诊断包…</translation>
     </message>
     <message>
-        <source>Export {day} as CSV: choose a folder</source>
-        <translation>将 {day} 导出为 CSV：选择文件夹</translation>
+        <source>Export the day as CSV: choose a folder</source>
+        <translation>将当日导出为 CSV：选择文件夹</translation>
     </message>
     <message>
         <source>Exporting…</source>
@@ -974,6 +974,10 @@
     <message>
         <source>Uploads pending:</source>
         <translation>待上传：</translation>
+    </message>
+    <message>
+        <source>Use this folder</source>
+        <translation>使用这个文件夹</translation>
     </message>
     <message>
         <source>Video file</source>

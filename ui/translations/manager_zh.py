@@ -101,7 +101,6 @@ ZH_CN = {
     "the platform's list price differs from the store's own price": '平台门店价与本店价格不一致',
     "By mode": "按在线或离线",
     "{path} is not there any more. Choose another folder.": "{path} 已不存在。请选择其他文件夹。",
-    "(no folders inside: press Save here to use this one)": "（里面没有文件夹：按“保存到这里”使用当前文件夹）",
     "The kiosk may not write in {path}. Choose another folder, for example the exports folder.":
     "终端无权写入 {path}。请选择其他文件夹，例如导出文件夹。",
     "Up one folder": "上一级文件夹",
@@ -110,7 +109,8 @@ ZH_CN = {
     "无法创建导出文件夹（{error}）。请检查磁盘是否已满，或联系技术员。",
     "Exports folder": "导出文件夹",
     "USB drive {name}": "U 盘 {name}",
-    "Export {day} as CSV: choose a folder": "将 {day} 导出为 CSV：选择文件夹",
     "Could not save the CSV file ({error}). Choose another folder, or check that the drive is plugged in and not full.":
     "无法保存 CSV 文件（{error}）。请选择其他文件夹，或检查存储设备已插好且未满。",
+    "(no folders inside)": "（里面没有文件夹）",
+    "Export the day as CSV: choose a folder": "将当日导出为 CSV：选择文件夹",
 }

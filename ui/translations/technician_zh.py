@@ -186,4 +186,5 @@ ZH_CN = {
     "In use: {camera}": "正在使用：{camera}",
     "The demo's simulated camera is in use; the Camera setting below applies when the kiosk runs without the demo.":
     "演示模式正在使用模拟摄像头；下面的摄像头设置在不运行演示时生效。",
+    "Use this folder": "使用这个文件夹",
 }
