@@ -249,6 +249,7 @@ class KioskWindow(QMainWindow):
         self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
         self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
         self.showFullScreen()
+        self.activateWindow()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.allow_close:
@@ -289,6 +290,10 @@ def show_window(window: KioskWindow, *, kiosk_mode: bool) -> None:
         window.move(free.topLeft())
     window.resize(width, height)
     window.show()
+    # The counter's keyboard and its wedge scanner type into this window from the first moment,
+    # with or without a window manager to give it the focus.
+    window.raise_()
+    window.activateWindow()
 
 
 @dataclass
