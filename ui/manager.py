@@ -734,6 +734,7 @@ class ManagerScreen(QWidget):
         picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         picker.chosen.connect(lambda folder: self.export_csv(Path(folder) / export_file_name(day)))
         self.export_picker = picker
+        picker.destroyed.connect(lambda: setattr(self, "export_picker", None))  # closed: no stale reference
         picker.open()
 
     def export_csv(self, path: Path) -> None:

@@ -759,6 +759,7 @@ class TechnicianScreen(QWidget):
         picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         picker.chosen.connect(lambda folder: self.forms["camera"].fields["camera.source"].show_value(str(folder)))
         self.folder_picker = picker
+        picker.destroyed.connect(lambda: setattr(self, "folder_picker", None))  # closed: no stale reference
         picker.open()
 
     def _choose_video(self) -> None:
@@ -1189,7 +1190,8 @@ class TechnicianScreen(QWidget):
         except OSError as exc:
             log.error("cannot create the exports folder: %s", exc)
             say(self.bundle_message, t("Could not create the exports folder ({error}). Check that the disk is not "
-                                       "full, or call the technician.").format(error=exc), error=True)
+                                       "full and that the data folder can be written.").format(error=exc),
+                error=True)
             return
         name = f"kiosk-diagnostics-{self.ctx.clock.now():%Y%m%d-%H%M}.zip"
         shortcuts = [(t("Exports folder"), start)]
@@ -1198,6 +1200,7 @@ class TechnicianScreen(QWidget):
         picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         picker.chosen.connect(lambda folder: self.export_bundle(Path(folder) / name))
         self.bundle_picker = picker
+        picker.destroyed.connect(lambda: setattr(self, "bundle_picker", None))  # closed: no stale reference
         picker.open()
 
     def export_bundle(self, path: Path) -> None:

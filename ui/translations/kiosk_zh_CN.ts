@@ -160,6 +160,10 @@
         <translation>无法收集诊断信息：</translation>
     </message>
     <message>
+        <source>Could not create the exports folder ({error}). Check that the disk is not full and that the data folder can be written.</source>
+        <translation>无法创建导出文件夹（{error}）。请检查磁盘是否已满、数据文件夹是否可写。</translation>
+    </message>
+    <message>
         <source>Could not create the exports folder ({error}). Check that the disk is not full, or call the technician.</source>
         <translation>无法创建导出文件夹（{error}）。请检查磁盘是否已满，或联系技术员。</translation>
     </message>

@@ -187,4 +187,7 @@ ZH_CN = {
     "The demo's simulated camera is in use; the Camera setting below applies when the kiosk runs without the demo.":
     "演示模式正在使用模拟摄像头；下面的摄像头设置在不运行演示时生效。",
     "Use this folder": "使用这个文件夹",
+    "Could not create the exports folder ({error}). Check that the disk is not full and that the data "
+    "folder can be written.":
+    "无法创建导出文件夹（{error}）。请检查磁盘是否已满、数据文件夹是否可写。",
 }
