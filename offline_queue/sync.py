@@ -153,6 +153,7 @@ class SyncEngine:
             self.ledger.mark_contact(self.clock.now(), revocations=True)
             self.failures = 0
             self._report_quality()
+            self._anchor_audit()
         except (PlatformUnavailable, RetryLater) as exc:
             self.failures += 1
             report.ok, report.error = False, f"platform not reachable: {exc}"
@@ -188,6 +189,22 @@ class SyncEngine:
             self._call("qos", lambda: self.api.report_qos(business_date, figures))  # type: ignore[attr-defined]
         except Exception as exc:  # figures are best-effort; the next pass sends them again
             log.info("service-quality report not sent: %s", exc)
+
+    def _anchor_audit(self) -> None:
+        """Send the audit chain's head, so a chain cut short or rewritten here shows against the
+        platform's copy (``kiosk audit verify``)."""
+        head = self.ledger.audit_head()
+        if head is None or not hasattr(self.api, "anchor_audit"):
+            return
+        try:  # one try, no back-off: the pass is done, and the next one sends the head again
+            held = self.api.anchor_audit(*head)
+        except Exception as exc:
+            log.info("audit head not anchored: %s", exc)
+            return
+        if not held.accepted:
+            log.error("the platform holds audit entry %s as this terminal's head, but the chain here ends at %s "
+                      "with another history: the audit log was cut or rewritten. Run 'kiosk audit verify'.",
+                      held.seq, head[0])
 
     def pending_count(self) -> int:
         with self.ledger.sessions() as session:

@@ -42,6 +42,32 @@ def run_cli(module: str, *args: str | Path, timeout: float = 60) -> CliResult:
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
+def run_kiosk_in_process(*args: str | Path) -> CliResult:
+    """``kiosk ARGS`` called in this process (``ui.cli.main``), for tests where no process boundary
+    is under test: the same code as the console script, without a second of interpreter start-up."""
+    import contextlib
+    import io
+    import logging
+
+    from ui.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:  # argparse's usage errors
+            code = int(exc.code or 0)
+        finally:  # the command's log file belongs to its data folder, not to the tests after it
+            for handler in root.handlers[:]:
+                if handler not in handlers:
+                    root.removeHandler(handler)
+                    handler.close()
+            root.setLevel(level)
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
 def free_port() -> int:
     import socket
 

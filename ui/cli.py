@@ -21,12 +21,12 @@ from kiosk.audit import verify_chain
 from kiosk.messages import describe
 from kiosk.ports import StorageError
 from kiosk.reasons import Reason, Status
-from kiosk.redemption import Decision
+from kiosk.redemption import MAX_QUANTITY, Decision
 from kiosk.settings import SettingError
 from ui.cli_print import add_print_commands
 from ui.cli_report import add_price_commands
 from ui.config_file import ConfigFileError
-from ui.context import KioskContext, default_data_dir, setup_logging
+from ui.context import KioskContext, default_data_dir, make_private, setup_logging
 
 log = logging.getLogger("kiosk.cli")
 
@@ -126,8 +126,8 @@ def decision_json(decision: Decision, *, lang: str = "en", tz: Any = None) -> di
 def cmd_redeem(args: argparse.Namespace) -> int:
     ctx = _context(args)
     _require_configured(ctx)
-    if args.quantity < 1:
-        raise UsageError("--quantity must be 1 or more")
+    if not 1 <= args.quantity <= MAX_QUANTITY:
+        raise UsageError(f"--quantity must be between 1 and {MAX_QUANTITY}")
     platform = None if args.offline else ctx.platform()
     service = ctx.redemption_service(platform=platform)
     decision = service.redeem(args.code, quantity=args.quantity, offline=args.offline,
@@ -215,10 +215,51 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    """``kiosk audit verify``: the chain, the ledger rows bound to it, and the platform's anchor."""
+    from kiosk.audit import check_ledger_bindings
+
     ctx = _context(args)
-    intact, broken, explanation = verify_chain(ctx.ledger.audit_records())
-    _print_json({"intact": intact, "first_broken": broken, "message": explanation})
-    return EXIT_OK if intact else EXIT_NO
+    records = list(ctx.ledger.audit_records())
+    intact, broken, explanation = verify_chain(records)
+    problems = [] if intact else [explanation]
+    problems += check_ledger_bindings(records, ctx.ledger.redemption_bindings())
+    anchor = _check_anchor(ctx, {r.seq: r.hash for r in records})
+    problems += anchor.pop("problems")
+    ok = not problems
+    message = explanation if ok else "; ".join(problems)
+    _print_json({"intact": ok, "first_broken": broken, "message": message, "problems": problems,
+                 "entries": len(records), "anchor": anchor})
+    return EXIT_OK if ok else EXIT_NO
+
+
+def _check_anchor(ctx: KioskContext, hashes: dict[int, str]) -> dict[str, Any]:
+    """Compare the chain with the head the platform holds (when the terminal is enrolled and the
+    platform answers): a cut tail or a rewritten chain no longer contains the anchored entry."""
+    api = ctx.platform_api()
+    if api is None:
+        return {"checked": False, "why": "not enrolled: the chain is checked on this terminal only", "problems": []}
+    try:
+        with api:
+            held = api.audit_anchor()
+    except Exception as exc:
+        log.warning("audit anchor not checked: %s", exc)
+        return {"checked": False, "why": "the platform cannot be reached now: the chain is checked on this "
+                "terminal only; run this again when online", "problems": []}
+    if held is None:
+        return {"checked": False, "why": "the platform holds no anchor yet (it gets one at each sync)",
+                "problems": []}
+    problems: list[str] = []
+    last = max(hashes, default=0)
+    if held.seq not in hashes:
+        problems.append(f"the platform anchored entry {held.seq} at {held.received_at:%Y-%m-%d %H:%M} UTC, "
+                                 f"but the log here ends at entry {last}: entries were removed")
+    elif hashes[held.seq] != held.hash:
+        problems.append(f"entry {held.seq} is not the one the platform anchored at "
+                                 f"{held.received_at:%Y-%m-%d %H:%M} UTC: the log was rewritten")
+    if not held.accepted:
+        problems.append("the platform refused a later head of this log that did not extend its anchor")
+    return {"checked": True, "seq": held.seq, "hash": held.hash, "anchored_at": held.received_at.isoformat(),
+            "problems": problems}
 
 
 def cmd_decode(args: argparse.Namespace) -> int:
@@ -320,6 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         try:
+            make_private(Path(args.data_dir).expanduser())
             setup_logging(Path(args.data_dir).expanduser(), verbose=args.verbose)
         except OSError as exc:  # a full or read-only disk must not stop the command from answering
             print(f"kiosk: cannot write the log ({exc.strerror or exc}); going on without it", file=sys.stderr)
@@ -333,7 +375,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from offline_queue.ledger import storage_words
 
         db_path = str(Path(args.data_dir).expanduser() / "kiosk.db")
-        message = str(exc) if isinstance(exc, StorageError) else storage_words(exc, db_path)
+        redeeming = args.command == "redeem"
+        if isinstance(exc, StorageError) and redeeming:
+            message = str(exc)
+        else:
+            message = storage_words(exc.__cause__ or exc if isinstance(exc, StorageError) else exc, db_path,
+                                    redeeming=redeeming)
         log.error("storage error: %s", message)
         _print_json({"status": "storage_error", "reason": "storage_error", "message": message})
         print(f"kiosk: {message}", file=sys.stderr)

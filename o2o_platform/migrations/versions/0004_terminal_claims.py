@@ -1,8 +1,8 @@
 """What the platform saw of each terminal (to bound the times it claims), redemptions held for
 review, and the hash of each accepted redemption's feedback token.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-02
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from o2o_platform.models import UTCDateTime
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
