@@ -185,6 +185,7 @@ def test_backdated_future_and_revoked_claims_are_refused_or_held(platform: Platf
     report_json = t1("sync").json()
     assert (report_json["review"], report_json["pending"]) == (1, 0)
     assert t1.redemptions()[decided["redemption_id"]]["upload_state"] == "review"
+    assert t1("status").json()["review"] == 1
     ctx = KioskContext(t1.data_dir)
     try:
         review = review_rows(ctx.ledger)
