@@ -211,3 +211,48 @@ def test_batch_size_and_body_limits(platform: RunningPlatform, store_id: str) ->
     assert api.terminal_status().accepted == 0
     info = api.lookup(code)
     assert info is not None and info.uses_left == 1
+
+
+def test_claimed_times_are_bounded_by_what_the_platform_saw(platform: RunningPlatform, store_id: str) -> None:
+    api = platform.terminal(store_id, "T1", enrolled_before=timedelta(days=2))
+    other = platform.terminal(store_id, "T2")
+    now = datetime.now(UTC)
+    fresh, old, revoked, far, voided_late = platform.sign(stores=(store_id,), count=5,
+                                                          valid_from=now - timedelta(days=3))
+    platform.revoke(_vid(revoked), "refunded")
+    feed = api.revocations("")  # the terminal reads the feed past that revocation
+    assert _vid(revoked) in {r.voucher_id for r in feed.revocations}
+    first = _redeem(fresh, at=now - timedelta(minutes=1))
+    assert api.upload_batch([first])[0].result == "accepted"
+
+    late = _redeem(voided_late, at=now - timedelta(minutes=1))
+    results = api.upload_batch([
+        _redeem(old, at=now - timedelta(hours=3)),               # older than its last upload and feed read
+        _redeem(revoked, at=now - timedelta(days=1)),            # "before" the revocation it had read
+        _redeem(far, at=now + timedelta(days=400)),              # the future
+        _redeem(far, at=now - timedelta(days=30)),               # before its enrollment
+        late,
+    ])
+    assert [(r.result, r.reason) for r in results] == [
+        ("review", "claimed_before_last_upload"), ("conflict", "revoked"), ("rejected", "claimed_in_future"),
+        ("rejected", "claimed_before_enrollment"), ("accepted", "ok")]
+    held = _stored(platform, results[0].redemption_id)
+    assert held.status == "review" and held.review and "earlier uploads" in held.review
+    assert held.redeemed_at >= now - timedelta(minutes=7)  # recorded at the earliest time it can be true
+    assert _stored(platform, results[2].redemption_id).redeemed_at >= now  # at the platform's own time
+    # The held redemption keeps its use.
+    assert other.redeem(redemption_id=_rid(), code=old, quantity=1).reason == "already_redeemed"
+
+    # The redemption reached the platform 20 minutes ago (the window is 15): a void claimed a minute
+    # after it is held, not applied; the use stays counted.
+    with platform.database().transaction() as session:
+        row = session.get(Redemption, late.redemption_id)
+        assert row is not None
+        row.received_at = datetime.now(UTC) - timedelta(minutes=20)
+    (void,) = api.upload_batch([BatchVoid(late.redemption_id, "changed mind", datetime.now(UTC))])
+    assert (void.result, void.reason) == ("review", "void_late")
+    stored = _stored(platform, late.redemption_id)
+    assert stored.voided_at is None and stored.void_claimed_at is not None and stored.review
+    assert other.redeem(redemption_id=_rid(), code=voided_late, quantity=1).reason == "already_redeemed"
+    status = api.terminal_status()
+    assert status.accepted == 2 and (status.conflicts, status.rejected) == (1, 2)
