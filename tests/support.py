@@ -134,6 +134,14 @@ class PlatformProcess:
         return (out / "codes.txt").read_text().split()
 
 
+def enrolled_terminal(platform: PlatformProcess, data_dir: Path, terminal: str, store: str = "S1") -> Path:
+    """``kiosk enroll`` (in process) of a fresh terminal with ``platform``; its data folder."""
+    result = run_kiosk_in_process("--data-dir", data_dir, "enroll", platform.url,
+                                  platform.enrollment_code(store, terminal))
+    assert result.returncode == 0, result.stderr
+    return data_dir
+
+
 def sign_in(window: object, pin: str = "1357") -> None:
     """Type a PIN into the kiosk window's sign-in screen and press Enter."""
     window.signin.pin.setText(pin)  # type: ignore[attr-defined]

@@ -11,11 +11,11 @@ import pytest
 
 from kiosk.reasons import Mode, Reason
 
-from support import PlatformProcess, run_kiosk_in_process, sign_in
+from support import PlatformProcess, enrolled_terminal, run_kiosk_in_process, sign_in
 
 
 @pytest.fixture
-def online_window(qtbot: Any, tmp_path: Path):
+def online_window(qtbot: Any, tmp_path: Path, running_platform: PlatformProcess):
     from PySide6.QtWidgets import QApplication
 
     from ui.app import build_window
@@ -23,13 +23,8 @@ def online_window(qtbot: Any, tmp_path: Path):
     from ui.pins import PinStore
     from ui.style import APP_STYLE
 
-    platform = PlatformProcess(tmp_path)
-    platform.start()
-    data_dir = tmp_path / "T1"
-    enrolled = run_kiosk_in_process("--data-dir", data_dir, "enroll", platform.url,
-                                    platform.enrollment_code("S1", "T1"))
-    assert enrolled.returncode == 0, enrolled.stderr
-    ctx = KioskContext(data_dir)
+    platform = running_platform
+    ctx = KioskContext(enrolled_terminal(platform, tmp_path / "T1", "T1"))
     PinStore(ctx.secrets_dir).ensure_demo_pins()
     QApplication.instance().setStyleSheet(APP_STYLE)
     win, services, scheduler = build_window(ctx, demo=False)
@@ -40,7 +35,6 @@ def online_window(qtbot: Any, tmp_path: Path):
     yield win, services, platform, lights
     scheduler.stop()
     services.background.wait(5000)
-    platform.stop()
 
 
 def _scan(qtbot: Any, win: Any, code: str) -> Any:
@@ -53,9 +47,7 @@ def test_a_rescan_judged_on_the_terminal_leaves_the_platform_light_green(qtbot, 
     win, services, platform, lights = online_window
     sign_in(win)
     here, elsewhere = platform.issue(tmp_path / "v", count=2)
-    other = tmp_path / "T2"
-    assert run_kiosk_in_process("--data-dir", other, "enroll", platform.url,
-                                platform.enrollment_code("S1", "T2")).returncode == 0
+    other = enrolled_terminal(platform, tmp_path / "T2", "T2")
     assert run_kiosk_in_process("--data-dir", other, "redeem", elsewhere).json()["status"] == "accepted"
 
     first = _scan(qtbot, win, here)
