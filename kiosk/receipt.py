@@ -123,11 +123,13 @@ def wrap(text: str, width: int) -> list[str]:
 
 
 def pad_pair(left: str, right: str, width: int) -> list[str]:
-    """``left`` and ``right`` on one line, right-aligned; the left part wraps above when both do not fit."""
+    """``left`` and ``right`` on one line, right-aligned; the left part wraps above when both do not fit.
+    A value too long for the line (a device path, a long address) goes under its label, wrapped to the
+    paper's width and right-aligned, so nothing runs off the paper."""
     right_w = text_width(right)
     room = width - right_w - 1
     if room < 4:
-        return [*wrap(left, width), " " * max(width - right_w, 0) + right]
+        return [*wrap(left, width), *(align_line(line, width, "right") for line in wrap(right, width))]
     left_lines = wrap(left, room)
     *head, last = left_lines
     return [*head, last + " " * (width - text_width(last) - right_w) + right]
@@ -244,13 +246,17 @@ class StoreInfo:
     def tz(self) -> tzinfo | None:
         return None if self.timezone in ("", "local") else ZoneInfo(self.timezone)
 
-    def feedback_url(self, redemption_id: str) -> str:
-        """The feedback link for one redemption: ``{redemption_id}`` is filled in, or the id is appended."""
+    def feedback_url(self, redemption_id: str, token: str = "") -> str:
+        """The feedback link for one redemption: ``{redemption_id}`` is filled in, or the id is appended;
+        the platform's feedback token for it, when known, goes along as ``t`` (it lets the receipt's
+        holder, and nobody else, rate the visit)."""
         if not self.feedback_base:
             return ""
         if "{redemption_id}" in self.feedback_base:
-            return self.feedback_base.replace("{redemption_id}", redemption_id)
-        return f"{self.feedback_base.rstrip('/')}/{redemption_id}"
+            url = self.feedback_base.replace("{redemption_id}", redemption_id)
+        else:
+            url = f"{self.feedback_base.rstrip('/')}/{redemption_id}"
+        return f"{url}{'&' if '?' in url else '?'}t={token}" if token else url
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +278,7 @@ class RecordedRedemption:
     uses_allowed: int | None = None
     uses_left: int | None = None
     voided: bool = False
+    feedback_token: str = ""
 
 
 def local_time_text(moment: datetime, tz: tzinfo | None) -> str:
@@ -395,7 +402,7 @@ def build_receipt(redemption: RecordedRedemption, store: StoreInfo) -> Receipt:
         overpriced=paid > listed,
         redemption_id=redemption.redemption_id,
         offline=redemption.mode == "offline",
-        feedback_url=store.feedback_url(redemption.redemption_id),
+        feedback_url=store.feedback_url(redemption.redemption_id, redemption.feedback_token),
         footer=store.footer,
         voided=redemption.voided,
     )

@@ -96,6 +96,16 @@ class Enrollment:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditAnchor:
+    """The head of this terminal's audit chain that the platform holds."""
+
+    seq: int
+    hash: str
+    received_at: datetime
+    accepted: bool
+
+
+@dataclass(frozen=True, slots=True)
 class VoucherInfo:
     """A voucher as the platform describes it (look-up does not use it)."""
 
@@ -146,7 +156,10 @@ class BatchResult:
     """The platform's answer to one uploaded item.
 
     ``result``: ``accepted``, ``duplicate`` (already applied earlier: fine), ``conflict``
-    (recorded, but the voucher was used up elsewhere or revoked first) or ``rejected`` (invalid).
+    (recorded, but the voucher was used up elsewhere or revoked first), ``review`` (the platform
+    cannot believe the time claimed: a redemption keeps its use, a void is not applied, a person
+    decides) or ``rejected`` (invalid). ``feedback_token``: for an accepted redemption, the secret
+    of its receipt's feedback link.
     """
 
     redemption_id: str
@@ -155,6 +168,7 @@ class BatchResult:
     reason: str
     detail: str
     conflict_with: ConflictRef | None
+    feedback_token: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,6 +308,14 @@ def _item_json(item: BatchRedeem | BatchVoid | Mapping[str, Any]) -> dict[str, A
     return dict(item)
 
 
+def _anchor(body: Any) -> AuditAnchor:
+    try:
+        return AuditAnchor(int(body["seq"]), str(body["hash"]), _required_time(body["received_at"]),
+                           bool(body["accepted"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PlatformUnavailable(f"unexpected answer from the platform: {exc}") from None
+
+
 def _parse_enrollment(base_url: str, body: Any) -> Enrollment:
     return Enrollment(
         base_url=base_url,
@@ -419,6 +441,7 @@ class PlatformApi:
                 paid_minor=answer.get("paid_minor"),
                 list_minor=answer.get("list_minor"),
                 currency=answer.get("currency"),
+                feedback_token=answer.get("feedback_token"),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise PlatformUnavailable(f"unexpected answer from the platform: {exc}") from None
@@ -435,7 +458,7 @@ class PlatformApi:
             ref = None if not link else ConflictRef(link["redemption_id"], link.get("terminal_id"),
                                                     _time(link.get("redeemed_at")))
             results.append(BatchResult(r["redemption_id"], r["kind"], r["result"], r["reason"], r.get("detail", ""),
-                                       ref))
+                                       ref, r.get("feedback_token")))
         if len(results) != len(payload):
             raise PlatformUnavailable("the platform answered a different number of items than were sent")
         return results
@@ -491,6 +514,20 @@ class PlatformApi:
         body = self._call("POST", "/qos", json={"business_date": business_date, "figures": dict(figures)})
         if not isinstance(body, dict) or body.get("stored") is not True:
             raise PlatformUnavailable("the platform did not confirm it stored the figures")
+
+    def anchor_audit(self, seq: int, hash_: str) -> AuditAnchor:
+        """Anchor the newest audit entry on the platform; the answer is the anchor it now holds
+        (``accepted`` false: the head sent did not extend it)."""
+        return _anchor(self._call("POST", "/audit/anchor", json={"seq": seq, "hash": hash_}))
+
+    def audit_anchor(self) -> AuditAnchor | None:
+        """The anchor the platform holds for this terminal, or None before the first one."""
+        try:
+            return _anchor(self._call("GET", "/audit/anchor"))
+        except PlatformRequestError as exc:
+            if exc.status == 404:
+                return None
+            raise
 
     def day_report(self, date: str, tz: str = "UTC") -> dict[str, Any]:
         """The platform's view of this store's day (``YYYY-MM-DD`` in IANA zone ``tz``), as the JSON

@@ -21,13 +21,15 @@ from kiosk.audit import verify_chain
 from kiosk.messages import describe
 from kiosk.ports import StorageError
 from kiosk.reasons import Reason, Status
-from kiosk.redemption import Decision
-from kiosk.settings import SettingError
+from kiosk.redemption import MAX_QUANTITY, Decision
+from kiosk.roles import Role
+from kiosk.settings import SettingError, Settings
 from kiosk.transport import InsecureTransport
+from ui.cli_auth import PinRefused, authorize, set_first_pins
 from ui.cli_print import add_print_commands
 from ui.cli_report import add_price_commands
 from ui.config_file import ConfigFileError
-from ui.context import KioskContext, default_data_dir, setup_logging
+from ui.context import KioskContext, default_data_dir, make_private, setup_logging
 
 log = logging.getLogger("kiosk.cli")
 
@@ -93,9 +95,14 @@ def cmd_init(args: argparse.Namespace) -> int:
     ctx.ledger.mark_contact(now, revocations=True)
     ctx.ledger.audit(at=now, actor="technician", action="init",
                      detail={"store_id": args.store, "terminal_id": args.terminal, "keys": key_ids})
+    pins_set = set_first_pins(ctx, Path(args.pins_file) if args.pins_file else None)
+    if not pins_set:
+        print("kiosk: no PINs were set: give them with 'kiosk init ... --pins-file FILE' (JSON, e.g. "
+              '{"technician": "357913", "manager": "246802", "cashier": "135790"}) or run init at the terminal, '
+              "which asks for them", file=sys.stderr)
     _print_json({"config": str(config_path), "database": str(ctx.data_dir / "kiosk.db"),
                  "store_id": args.store, "terminal_id": args.terminal, "trusted_keys": key_ids,
-                 "root_fingerprints": fingerprints})
+                 "root_fingerprints": fingerprints, "pins_set": pins_set})
     return EXIT_OK
 
 
@@ -131,12 +138,16 @@ def decision_json(decision: Decision, *, lang: str = "en", tz: Any = None) -> di
 def cmd_redeem(args: argparse.Namespace) -> int:
     ctx = _context(args)
     _require_configured(ctx)
-    if args.quantity < 1:
-        raise UsageError("--quantity must be 1 or more")
+    if not 1 <= args.quantity <= MAX_QUANTITY:
+        raise UsageError(f"--quantity must be between 1 and {MAX_QUANTITY}")
+    cashier = args.cashier
+    if args.offline and ctx.platform_api() is not None:
+        # Skipping the platform on an enrolled terminal is a manager's decision, and it is recorded.
+        cashier = authorize(ctx, Role.MANAGER, pin_file=args.pin_file, what="redeem without asking the platform")
     platform = None if args.offline else ctx.platform()
     service = ctx.redemption_service(platform=platform)
     decision = service.redeem(args.code, quantity=args.quantity, offline=args.offline,
-                              cashier=args.cashier, source="cli")
+                              cashier=cashier, source="cli")
     log.info("redeem %s -> %s (%s)", decision.voucher_id, decision.reason.value, decision.mode.value)
     settings = ctx.settings
     _print_json(decision_json(decision, lang=settings.get("terminal.language"), tz=settings.timezone()))
@@ -207,9 +218,12 @@ def cmd_config(args: argparse.Namespace) -> int:
             _print_json({args.key: settings.get(args.key)})
         elif args.config_cmd == "set":
             old = settings.get(args.key)
+            Settings.from_nested(settings.to_nested()).set(args.key, args.value)  # a typo costs no PIN try
+            needed = Role.MANAGER if args.key.startswith("offline.") else Role.TECHNICIAN
+            actor = authorize(ctx, needed, pin_file=args.pin_file, what=f"change {args.key}")
             settings.set(args.key, args.value)
             ctx.save_settings()
-            ctx.ledger.audit(at=ctx.clock.now(), actor="technician", action="setting_changed",
+            ctx.ledger.audit(at=ctx.clock.now(), actor=actor, action="setting_changed",
                              detail={"key": args.key, "old": old, "new": settings.get(args.key)})
             _print_json({args.key: settings.get(args.key)})
         else:
@@ -220,10 +234,51 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    """``kiosk audit verify``: the chain, the ledger rows bound to it, and the platform's anchor."""
+    from kiosk.audit import check_ledger_bindings
+
     ctx = _context(args)
-    intact, broken, explanation = verify_chain(ctx.ledger.audit_records())
-    _print_json({"intact": intact, "first_broken": broken, "message": explanation})
-    return EXIT_OK if intact else EXIT_NO
+    records = list(ctx.ledger.audit_records())
+    intact, broken, explanation = verify_chain(records)
+    problems = [] if intact else [explanation]
+    problems += check_ledger_bindings(records, ctx.ledger.redemption_bindings())
+    anchor = _check_anchor(ctx, {r.seq: r.hash for r in records})
+    problems += anchor.pop("problems")
+    ok = not problems
+    message = explanation if ok else "; ".join(problems)
+    _print_json({"intact": ok, "first_broken": broken, "message": message, "problems": problems,
+                 "entries": len(records), "anchor": anchor})
+    return EXIT_OK if ok else EXIT_NO
+
+
+def _check_anchor(ctx: KioskContext, hashes: dict[int, str]) -> dict[str, Any]:
+    """Compare the chain with the head the platform holds (when the terminal is enrolled and the
+    platform answers): a cut tail or a rewritten chain no longer contains the anchored entry."""
+    api = ctx.platform_api()
+    if api is None:
+        return {"checked": False, "why": "not enrolled: the chain is checked on this terminal only", "problems": []}
+    try:
+        with api:
+            held = api.audit_anchor()
+    except Exception as exc:
+        log.warning("audit anchor not checked: %s", exc)
+        return {"checked": False, "why": "the platform cannot be reached now: the chain is checked on this "
+                "terminal only; run this again when online", "problems": []}
+    if held is None:
+        return {"checked": False, "why": "the platform holds no anchor yet (it gets one at each sync)",
+                "problems": []}
+    problems: list[str] = []
+    last = max(hashes, default=0)
+    if held.seq not in hashes:
+        problems.append(f"the platform anchored entry {held.seq} at {held.received_at:%Y-%m-%d %H:%M} UTC, "
+                                 f"but the log here ends at entry {last}: entries were removed")
+    elif hashes[held.seq] != held.hash:
+        problems.append(f"entry {held.seq} is not the one the platform anchored at "
+                                 f"{held.received_at:%Y-%m-%d %H:%M} UTC: the log was rewritten")
+    if not held.accepted:
+        problems.append("the platform refused a later head of this log that did not extend its anchor")
+    return {"checked": True, "seq": held.seq, "hash": held.hash, "anchored_at": held.received_at.isoformat(),
+            "problems": problems}
 
 
 def cmd_decode(args: argparse.Namespace) -> int:
@@ -266,6 +321,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "(repeatable)")
     p.add_argument("--store-name", help="store name for receipts")
     p.add_argument("--timezone", help="IANA time zone of the store (default: this machine's)")
+    p.add_argument("--pins-file", metavar="FILE", help='the first PINs, JSON: {"technician": "...", "manager": '
+                   '"...", "cashier": "..."} (without it, init asks for them at the terminal)')
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("redeem", help="decide and record one redemption; prints JSON")
@@ -273,6 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offline", action="store_true", help="decide with local rules only")
     p.add_argument("--quantity", type=int, default=1, help="uses to redeem at once (multi-use vouchers)")
     p.add_argument("--cashier", default="", help="cashier id for the ledger")
+    p.add_argument("--pin-file", type=Path, help="with --offline on an enrolled terminal: a file holding the "
+                   "manager's PIN (otherwise it is asked)")
     p.set_defaults(func=cmd_redeem)
 
     p = sub.add_parser("enroll", help="join a platform with a one-time enrollment code")
@@ -296,6 +355,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = csub.add_parser("set", help="validate and save one setting")
     s.add_argument("key")
     s.add_argument("value")
+    s.add_argument("--pin-file", type=Path, help="a file holding the technician's PIN (the manager's for "
+                   "offline.* limits); otherwise it is asked")
     csub.add_parser("list", help="print every setting")
     p.set_defaults(func=cmd_config)
 
@@ -330,11 +391,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         try:
+            make_private(Path(args.data_dir).expanduser())
             setup_logging(Path(args.data_dir).expanduser(), verbose=args.verbose)
         except OSError as exc:  # a full or read-only disk must not stop the command from answering
             print(f"kiosk: cannot write the log ({exc.strerror or exc}); going on without it", file=sys.stderr)
         return func(args)
-    except (UsageError, ConfigFileError, InsecureTransport) as exc:
+    except (UsageError, ConfigFileError, PinRefused, InsecureTransport) as exc:
         log.warning("usage error: %s", exc)
         print(f"kiosk: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -343,7 +405,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from offline_queue.ledger import storage_words
 
         db_path = str(Path(args.data_dir).expanduser() / "kiosk.db")
-        message = str(exc) if isinstance(exc, StorageError) else storage_words(exc, db_path)
+        redeeming = args.command == "redeem"
+        if isinstance(exc, StorageError) and redeeming:
+            message = str(exc)
+        else:
+            message = storage_words(exc.__cause__ or exc if isinstance(exc, StorageError) else exc, db_path,
+                                    redeeming=redeeming)
         log.error("storage error: %s", message)
         _print_json({"status": "storage_error", "reason": "storage_error", "message": message})
         print(f"kiosk: {message}", file=sys.stderr)

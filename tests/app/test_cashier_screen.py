@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from kiosk.reasons import Status
 from ui.style import GREEN, RED
 
@@ -53,6 +55,21 @@ def test_multi_use_voucher_asks_for_a_quantity(qtbot, window, configured_ctx, ma
     assert "uses left: 2" in cashier.result.deal.text()
 
 
+def test_the_camera_still_seeing_a_pass_while_its_quantity_is_asked_does_not_ask_again(
+        qtbot, window, configured_ctx, make_code) -> None:
+    sign_in(window)
+    cashier = window.cashier
+    code = make_code(uses=5, sku="5-VISIT-PASS")
+    cashier.submit_code(code, "camera")
+    assert cashier.stack.currentWidget() is cashier.picker
+    cashier.submit_code(code, "camera")  # the customer holds the phone up past the duplicate window
+    with qtbot.waitSignal(cashier.decision_shown, timeout=10_000):
+        qtbot.mouseClick(cashier.picker.ok, qtbot_button())
+    qtbot.wait(300)
+    assert cashier.stack.currentWidget() is cashier.result  # not the quantity question a second time
+    assert len(ledger_rows(configured_ctx)) == 1
+
+
 def test_manual_entry_catches_a_typo_before_recording(qtbot, window, configured_ctx) -> None:
     sign_in(window)
     cashier = window.cashier
@@ -74,6 +91,29 @@ def test_three_wrong_pins_lock_sign_in_for_a_growing_delay(qtbot, window) -> Non
     sign_in(window, "0000")
     assert signin.lockout.locked_until - signin.lockout.history[-1] > first - signin.lockout.history[2]
     assert window.stack.currentWidget() is signin
+
+
+def test_a_lockout_outlives_a_restart_of_the_kiosk(qtbot, window, configured_ctx) -> None:
+    from ui.app import build_window
+
+    for _ in range(3):
+        sign_in(window, "0000")
+    assert not window.signin.pin.isEnabled()
+    lockout_file = configured_ctx.secrets_dir / "lockout.json"
+    assert lockout_file.exists() and oct(lockout_file.stat().st_mode & 0o777) == "0o600"
+
+    # The plug is pulled and the kiosk starts again: the guesser gets no fresh tries.
+    again, services, scheduler = build_window(configured_ctx, demo=True)
+    qtbot.addWidget(again)
+    try:
+        assert again.signin.lockout.failures == 3
+        assert again.signin.lockout.locked_for(time.monotonic()) > 20
+        sign_in(again, "1357")  # even the right PIN waits for the lockout to end
+        assert again.stack.currentWidget() is again.signin and services.session.role is None
+        assert "locked" in again.signin.message.text()
+    finally:
+        scheduler.stop()
+        services.background.wait(5000)
 
 
 def qtbot_button():
