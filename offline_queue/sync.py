@@ -81,6 +81,7 @@ class SyncReport:
     keys_added: int = 0
     keys_dropped: int = 0
     keys_refused: int = 0
+    key_warning: str = ""  # in words, when the platform's key list held keys that were not trusted
     orphans_voided: int = 0
     ok: bool = True
     error: str = ""
@@ -390,6 +391,12 @@ class SyncEngine:
         report.keys_added += len(update.add)
         report.keys_dropped += len(update.drop)
         report.keys_refused += len(update.refused)
+        if report.keys_refused:
+            report.key_warning = (
+                f"{report.keys_refused} key(s) in the platform's answer have no valid certificate from this "
+                "terminal's root and were not trusted (codes signed with them are 'unknown_key'). Something between "
+                "this terminal and the platform may be changing its answers, or the platform's root is not the one "
+                "this terminal pins: tell the platform operator; the audit log lists them as key_refused.")
 
     def _pull_ratings(self) -> None:
         """Customers' ratings of their visits (the receipt's feedback QR), for the manager's report."""

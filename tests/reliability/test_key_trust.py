@@ -73,6 +73,7 @@ def test_a_proxy_cannot_add_a_key_and_rotation_and_retirement_reach_the_terminal
             assert _accepted_rows(kiosk, forged) == 0
             synced = kiosk("sync").json()
             assert synced["ok"] is True and synced["keys_refused"] == 2 and synced["keys_added"] == 0
+            assert "not trusted" in synced["key_warning"]
         refused = kiosk.rows("SELECT count(*) FROM audit_log WHERE action = 'key_refused'")[0][0]
         assert refused >= 4
 
