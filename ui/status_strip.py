@@ -1,13 +1,45 @@
-"""The always-visible strip: platform online/offline, uploads pending, printer, camera, cashier."""
+"""The always-visible strip: platform online/offline, uploads pending, printer, camera, cashier.
+
+Each part is a coloured dot and words. When the strip is too narrow for every part's full words
+(an 800 px screen, a long translation), parts switch to an icon and the value alone, then are
+cut with "…"; the strip never makes the window wider. A tap on a part shows its full words.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+from PySide6.QtCore import QEvent, QPoint, QSize, Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSizePolicy, QToolTip, QWidget
 
 from ui.i18n import t
 
 DOT = {"ok": "#3ddc84", "warn": "#ffb300", "bad": "#ff5252", "off": "#9aa3b2"}
+DOT_CHAR = {"ok": "●", "warn": "▲", "bad": "■", "off": "○"}
+"""The state's shape as well as its colour: readable for people who do not tell the colours apart."""
+
+ICONS = {"platform": "⇄", "pending": "↑", "printer": "▤", "camera": "◉", "cashier": "☺"}
+"""Stand for the part's name when the strip is narrow."""
+
+
+class StatusPart(QPushButton):
+    """One part of the strip: flat, as wide as the strip gives it, full words on tap."""
+
+    def __init__(self, part: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.part = part
+        self.full = ""
+        self.setObjectName(f"status_{part}")
+        self.setFlat(True)
+        # Ignored: the strip decides the width (it elides), so the words never widen the window.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.clicked.connect(self.show_full)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(44, 44)
+
+    def show_full(self) -> None:
+        """The whole text of this part, in a bubble under it (the strip may show it cut)."""
+        QToolTip.showText(self.mapToGlobal(QPoint(0, self.height())), self.full, self)
 
 
 class StatusStrip(QFrame):
@@ -19,9 +51,11 @@ class StatusStrip(QFrame):
         super().__init__(parent)
         self.setObjectName("statusStrip")
         self.setFixedHeight(44)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 0, 8, 0)
-        self.labels: dict[str, QLabel] = {}
+        layout.setContentsMargins(4, 0, 4, 0)
+        layout.setSpacing(4)
+        self.labels: dict[str, StatusPart] = {}
         self.values: dict[str, tuple[str, str]] = {
             "platform": ("off", "Platform: checking…"),
             "pending": ("ok", "Uploads pending: 0"),
@@ -30,13 +64,14 @@ class StatusStrip(QFrame):
             "cashier": ("off", "Nobody signed in"),
         }
         for part in self.PARTS:
-            label = QLabel()
-            label.setObjectName(f"status_{part}")
+            label = StatusPart(part)
             self.labels[part] = label
-            layout.addWidget(label)
-            if part != self.PARTS[-1]:
-                layout.addStretch(1)
+            layout.addWidget(label, 1)
+        self.compact = False
         self.retranslate()
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(5 * 44, 44)
 
     def set_part(self, part: str, state: str, message: str) -> None:
         """``state`` is ok/warn/bad/off; ``message`` is English (translated here)."""
@@ -44,19 +79,49 @@ class StatusStrip(QFrame):
         self._render(part)
 
     def text(self, part: str) -> str:
-        return self.labels[part].text()
+        """The full words of a part (whatever the strip has room to show)."""
+        return self.labels[part].full
+
+    def _words(self, part: str) -> tuple[str, str]:
+        """(full, short): "Printer: ready" and "▤ ready"."""
+        state, message = self.values[part]
+        full = _translate_status(message)
+        short = f"{ICONS[part]} {t(message.split(': ', 1)[1])}" if ": " in message else full
+        return f"{DOT_CHAR.get(state, '○')} {full}", f"{DOT_CHAR.get(state, '○')} {short}"
 
     def _render(self, part: str) -> None:
-        state, message = self.values[part]
-        colour = DOT.get(state, DOT["off"])
-        self.labels[part].setText(f'<span style="color:{colour}">●</span> {_translate_status(message)}')
+        state, _message = self.values[part]
+        label = self.labels[part]
+        label.full = self._words(part)[0][2:]
+        label.setToolTip(label.full)
+        label.setStyleSheet(f"color: {DOT.get(state, DOT['off'])};" if state != "ok" else "")
+        self._fit()
+
+    def _fit(self) -> None:
+        """Full words if they all fit, else icon and value; each cut to its share of the width."""
+        if len(self.labels) < len(self.PARTS):
+            return  # still being built
+        metrics = self.labels[self.PARTS[0]].fontMetrics()
+        words = {part: self._words(part) for part in self.PARTS}
+        padding = 16
+        room = self.width() - 8 - 4 * (len(self.PARTS) - 1)
+        needed = sum(metrics.horizontalAdvance(full) + padding for full, _ in words.values())
+        self.compact = needed > room
+        share = max(40, room // len(self.PARTS))
+        for part, (full, short) in words.items():
+            text = short if self.compact else full
+            self.labels[part].setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, share - padding))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
 
     def retranslate(self) -> None:
         for part in self.PARTS:
             self._render(part)
 
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
+        if event.type() in (QEvent.Type.LanguageChange, QEvent.Type.StyleChange):
             self.retranslate()
         super().changeEvent(event)
 
