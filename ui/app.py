@@ -25,7 +25,7 @@ from ui.services import AppEvents, AppServices
 from ui.signin import SignInScreen
 from ui.sound import Sounds
 from ui.status_strip import StatusStrip
-from ui.style import APP_STYLE
+from ui.style import apply_style
 from ui.sync_worker import SyncScheduler
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,16 @@ class ScreenFrame(QWidget):
         self.exit_kiosk.clicked.connect(window.exit_kiosk)
         bar.addWidget(self.exit_kiosk)
         layout.addLayout(bar)
-        layout.addWidget(screen, 1)
+        # On short screens the page scrolls up and down rather than push the window past the
+        # screen's bottom; it never scrolls sideways (the screens are laid out to the width).
+        from PySide6.QtWidgets import QFrame, QScrollArea
+
+        self.page_scroll = QScrollArea()
+        self.page_scroll.setWidgetResizable(True)
+        self.page_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.page_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.page_scroll.setWidget(screen)
+        layout.addWidget(self.page_scroll, 1)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -207,9 +216,14 @@ class KioskWindow(QMainWindow):
         dock.setObjectName("demoDock")
         dock.setWindowTitle("Demo")
         dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
+        dock.setTitleBarWidget(QWidget())  # the panel's own fold button says what it is
         dock.setWidget(panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.demo_panel = panel
+        fold = getattr(panel, "fold_for_width", None)
+        screen = self.screen() or QApplication.primaryScreen()
+        if callable(fold) and screen is not None:
+            fold(screen.geometry().width())
 
     # --- kiosk mode ---------------------------------------------------------------------
 
@@ -222,6 +236,11 @@ class KioskWindow(QMainWindow):
     def enter_kiosk_mode(self) -> None:
         self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
         self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
+        # Asking for full screen is a request to the window manager; kiosks often run without one,
+        # so the window also takes the screen's geometry itself.
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is not None:
+            self.setGeometry(screen.geometry())
         self.showFullScreen()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -269,7 +288,7 @@ def run_app(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = False) 
     """Open the kiosk and run until it is closed."""
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
-    app.setStyleSheet(APP_STYLE)
+    apply_style(app)  # before any screen is built: their sizes follow the screen's
     demo_env = None
     if demo:
         from ui.demo import DemoEnvironment
