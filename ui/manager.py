@@ -286,6 +286,8 @@ class ManagerScreen(QWidget):
         root.addLayout(head)
 
         self.tabs = QTabWidget()
+        self.tabs.setUsesScrollButtons(False)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
         root.addWidget(self.tabs, 1)
         self.tabs.addTab(self._build_day_tab(), "")
         self.tabs.addTab(self._build_totals_tab(), "")
@@ -329,7 +331,11 @@ class ManagerScreen(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(40)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         layout.addWidget(self.table, 1)
 
@@ -416,6 +422,24 @@ class ManagerScreen(QWidget):
         self.review_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         layout.addWidget(self.review_table, 1)
         return page
+
+    # --- fitting the width ----------------------------------------------------------------------
+
+    NARROW_COLUMNS = ((1100, (1, 4, 5)), (640, (8, 9)))
+    """Below this table width, these columns of the day's list are hidden (Voucher, Cashier,
+    Mode; then List and Saving): Time, Deal, Qty, State and Paid always stay in view."""
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        # The screen's width less its margins: the table itself is resized only after this event.
+        width = self.width() - 60
+        hidden = {column for below, columns in self.NARROW_COLUMNS if width < below for column in columns}
+        header = self.table.horizontalHeader()
+        for column in range(self.model.columnCount()):
+            header.setSectionHidden(column, column in hidden)
 
     # --- language -------------------------------------------------------------------------------
 

@@ -531,7 +531,10 @@ class TechnicianScreen(QWidget):
         self.title = named(QLabel(), "title")
         root.addWidget(self.title)
         self.tabs = QTabWidget()
-        self.tabs.setUsesScrollButtons(True)
+        # Tabs share the width (their names cut with "…" on a narrow screen): scroll arrows are
+        # too small to touch.
+        self.tabs.setUsesScrollButtons(False)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
         root.addWidget(self.tabs, 1)
         builders: dict[str, Callable[[], QWidget]] = {
             "camera": self._camera_page, "printer": self._printer_page, "platform": self._platform_page,
