@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -52,10 +51,11 @@ from kiosk.day_summary import STATES, DayRow, DaySummary, Total, answer_in_words
 from kiosk.voids import DEFAULT_VOID_WINDOW, MAX_REASON_CHARS, void_refusal
 from offline_queue.queries import day_summary, export_day_csv, review_rows
 from offline_queue.voids import VoidDone, VoidRefused, void_redemption
+from ui.folder_picker import FolderPicker, exports_folder, removable_drives
 from ui.i18n import current_language, t
 from ui.quality_view import QualityView
 from ui.services import AppServices
-from ui.widgets import named, run_for
+from ui.widgets import guard_wheel, named, run_for
 
 log = logging.getLogger(__name__)
 
@@ -219,6 +219,11 @@ class DayFilter(QSortFilterProxyModel):
         return True
 
 
+def export_file_name(day: date) -> str:
+    """The CSV of one store day is named by that day, so exports of different days sit side by side."""
+    return f"redemptions-{day:%Y-%m-%d}.csv"
+
+
 def _money_total(totals: tuple[Total, ...] | list[Total], attr: str) -> str:
     if not totals:
         return "0.00"
@@ -233,10 +238,12 @@ class ManagerScreen(QWidget):
         self.services = services
         self.ctx = services.ctx
         self.summary: DaySummary | None = None
+        self.export_picker: FolderPicker | None = None  # open while the manager chooses where a CSV goes
         self.review: list[DayRow] = []
         self._generation = 0
         self._busy_void = False
         self._keep_message = False  # the outcome of a void stays until another row is chosen
+        self._status_mark: tuple[Any, ...] | None = None  # what the day looked like when the banner was set
         self.setObjectName("ManagerScreen")
         self.setStyleSheet(STYLE)
         self._build()
@@ -246,7 +253,11 @@ class ManagerScreen(QWidget):
         self._reload_timer.timeout.connect(self.reload)
         services.events.ledger_changed.connect(self.schedule_reload)
         services.events.redemption_recorded.connect(self.schedule_reload)
+        # a banner about the day (a refused Z report, an export) is stale once the day has moved on
+        services.events.redemption_recorded.connect(lambda _decision: self._clear_status())
+        services.events.signed_out.connect(self.forget)
         services.events.settings_changed.connect(lambda _key: self.schedule_reload())
+        guard_wheel(self)
         self.retranslate()
         self.reload()
 
@@ -274,7 +285,7 @@ class ManagerScreen(QWidget):
         today = self.today()
         self.day_edit.setMaximumDate(QDate(today.year, today.month, today.day))
         self.day_edit.setDate(QDate(today.year, today.month, today.day))
-        self.day_edit.dateChanged.connect(lambda _d: self.reload())
+        self.day_edit.dateChanged.connect(lambda _d: self._day_changed())
         head.addWidget(self.day_edit)
         self.next_button = QPushButton("▶")
         self.next_button.setFixedWidth(56)
@@ -362,7 +373,7 @@ class ManagerScreen(QWidget):
 
         buttons = QHBoxLayout()
         self.export_button = QPushButton()
-        self.export_button.clicked.connect(self._choose_export_path)
+        self.export_button.clicked.connect(self.choose_export_folder)
         buttons.addWidget(self.export_button)
         self.x_button = QPushButton()
         self.x_button.clicked.connect(lambda: self.print_report("X"))
@@ -531,6 +542,8 @@ class ManagerScreen(QWidget):
             if generation != self._generation:
                 return  # a newer load is on its way
             self.summary, self.review = result
+            if self._status_mark is not None and self._fingerprint() != self._status_mark:
+                self._clear_status()
             self.model.set_rows(list(self.summary.rows), tz)
             self.review_model.set_rows(self.review, tz)
             self._show_summary()
@@ -566,24 +579,37 @@ class ManagerScreen(QWidget):
         table = self.totals_table
         table.setHorizontalHeaderLabels([t("Deal"), t("Redeemed"), t("Qty"), t("Paid online"), t("List price"),
                                          t("Saving")])
-        lines: list[tuple[str, Total, bool]] = [(d.key or "—", d, False) for d in summary.by_deal]
-        lines += [(mode_words(m.key), m, False) for m in summary.by_mode]
-        lines += [(t("All"), tot, True) for tot in summary.totals]
+        # Deals under the "Deal" heading; online/offline are another cut of the same redemptions, so
+        # they get their own heading row instead of reading as two more deals.
+        lines: list[tuple[str, Total | None, str]] = [(d.key or "—", d, "deal") for d in summary.by_deal]
+        if summary.by_mode:
+            lines.append((t("By mode"), None, "heading"))
+            lines += [(mode_words(m.key), m, "mode") for m in summary.by_mode]
+        lines += [(t("All"), tot, "all") for tot in summary.totals]
+        table.clearSpans()
         table.setRowCount(len(lines))
         bold = QFont()
         bold.setBold(True)
-        for r, (name, tot, strong) in enumerate(lines):
-            cells = (name, str(tot.count), str(tot.quantity), f"{tot.money(tot.paid_minor)} {tot.currency}",
-                     f"{tot.money(tot.list_minor)} {tot.currency}", f"{tot.money(tot.saving_minor)} {tot.currency}")
+        for r, (name, tot, kind) in enumerate(lines):
+            if tot is None:
+                cells: tuple[str, ...] = (name, "", "", "", "", "")
+            else:
+                cells = (name, str(tot.count), str(tot.quantity), f"{tot.money(tot.paid_minor)} {tot.currency}",
+                         f"{tot.money(tot.list_minor)} {tot.currency}",
+                         f"{tot.money(tot.saving_minor)} {tot.currency}")
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if c:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if strong:
+                if kind in ("all", "heading"):
                     item.setFont(bold)
-                if r >= len(summary.by_deal) and not strong:
+                if kind == "heading":
+                    item.setBackground(QBrush(QColor("#eeeeee")))
+                if kind == "mode":
                     item.setForeground(QBrush(QColor("#555555")))
                 table.setItem(r, c, item)
+            if kind == "heading":
+                table.setSpan(r, 0, 1, len(cells))
         visible = min(max(len(lines), 1), 8)
         table.setFixedHeight(table.horizontalHeader().sizeHint().height() + visible * 36 + 4)
         self._draw_chart(summary.hours)
@@ -715,11 +741,25 @@ class ManagerScreen(QWidget):
 
     # --- export and reports ---------------------------------------------------------------------
 
-    def _choose_export_path(self) -> None:
-        default = Path.home() / f"redemptions-{self.day():%Y-%m-%d}.csv"
-        path, _ = QFileDialog.getSaveFileName(self, t("Export the day as CSV"), str(default), "CSV (*.csv)")
-        if path:
-            self.export_csv(Path(path))
+    def choose_export_folder(self) -> None:
+        """Ask where the chosen day's CSV goes with the touch folder picker, starting in the data
+        folder's ``exports/``; the file is named by the day (``redemptions-2026-11-23.csv``)."""
+        try:
+            start = exports_folder(self.ctx.data_dir)
+        except OSError as exc:
+            log.error("cannot create the exports folder: %s", exc)
+            self._say(t("Could not create the exports folder ({error}). Check that the disk is not full, or "
+                        "call the technician.").format(error=exc), error=True)
+            return
+        shortcuts = [(t("Exports folder"), start)]
+        shortcuts += [(t("USB drive {name}").format(name=drive.name), drive) for drive in removable_drives()]
+        day = self.day()
+        picker = FolderPicker(start, title="Export the day as CSV: choose a folder", shortcuts=shortcuts, parent=self)
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        picker.chosen.connect(lambda folder: self.export_csv(Path(folder) / export_file_name(day)))
+        self.export_picker = picker
+        picker.destroyed.connect(lambda: setattr(self, "export_picker", None))  # closed: no stale reference
+        picker.open()
 
     def export_csv(self, path: Path) -> None:
         """Write the chosen day to ``path`` in the background; the status line says where."""
@@ -730,7 +770,9 @@ class ManagerScreen(QWidget):
             self._say(t("Saved {count} redemptions to {path}").format(count=count, path=path))
 
         def failed(exc: BaseException) -> None:
-            self._say(t("Could not save the CSV file:") + f" {exc}", error=True)
+            log.error("CSV export to %s failed: %s", path, exc)
+            self._say(t("Could not save the CSV file ({error}). Choose another folder, or check that the drive "
+                        "is plugged in and not full.").format(error=exc), error=True)
 
         run_for(self, self.services, lambda: export_day_csv(ledger, day, tz, path), done, failed)
 
@@ -766,6 +808,34 @@ class ManagerScreen(QWidget):
     def _say(self, text: str, *, error: bool = False) -> None:
         self.status.setStyleSheet("color: #b00020; font-weight: 600;" if error else "color: #333;")
         self.status.setText(text)
+        self._status_mark = self._fingerprint()
+
+    def _fingerprint(self) -> tuple[Any, ...]:
+        """The chosen day's redemptions and their states: a banner set under one is stale under another."""
+        summary = self.summary
+        if summary is None:
+            return ()
+        return (summary.day, tuple((row.redemption_id, row.state) for row in summary.rows))
+
+    def _clear_status(self) -> None:
+        self.status.clear()
+        self._status_mark = None
+
+    def _day_changed(self) -> None:
+        self._clear_status()
+        self.reload()
+
+    def forget(self) -> None:
+        """Sign-out: drop what the last manager typed, chose and was told, so the next one starts clean."""
+        self.void_reason.clear()
+        self.search.clear()
+        self.state_filter.setCurrentIndex(0)
+        self.mode_filter.setCurrentIndex(0)
+        self.table.clearSelection()
+        self._keep_message = False
+        self.void_message.clear()
+        self._clear_status()
+        self.set_day(self.today())
 
 
 class ReviewModel(QAbstractTableModel):

@@ -12,6 +12,7 @@ Optional adapters in ``services.extras``:
 
 from __future__ import annotations
 
+import html
 import importlib.metadata
 import io
 import json
@@ -51,7 +52,7 @@ from kiosk.roles import Role
 from kiosk.settings import SCHEMA, SettingError, Settings
 from ui.i18n import LANGUAGES, set_language, t
 from ui.services import AppServices
-from ui.widgets import named, run_for
+from ui.widgets import guard_wheel, named, run_for
 
 log = logging.getLogger(__name__)
 
@@ -288,6 +289,8 @@ class SettingsForm(QWidget):
 
     def save(self) -> bool:
         """Validate every field; save all of them or none. Returns True when the values were good."""
+        # "Saving…" first: with nothing to write, ``done`` runs at once and its "Nothing changed." must stay
+        say(self.message, t("Saving…"))
         errors = self.owner.save_settings(self.values(), done=self._saved)
         for key, f in self.fields.items():
             message = errors.get(key, "")
@@ -295,8 +298,6 @@ class SettingsForm(QWidget):
             f.error.setVisible(bool(message))
         if errors:
             say(self.message, t("Nothing was saved: fix the field marked in red."), error=True)
-        else:
-            say(self.message, t("Saving…"))
         return not errors
 
     def _saved(self, changed: list[str], error: str) -> None:
@@ -344,6 +345,11 @@ def versions() -> dict[str, str]:
 
 
 def log_path(data_dir: Path) -> Path:
+    """The kiosk log this process writes to: the file of the handler ``setup_logging`` installed (in
+    the demo that is the outer data folder, not the demo terminal's), else ``DATA/logs/kiosk.log``."""
+    for handler in logging.getLogger().handlers:
+        if getattr(handler, "_kiosk", False) and isinstance(handler, logging.FileHandler):
+            return Path(handler.baseFilename)
     return data_dir / "logs" / "kiosk.log"
 
 
@@ -360,12 +366,24 @@ def log_tail(data_dir: Path, lines: int = 200) -> list[str]:
     return text.splitlines()[-lines:]
 
 
-_LEVEL_RE = re.compile(r"^\S+ \S+ (ERROR|CRITICAL|WARNING) ")
+# An entry starts with the time and level that setup_logging's format puts first; every other line
+# (a traceback, a message with newlines) belongs to the entry above it.
+_ENTRY_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}[,.]\d+ ([A-Z]+) ")
+_SERIOUS = frozenset({"WARNING", "ERROR", "CRITICAL"})
 
 
 def last_errors(lines: list[str], count: int = 20) -> list[str]:
-    """The most recent warning and error lines of the log."""
-    return [line for line in lines if _LEVEL_RE.match(line)][-count:]
+    """The ``count`` most recent WARNING, ERROR and CRITICAL entries of the log, newest first, each
+    with the lines that follow it (its traceback) as one text."""
+    entries: list[tuple[str, list[str]]] = []
+    for line in lines:
+        match = _ENTRY_RE.match(line)
+        if match:
+            entries.append((match.group(1), [line]))
+        elif entries and line.strip():
+            entries[-1][1].append(line)
+    serious = ["\n".join(body) for level, body in entries if level in _SERIOUS]
+    return serious[::-1][:count]
 
 
 _BEARER_RE = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
@@ -399,6 +417,8 @@ def collect_diagnostics(ctx: Any) -> dict[str, Any]:
     from offline_queue.status import local_status
 
     lines = log_tail(ctx.data_dir, 400)
+    # warnings are looked for further back than the tail shown: a busy hour must not hide them
+    serious = last_errors(log_tail(ctx.data_dir, 5000))
     try:
         status: dict[str, Any] = local_status(ctx.ledger)
     except Exception as exc:
@@ -419,7 +439,8 @@ def collect_diagnostics(ctx: Any) -> dict[str, Any]:
         "enrolled": ctx.token() is not None,
         "pins_set": {role.value: pins.is_set(role) for role in Role},
         "settings": {key: value for key, value in ctx.settings.items()},
-        "last_errors": last_errors(lines),
+        "last_errors": serious,
+        "log_file": str(log_path(ctx.data_dir)),
         "log_tail": lines,
         "collected_at": ctx.clock.now().isoformat(),
     }
@@ -490,6 +511,12 @@ def scan_once(spec: str, *, decoder: str, width: int, height: int, fps: int, tim
     return ScanTest(image, result.codes, result.ms, status.message)
 
 
+def short_path(path: str) -> str:
+    """The last two parts of a long path (the whole path is in the tooltip)."""
+    parts = Path(path).parts
+    return path if len(parts) <= 3 else "…/" + "/".join(parts[-2:])
+
+
 def describe_code(text: str) -> str:
     """A line about a scanned code: what kind of voucher code it is."""
     from kiosk.codes import Malformed, PlainCode, SignedCode, parse_code
@@ -524,6 +551,8 @@ class TechnicianScreen(QWidget):
         self.forms: dict[str, SettingsForm] = {}
         self.diagnostics: dict[str, Any] = {}
         self.last_scan: ScanTest | None = None
+        self.bundle_picker: QWidget | None = None  # open while the technician chooses where the bundle goes
+        self.folder_picker: QWidget | None = None  # open while the technician chooses a folder of images
         self.setObjectName("TechnicianScreen")
         self.setStyleSheet(STYLE)
         root = QVBoxLayout(self)
@@ -545,7 +574,30 @@ class TechnicianScreen(QWidget):
             self.tabs.addTab(self._scrolling(builders[name]()), "")
         self.tabs.currentChanged.connect(self._tab_changed)
         services.events.settings_changed.connect(self._setting_changed_elsewhere)
+        services.events.signed_out.connect(self.forget)
+        services.events.status.connect(self._status_changed)
+        guard_wheel(self)
         self.retranslate()
+
+    def forget(self) -> None:
+        """Sign-out: unsaved edits, typed PINs and codes, and every message go, so the next person
+        sees the saved settings and nothing said to someone else."""
+        for form in self.forms.values():
+            form.load()
+        self._show_printer_fields()
+        for _name, new, again, _button, message in self.pin_rows.values():
+            new.clear()
+            again.clear()
+            message.clear()
+        self.enroll_code.clear()
+        self.enroll_url.setText(self.ctx.settings.get("platform.url"))
+        for label in (self.connection_message, self.enroll_message, self.print_test_message, self.bundle_message,
+                      self.language_message):
+            label.clear()
+        self.last_scan = None
+        self.scan_result.clear()
+        self.scan_preview.clear()
+        self.scan_preview.setText(t("The picture appears here"))
 
     def show_page(self, name: str) -> None:
         self.tabs.setCurrentIndex(self.PAGES.index(name))
@@ -616,6 +668,43 @@ class TechnicianScreen(QWidget):
     def _setting_changed_elsewhere(self, key: str) -> None:
         if key == "terminal.language":
             self._show_language()
+        if key.startswith("camera."):
+            self._show_camera_in_use()
+
+    def _status_changed(self, part: str, _state: str, _message: str) -> None:
+        if part == "camera":
+            self._show_camera_in_use()
+
+    def camera_in_use(self) -> str:
+        """The frame source the scan worker reads: the demo's simulated camera when one is set,
+        else the saved ``camera.source`` (the same choice the app makes when it starts the camera)."""
+        return str(self.services.extras.get("camera_source") or self.ctx.settings.get("camera.source"))
+
+    def _show_camera_in_use(self) -> None:
+        from hardware.camera import describe_source
+        from ui.status_strip import _translate_status
+
+        spec = self.camera_in_use()
+        kind, detail = describe_source(spec)
+        if kind == "device":
+            index = int(spec.strip().removeprefix("device:"))
+            name = (t("camera {index}: {name} (/dev/video{index})").format(index=index, name=detail) if detail else
+                    t("camera {index}: no such device on this computer (/dev/video{index} is missing)")
+                    .format(index=index))
+        elif kind == "folder":
+            name = t("Simulated camera (image folder {path})").format(path=short_path(detail))
+        elif kind == "file":
+            name = t("Video file {path}").format(path=short_path(detail))
+        else:
+            name = t("none (no camera is set up)")
+        # the state line is the status strip's own text, so the two can never disagree
+        _state, message = self.services.events.last_status.get("camera", ("off", "Camera: starting…"))
+        lines = [t("In use: {camera}").format(camera=name), _translate_status(message)]
+        if "camera_source" in self.services.extras:
+            lines.append(t("The demo's simulated camera is in use; the Camera setting below applies when the "
+                           "kiosk runs without the demo."))
+        self.camera_now.setText("\n".join(lines))
+        self.camera_now.setToolTip(detail if kind in ("folder", "file") else spec)
 
     # --- pages -----------------------------------------------------------------------------------
 
@@ -625,6 +714,11 @@ class TechnicianScreen(QWidget):
         self.camera_intro = named(QLabel(), "help")
         self.camera_intro.setWordWrap(True)
         layout.addWidget(self.camera_intro)
+        self.camera_now = QLabel()
+        self.camera_now.setObjectName("cameraNow")
+        self.camera_now.setWordWrap(True)
+        self.camera_now.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.camera_now)
         form = SettingsForm(self, _keys("camera."))
         self.forms["camera"] = form
         layout.addWidget(form)
@@ -657,9 +751,19 @@ class TechnicianScreen(QWidget):
         return page
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, t("Folder of images"))
-        if folder:
-            self.forms["camera"].fields["camera.source"].show_value(folder)
+        """Pick a folder of images as the camera with the touch folder picker (from the data folder)."""
+        from ui.folder_picker import FolderPicker, removable_drives
+
+        current = Path(str(self.forms["camera"].fields["camera.source"].value()))
+        start = current if current.is_dir() else self.ctx.data_dir
+        shortcuts = [(t("USB drive {name}").format(name=drive.name), drive) for drive in removable_drives()]
+        picker = FolderPicker(start, title="Folder of images", shortcuts=shortcuts, choose_text="Use this folder",
+                              parent=self)
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        picker.chosen.connect(lambda folder: self.forms["camera"].fields["camera.source"].show_value(str(folder)))
+        self.folder_picker = picker
+        picker.destroyed.connect(lambda: setattr(self, "folder_picker", None))  # closed: no stale reference
+        picker.open()
 
     def _choose_video(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, t("Video file"), "", t("Videos") + " (*.mp4 *.avi *.mkv *.mov)")
@@ -679,6 +783,9 @@ class TechnicianScreen(QWidget):
                 say(self.scan_result, t("Fix the field marked in red first."), error=True)
                 return
         spec = probe.get("camera.source")
+        override = self.services.extras.get("camera_source")
+        if override and spec == self.ctx.settings.get("camera.source"):
+            spec = str(override)  # the setting is not what the kiosk reads now: test what it does read
         args = {"decoder": probe.get("camera.decoder"), "width": probe.get("camera.width"),
                 "height": probe.get("camera.height"), "fps": probe.get("camera.fps")}
         self.scan_button.setEnabled(False)
@@ -1034,7 +1141,11 @@ class TechnicianScreen(QWidget):
         def done(info: dict[str, Any]) -> None:
             self.diagnostics = info
             self._show_diagnostics()
-            self.errors_view.setPlainText(redact("\n".join(info["last_errors"]), secrets) or t("No errors logged."))
+            entries = info["last_errors"]
+            self._show_errors_heading()
+            # a blank line between entries, so each traceback reads as belonging to its message
+            self.errors_view.setPlainText(redact("\n\n".join(entries), secrets) if entries else
+                                          t("No warnings or errors in {path}.").format(path=info["log_file"]))
             self.log_view.setPlainText(redact("\n".join(info["log_tail"]), secrets))
             self.log_view.verticalScrollBar().setValue(self.log_view.verticalScrollBar().maximum())
 
@@ -1061,15 +1172,39 @@ class TechnicianScreen(QWidget):
             (t("Last sync"), str(status.get("last_sync_at") or t("never"))),
             (t("Enrolled with a platform"), t("yes") if info["enrolled"] else t("no")),
             (t("Audit log"), t("intact") if audit.get("intact") else str(audit.get("message") or audit)),
+            (t("Log file"), html.escape(info["log_file"])),
         ]
         self.facts.setText("<table cellpadding='3'>" + "".join(
             f"<tr><td><b>{name}</b></td><td>{value}</td></tr>" for name, value in rows) + "</table>")
 
+    def _show_errors_heading(self) -> None:
+        if self.diagnostics:
+            self.errors_heading.setText(t("Last warnings and errors, newest first ({n})").format(
+                n=len(self.diagnostics["last_errors"])))
+        else:
+            self.errors_heading.setText(t("Last warnings and errors"))
+
     def _choose_bundle_path(self) -> None:
-        default = Path.home() / f"kiosk-diagnostics-{self.ctx.clock.now():%Y%m%d-%H%M}.zip"
-        path, _ = QFileDialog.getSaveFileName(self, t("Export diagnostics bundle"), str(default), "Zip (*.zip)")
-        if path:
-            self.export_bundle(Path(path))
+        """Ask where the bundle goes with the touch folder picker, starting in the data folder's exports/."""
+        from ui.folder_picker import FolderPicker, exports_folder, removable_drives
+
+        try:
+            start = exports_folder(self.ctx.data_dir)
+        except OSError as exc:
+            log.error("cannot create the exports folder: %s", exc)
+            say(self.bundle_message, t("Could not create the exports folder ({error}). Check that the disk is not "
+                                       "full and that the data folder can be written.").format(error=exc),
+                error=True)
+            return
+        name = f"kiosk-diagnostics-{self.ctx.clock.now():%Y%m%d-%H%M}.zip"
+        shortcuts = [(t("Exports folder"), start)]
+        shortcuts += [(t("USB drive {name}").format(name=drive.name), drive) for drive in removable_drives()]
+        picker = FolderPicker(start, title="Export diagnostics bundle", shortcuts=shortcuts, parent=self)
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        picker.chosen.connect(lambda folder: self.export_bundle(Path(folder) / name))
+        self.bundle_picker = picker
+        picker.destroyed.connect(lambda: setattr(self, "bundle_picker", None))  # closed: no stale reference
+        picker.open()
 
     def export_bundle(self, path: Path) -> None:
         """Write the diagnostics zip (no secrets) in the background."""
@@ -1107,6 +1242,7 @@ class TechnicianScreen(QWidget):
         self.camera_intro.setText(t("Camera: a number for a connected camera (0 is the first), or a folder of "
                                     "images, or a video file. Test scan reads one picture with these values; "
                                     "Save keeps them."))
+        self._show_camera_in_use()
         self.pick_folder.setText(t("Choose image folder…"))
         self.pick_video.setText(t("Choose video file…"))
         self.scan_box.setTitle(t("Test scan"))
@@ -1138,6 +1274,6 @@ class TechnicianScreen(QWidget):
             button.setText(t("Set PIN"))
         self.refresh_button.setText(t("Refresh"))
         self.bundle_button.setText(t("Export diagnostics bundle…"))
-        self.errors_heading.setText(t("Last warnings and errors"))
+        self._show_errors_heading()
         self.log_heading.setText(t("Log (newest at the bottom)"))
         self._show_diagnostics()

@@ -4,6 +4,10 @@
 <context>
     <name>kiosk</name>
     <message>
+        <source>(no folders inside)</source>
+        <translation>（里面没有文件夹）</translation>
+    </message>
+    <message>
         <source>A PIN is 4 to 8 digits.</source>
         <translation>PIN 为 4 到 8 位数字。</translation>
     </message>
@@ -58,6 +62,10 @@
     <message>
         <source>Back</source>
         <translation>返回</translation>
+    </message>
+    <message>
+        <source>By mode</source>
+        <translation>按在线或离线</translation>
     </message>
     <message>
         <source>CHECK NEEDED</source>
@@ -152,6 +160,14 @@
         <translation>无法收集诊断信息：</translation>
     </message>
     <message>
+        <source>Could not create the exports folder ({error}). Check that the disk is not full and that the data folder can be written.</source>
+        <translation>无法创建导出文件夹（{error}）。请检查磁盘是否已满、数据文件夹是否可写。</translation>
+    </message>
+    <message>
+        <source>Could not create the exports folder ({error}). Check that the disk is not full, or call the technician.</source>
+        <translation>无法创建导出文件夹（{error}）。请检查磁盘是否已满，或联系技术员。</translation>
+    </message>
+    <message>
         <source>Could not read the ledger:</source>
         <translation>无法读取账本：</translation>
     </message>
@@ -160,8 +176,8 @@
         <translation>无法记录本次核销：{error}。没有保存任何内容——请重新扫描；如果反复出现，请联系技术人员。</translation>
     </message>
     <message>
-        <source>Could not save the CSV file:</source>
-        <translation>无法保存 CSV 文件：</translation>
+        <source>Could not save the CSV file ({error}). Choose another folder, or check that the drive is plugged in and not full.</source>
+        <translation>无法保存 CSV 文件（{error}）。请选择其他文件夹，或检查存储设备已插好且未满。</translation>
     </message>
     <message>
         <source>Could not write the bundle:</source>
@@ -264,12 +280,16 @@
         <translation>导出诊断包…</translation>
     </message>
     <message>
-        <source>Export the day as CSV</source>
-        <translation>将当日导出为 CSV</translation>
+        <source>Export the day as CSV: choose a folder</source>
+        <translation>将当日导出为 CSV：选择文件夹</translation>
     </message>
     <message>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
+    </message>
+    <message>
+        <source>Exports folder</source>
+        <translation>导出文件夹</translation>
     </message>
     <message>
         <source>Feedback link address</source>
@@ -308,6 +328,10 @@
         <translation>本次核销 {deal} 几次？</translation>
     </message>
     <message>
+        <source>In use: {camera}</source>
+        <translation>正在使用：{camera}</translation>
+    </message>
+    <message>
         <source>Language</source>
         <translation>语言</translation>
     </message>
@@ -328,6 +352,10 @@
         <translation>最近的警告和错误</translation>
     </message>
     <message>
+        <source>Last warnings and errors, newest first ({n})</source>
+        <translation>最近的警告和错误，最新的在最前（{n} 条）</translation>
+    </message>
+    <message>
         <source>List</source>
         <translation>门店价</translation>
     </message>
@@ -342,6 +370,10 @@
     <message>
         <source>Log (newest at the bottom)</source>
         <translation>日志（最新的在最下方）</translation>
+    </message>
+    <message>
+        <source>Log file</source>
+        <translation>日志文件</translation>
     </message>
     <message>
         <source>Looking through the camera…</source>
@@ -406,6 +438,10 @@
     <message>
         <source>No store prices yet.</source>
         <translation>尚未设置本店价格。</translation>
+    </message>
+    <message>
+        <source>No warnings or errors in {path}.</source>
+        <translation>{path} 中没有警告或错误。</translation>
     </message>
     <message>
         <source>Nobody signed in</source>
@@ -648,6 +684,10 @@
         <translation>保存</translation>
     </message>
     <message>
+        <source>Save here</source>
+        <translation>保存到这里</translation>
+    </message>
+    <message>
         <source>Save price</source>
         <translation>保存价格</translation>
     </message>
@@ -718,6 +758,10 @@
     <message>
         <source>Sign out</source>
         <translation>退出登录</translation>
+    </message>
+    <message>
+        <source>Simulated camera (image folder {path})</source>
+        <translation>模拟摄像头（图片文件夹 {path}）</translation>
     </message>
     <message>
         <source>Speed (baud)</source>
@@ -808,6 +852,14 @@
         <translation>截至目前的当日数据；不会结账。</translation>
     </message>
     <message>
+        <source>The demo's simulated camera is in use; the Camera setting below applies when the kiosk runs without the demo.</source>
+        <translation>演示模式正在使用模拟摄像头；下面的摄像头设置在不运行演示时生效。</translation>
+    </message>
+    <message>
+        <source>The kiosk may not write in {path}. Choose another folder, for example the exports folder.</source>
+        <translation>终端无权写入 {path}。请选择其他文件夹，例如导出文件夹。</translation>
+    </message>
+    <message>
         <source>The language of every screen. It changes at once.</source>
         <translation>所有界面的语言，立即生效。</translation>
     </message>
@@ -896,6 +948,10 @@
         <translation>输入券码</translation>
     </message>
     <message>
+        <source>USB drive {name}</source>
+        <translation>U 盘 {name}</translation>
+    </message>
+    <message>
         <source>USB printer: product id in hex, e.g. 0202</source>
         <translation>USB 打印机：十六进制产品 ID，例如 0202</translation>
     </message>
@@ -916,12 +972,24 @@
         <translation>撤销修改</translation>
     </message>
     <message>
+        <source>Up one folder</source>
+        <translation>上一级文件夹</translation>
+    </message>
+    <message>
         <source>Uploads pending:</source>
         <translation>待上传：</translation>
     </message>
     <message>
+        <source>Use this folder</source>
+        <translation>使用这个文件夹</translation>
+    </message>
+    <message>
         <source>Video file</source>
         <translation>视频文件</translation>
+    </message>
+    <message>
+        <source>Video file {path}</source>
+        <translation>视频文件 {path}</translation>
     </message>
     <message>
         <source>Videos</source>
@@ -1000,6 +1068,14 @@
         <translation>摄像头编号（0 为第一个），或图片文件夹，或视频文件</translation>
     </message>
     <message>
+        <source>camera {index}: no such device on this computer (/dev/video{index} is missing)</source>
+        <translation>摄像头 {index}：本机没有这个设备（缺少 /dev/video{index}）</translation>
+    </message>
+    <message>
+        <source>camera {index}: {name} (/dev/video{index})</source>
+        <translation>摄像头 {index}：{name}（/dev/video{index}）</translation>
+    </message>
+    <message>
         <source>capture frames per second</source>
         <translation>每秒采集帧数</translation>
     </message>
@@ -1068,6 +1144,10 @@
         <translation>否</translation>
     </message>
     <message>
+        <source>none (no camera is set up)</source>
+        <translation>无（未设置摄像头）</translation>
+    </message>
+    <message>
         <source>not a voucher code: {text}</source>
         <translation>不是券码：{text}</translation>
     </message>
@@ -1124,8 +1204,8 @@
         <translation>就绪</translation>
     </message>
     <message>
-        <source>redeemed a median {h} h before expiry</source>
-        <translation>核销时距到期中位数 {h} 小时</translation>
+        <source>redeemed a median {margin} before expiry</source>
+        <translation>核销时距到期中位数 {margin}</translation>
     </message>
     <message>
         <source>rejected</source>
@@ -1214,6 +1294,10 @@
     <message>
         <source>yes</source>
         <translation>是</translation>
+    </message>
+    <message>
+        <source>{path} is not there any more. Choose another folder.</source>
+        <translation>{path} 已不存在。请选择其他文件夹。</translation>
     </message>
 </context>
 </TS>

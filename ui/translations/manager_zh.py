@@ -21,7 +21,6 @@ ZH_CN = {
     "平台未按原样接受的核销：冲突表示该券已先在别处使用；拒绝表示该券无效。请与顾客或平台运营人员核实。",
     "Hour of the day": "时段（点）",
     "Redemptions per hour": "每小时核销笔数",
-    "Export the day as CSV": "将当日导出为 CSV",
     "Exporting…": "正在导出…",
     "Sending the report to the printer…": "正在发送报表到打印机…",
     "pending": "待上传",
@@ -54,7 +53,6 @@ ZH_CN = {
     "To review": "待复核",
     "Selected:": "已选：",
     "The void was not saved:": "撤销未保存：",
-    "Could not save the CSV file:": "无法保存 CSV 文件：",
     "A Z report closes the day {day} with a numbered report. Continue?":
     "Z 报表将以编号报表结束 {day} 的营业。继续吗？",
     "The report was not printed:": "报表未打印：",
@@ -94,11 +92,25 @@ ZH_CN = {
     "type the deal's sku, as on the voucher": '请输入券上的套餐编号',
     'Platform calls: {calls} · Attempts: {attempts} (genuine vouchers: {genuine}) · Accepted: {accepted}':
         '平台调用：{calls} · 核销尝试：{attempts}（真券：{genuine}）· 成功：{accepted}',
-    'redeemed a median {h} h before expiry': '核销时距到期中位数 {h} 小时',
+    'redeemed a median {margin} before expiry': '核销时距到期中位数 {margin}',
     'No price flags.': '没有价格提示。',
     'No store prices yet.': '尚未设置本店价格。',
     'Average {avg} ★ from {n} ratings': '平均 {avg} ★（共 {n} 条评价）',
     'No ratings for this day yet.': '当天暂无评价。',
     'the price paid online is above the list price': '线上支付价高于门店价',
     "the platform's list price differs from the store's own price": '平台门店价与本店价格不一致',
+    "By mode": "按在线或离线",
+    "{path} is not there any more. Choose another folder.": "{path} 已不存在。请选择其他文件夹。",
+    "The kiosk may not write in {path}. Choose another folder, for example the exports folder.":
+    "终端无权写入 {path}。请选择其他文件夹，例如导出文件夹。",
+    "Up one folder": "上一级文件夹",
+    "Save here": "保存到这里",
+    "Could not create the exports folder ({error}). Check that the disk is not full, or call the technician.":
+    "无法创建导出文件夹（{error}）。请检查磁盘是否已满，或联系技术员。",
+    "Exports folder": "导出文件夹",
+    "USB drive {name}": "U 盘 {name}",
+    "Could not save the CSV file ({error}). Choose another folder, or check that the drive is plugged in and not full.":
+    "无法保存 CSV 文件（{error}）。请选择其他文件夹，或检查存储设备已插好且未满。",
+    "(no folders inside)": "（里面没有文件夹）",
+    "Export the day as CSV: choose a folder": "将当日导出为 CSV：选择文件夹",
 }

@@ -174,4 +174,20 @@ ZH_CN = {
     "中文：gb18030（打印机自带中文字库）、image（渲染为图像）、auto（按型号）",
     "base URL of the feedback QR (empty: platform.url + /feedback/{redemption_id})":
     "评价二维码的基础地址（留空：platform.url + /feedback/{redemption_id}）",
+    "Last warnings and errors, newest first ({n})": "最近的警告和错误，最新的在最前（{n} 条）",
+    "No warnings or errors in {path}.": "{path} 中没有警告或错误。",
+    "Log file": "日志文件",
+    "camera {index}: {name} (/dev/video{index})": "摄像头 {index}：{name}（/dev/video{index}）",
+    "camera {index}: no such device on this computer (/dev/video{index} is missing)":
+    "摄像头 {index}：本机没有这个设备（缺少 /dev/video{index}）",
+    "Simulated camera (image folder {path})": "模拟摄像头（图片文件夹 {path}）",
+    "Video file {path}": "视频文件 {path}",
+    "none (no camera is set up)": "无（未设置摄像头）",
+    "In use: {camera}": "正在使用：{camera}",
+    "The demo's simulated camera is in use; the Camera setting below applies when the kiosk runs without the demo.":
+    "演示模式正在使用模拟摄像头；下面的摄像头设置在不运行演示时生效。",
+    "Use this folder": "使用这个文件夹",
+    "Could not create the exports folder ({error}). Check that the disk is not full and that the data "
+    "folder can be written.":
+    "无法创建导出文件夹（{error}）。请检查磁盘是否已满、数据文件夹是否可写。",
 }
