@@ -310,7 +310,7 @@ class CashierScreen(QWidget):
         side.addLayout(row)
         side_holder = QWidget()
         side_holder.setLayout(side)
-        side_holder.setMinimumWidth(px(280, floor=220))
+        side_holder.setMinimumWidth(px(280, floor=250))
         side.setContentsMargins(0, 0, 0, 0)
         idle.addWidget(side_holder, 2)
         self.stack.addWidget(self.idle)

@@ -39,10 +39,11 @@ class DemoPanel(QWidget):
         content = QWidget()
         self.body.setWidget(content)
         frame.addWidget(self.body, 1)
+        frame.addStretch(0)  # folded, the button stays at the top
         outer = QVBoxLayout(content)
         outer.setContentsMargins(4, 0, 4, 0)
         self.title = QLabel()
-        self.title.setStyleSheet("font-size: 22px; font-weight: 700;")
+        self.title.setStyleSheet(f"font-size: {px(22, floor=16)}px; font-weight: 700;")
         self.title.setWordWrap(True)
         outer.addWidget(self.title)
         self.network = QLabel()
@@ -58,35 +59,24 @@ class DemoPanel(QWidget):
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setFixedHeight(px(150, floor=100))
         outer.addWidget(self.preview)
-        holder = QWidget()
-        column = QVBoxLayout(holder)
+        # The voucher buttons and the last receipt sit in the one scrolling column (no scroll area
+        # inside another: a narrow panel has no width to spare for a second scroll bar).
         self.buttons: list[QPushButton] = []
         for voucher in env.vouchers:
             button = QPushButton(voucher.label)
-            button.setStyleSheet(f"font-size: {px(15)}px; min-height: 48px; text-align: left; padding-left: 8px;")
+            button.setStyleSheet(f"font-size: {px(15)}px; min-height: 32px; text-align: left; padding: 6px;")
             button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             button.clicked.connect(lambda _=False, v=voucher: self.show_voucher(v))
-            column.addWidget(button)
+            outer.addWidget(button)
             self.buttons.append(button)
-        column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(holder)
-        scroll.setMinimumHeight(4 * 54)
-        outer.addWidget(scroll, 1)
         self.receipt_title = QLabel()
         self.receipt_title.setStyleSheet("font-size: 16px; font-weight: 700;")
         self.receipt_title.setWordWrap(True)
         outer.addWidget(self.receipt_title)
         self.receipt = QLabel()
         self.receipt.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-        receipt_scroll = QScrollArea()
-        receipt_scroll.setWidgetResizable(True)
-        receipt_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        receipt_scroll.setWidget(self.receipt)
-        receipt_scroll.setMinimumHeight(260)
-        outer.addWidget(receipt_scroll, 1)
+        outer.addWidget(self.receipt)
+        outer.addStretch(1)
         self.hide_timer = QTimer(self)
         self.hide_timer.setSingleShot(True)
         self.hide_timer.timeout.connect(self._hide)
@@ -132,7 +122,7 @@ class DemoPanel(QWidget):
         previews = sorted(folder.glob("*.png"), key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
         if previews:
             image = QPixmap(str(previews[-1]))
-            width = self.open_width - 40
+            width = self.open_width - 48  # inside the column's margins and scroll bar
             self.receipt.setPixmap(image.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation))
 
     def _hide(self) -> None:

@@ -265,13 +265,15 @@ class ManagerScreen(QWidget):
 
     def _build(self) -> None:
         root = QVBoxLayout(self)
-        root.setContentsMargins(20, 16, 20, 16)
+        root.setContentsMargins(12, 12, 12, 12)
         root.setSpacing(12)
 
         head = QHBoxLayout()
         self.title = named(QLabel(), "title")
-        head.addWidget(self.title)
-        head.addStretch(1)
+        # The day's controls keep their size; the title takes what is left (cut on a small screen).
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title.setMinimumWidth(80)
+        head.addWidget(self.title, 1)
         self.day_label = QLabel()
         head.addWidget(self.day_label)
         self.prev_button = QPushButton("◀")
@@ -320,12 +322,17 @@ class ManagerScreen(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._apply_filters)
         filters.addWidget(self.search, 2)
+        self.search.setMinimumWidth(120)
         self.state_filter = QComboBox()
         self.state_filter.currentIndexChanged.connect(self._apply_filters)
         filters.addWidget(self.state_filter, 1)
         self.mode_filter = QComboBox()
         self.mode_filter.currentIndexChanged.connect(self._apply_filters)
         filters.addWidget(self.mode_filter, 1)
+        for combo in (self.state_filter, self.mode_filter):
+            # As wide as the row gives, not as the longest choice: the row fits an 800 px screen.
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)
         layout.addLayout(filters)
 
         self.model = DayModel(self)
@@ -366,7 +373,7 @@ class ManagerScreen(QWidget):
         actions.addWidget(self.void_button, 0, 1)
         self.void_message = QLabel()
         self.void_message.setWordWrap(True)
-        self.void_message.setMinimumWidth(280)
+        self.void_message.setMinimumWidth(120)
         actions.addWidget(self.void_message, 0, 2)
         actions.setColumnStretch(0, 2)
         actions.setColumnStretch(2, 3)

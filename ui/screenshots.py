@@ -70,8 +70,8 @@ def take_screenshots_on_screens(out: Path, sizes: list[tuple[int, int]]) -> list
                    "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
             env.pop("WAYLAND_DISPLAY", None)
             only = [] if (width, height) == largest else ["--only", ",".join(MAIN_SHOTS)]
-            subprocess.run([sys.executable, "-m", "ui.screenshots", "--out", str(out), "--suffix",
-                            f"-{width}x{height}", *only], check=True, env=env)
+            subprocess.run([sys.executable, "-m", "ui.screenshots", "--out", str(out),
+                            f"--suffix=-{width}x{height}", *only], check=True, env=env)
         shots += sorted(out.glob(f"*-{width}x{height}.png"))
     return shots
 

@@ -69,7 +69,7 @@ QPushButton#primary:disabled { background: #9bb7d9; }
 QLineEdit, QComboBox { min-height: 44px; padding: 0 8px; }
 QCheckBox { min-height: 44px; }
 QCheckBox::indicator { width: 28px; height: 28px; }
-QTabBar::tab { min-height: 44px; padding: 0 16px; font-size: 17px; }
+QTabBar::tab { min-height: 44px; padding: 0 8px; font-size: 16px; }
 QGroupBox { font-weight: 600; margin-top: 14px; padding-top: 18px; }
 QPlainTextEdit { font-family: monospace; font-size: 14px; }
 """

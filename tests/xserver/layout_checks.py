@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QApplication, QScrollArea, QWidget
 
 MIN_TOUCH_PX = 44
@@ -74,6 +74,13 @@ def button_problems(window: QWidget, where: str) -> list[str]:
         elif shown_rect(button) != rect:
             problems.append(f"{where}: {_name(button)} at {_r(rect)} is cut to {_r(shown_rect(button))}")
         shown.append((button, shown_rect(button)))
+    # A scroll area that may not scroll sideways but holds something wider cuts it at the right
+    # (scrolling to a button, above, would have hidden that).
+    for area in window.findChildren(QScrollArea):
+        if (area.isVisible() and area.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+                and area.horizontalScrollBar().maximum() > 0):
+            problems.append(f"{where}: {type(area.widget()).__name__} is {area.horizontalScrollBar().maximum()} px "
+                            "wider than its area and cut at the right")
     # Overlaps are judged where the buttons are seen now (scrolled buttons move with their area).
     shown = [(b, shown_rect(b)) for b, _ in shown]
     for i, (a, ra) in enumerate(shown):
