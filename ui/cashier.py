@@ -310,7 +310,7 @@ class CashierScreen(QWidget):
         side.addLayout(row)
         side_holder = QWidget()
         side_holder.setLayout(side)
-        side_holder.setMinimumWidth(px(280, floor=250))
+        self.side = side_holder
         side.setContentsMargins(0, 0, 0, 0)
         idle.addWidget(side_holder, 2)
         self.stack.addWidget(self.idle)
@@ -473,6 +473,11 @@ class CashierScreen(QWidget):
         self.manager_button.setText(t("Manager"))
         self.technician_button.setText(t("Technician"))
         self.sign_out_button.setText(t("Sign out"))
+        # The column is as wide as its two-button row needs in this language (other buttons are
+        # one to a row and have room), so no word is cut.
+        # (the row splits its width evenly, so twice the wider of the two).
+        pair = 2 * max(self.technician_button.sizeHint().width(), self.sign_out_button.sizeHint().width()) + 12
+        self.side.setMinimumWidth(max(px(280, floor=250), pair))
         self.entry_title.setText(t("Type the voucher code"))
         self.entry_back.setText("← " + t("Back"))
         self.picker.retranslate()

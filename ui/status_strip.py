@@ -52,7 +52,7 @@ class StatusStrip(QFrame):
         self.setObjectName("statusStrip")
         self.setFixedHeight(44)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        layout = QHBoxLayout(self)
+        layout = self.row = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.setSpacing(4)
         self.labels: dict[str, StatusPart] = {}
@@ -98,19 +98,24 @@ class StatusStrip(QFrame):
         self._fit()
 
     def _fit(self) -> None:
-        """Full words if they all fit, else icon and value; each cut to its share of the width."""
+        """Full words if they all fit, else icon and value; each part gets width in proportion to
+        its words, and is cut with "…" only when even the short forms do not fit."""
         if len(self.labels) < len(self.PARTS):
             return  # still being built
         metrics = self.labels[self.PARTS[0]].fontMetrics()
-        words = {part: self._words(part) for part in self.PARTS}
         padding = 16
         room = self.width() - 8 - 4 * (len(self.PARTS) - 1)
-        needed = sum(metrics.horizontalAdvance(full) + padding for full, _ in words.values())
-        self.compact = needed > room
-        share = max(40, room // len(self.PARTS))
-        for part, (full, short) in words.items():
-            text = short if self.compact else full
-            self.labels[part].setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, share - padding))
+        words = {part: self._words(part) for part in self.PARTS}
+        full = {part: metrics.horizontalAdvance(w[0]) + padding for part, w in words.items()}
+        self.compact = sum(full.values()) > room
+        chosen = {part: w[1] if self.compact else w[0] for part, w in words.items()}
+        need = {part: metrics.horizontalAdvance(text) + padding for part, text in chosen.items()}
+        total = sum(need.values()) or 1
+        for index, part in enumerate(self.PARTS):
+            share = room * need[part] // total
+            self.row.setStretch(index, max(1, need[part]))
+            self.labels[part].setText(metrics.elidedText(chosen[part], Qt.TextElideMode.ElideRight,
+                                                         max(20, share - padding)))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -74,7 +74,8 @@ QFrame#statusStrip {{ background: {INK}; }}
 QFrame#statusStrip QPushButton {{ color: white; background: transparent; border: none; min-height: 44px;
     padding: 0 6px; font-size: {px(18, floor=15)}px; font-weight: 500; text-align: left; }}
 QFrame#statusStrip QPushButton:pressed {{ background: #323a4b; }}
-QTabBar::tab {{ min-height: 44px; padding: 6px {px(16, floor=8)}px; font-size: {px(18, floor=15)}px; }}
+QTabBar {{ font-size: {px(18, floor=15)}px; }}
+QTabBar::tab {{ min-height: 44px; padding: 6px {px(16, floor=8)}px; }}
 QTabBar {{ qproperty-usesScrollButtons: false; qproperty-elideMode: ElideRight; }}
 QTableView {{ font-size: {px(17, floor=14)}px; }}
 QHeaderView::section {{ font-size: {px(17, floor=14)}px; font-weight: 600; padding: 6px; }}

@@ -69,7 +69,8 @@ QPushButton#primary:disabled { background: #9bb7d9; }
 QLineEdit, QComboBox { min-height: 44px; padding: 0 8px; }
 QCheckBox { min-height: 44px; }
 QCheckBox::indicator { width: 28px; height: 28px; }
-QTabBar::tab { min-height: 44px; padding: 0 8px; font-size: 16px; }
+QTabBar { font-size: 16px; }
+QTabBar::tab { min-height: 44px; padding: 0 8px; }
 QGroupBox { font-weight: 600; margin-top: 14px; padding-top: 18px; }
 QPlainTextEdit { font-family: monospace; font-size: 14px; }
 """
