@@ -172,6 +172,25 @@ def test_the_demo_panel_folds_away_and_back(kiosk: Kiosk, qtbot: Any) -> None:
     panel.set_folded(was_folded)
 
 
+def test_the_status_strip_fits_and_a_tap_shows_a_part_in_full(kiosk: Kiosk, x: X, qtbot: Any) -> None:
+    from PySide6.QtWidgets import QToolTip
+
+    window = kiosk.window
+    window.show_screen(Role.CASHIER)
+    strip = window.status
+    strip.set_part("printer", "bad", "Printer: out of paper — load a new roll and close the cover")
+    settle(qtbot)
+    assert global_rect(window).contains(global_rect(strip))
+    for part, label in strip.labels.items():
+        shown = label.text()
+        assert label.fontMetrics().horizontalAdvance(shown) <= label.width(), f"{part}: {shown!r} is cut by its box"
+    printer = strip.labels["printer"]
+    x.tap_widget(printer)
+    wait_for(qtbot, lambda: QToolTip.isVisible() and "load a new roll and close the cover" in QToolTip.text())
+    assert strip.text("printer") == "Printer: out of paper — load a new roll and close the cover"
+    QToolTip.hideText()
+    strip.set_part("printer", "ok", "Printer: ready")
+
 def test_the_window_never_resized_itself(kiosk: Kiosk, qtbot: Any) -> None:
     """Runs after every screen above was visited and a receipt printed."""
     window = kiosk.window
@@ -186,3 +205,4 @@ def test_the_window_never_resized_itself(kiosk: Kiosk, qtbot: Any) -> None:
         f"the kiosk needs at least {hint.width()}×{hint.height()} on a {screen.width()}×{screen.height()} screen"
     if screen == SMALLEST:
         assert hint.width() <= SMALLEST.width() and hint.height() <= SMALLEST.height()
+
