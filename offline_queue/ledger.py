@@ -124,8 +124,11 @@ def _nearly_full(db_path: str | None) -> bool:
         return False
 
 
-def storage_words(exc: BaseException, db_path: str | None = None) -> str:
+def storage_words(exc: BaseException, db_path: str | None = None, *, redeeming: bool = True) -> str:
     """What a storage failure means, in words a cashier can act on (and a technician can fix).
+
+    ``redeeming`` False: the words for any other command (a status, a sync, a setting), which
+    touches no voucher.
 
     SQLite reports a full disk as "database or disk is full" or, when the WAL cannot grow, as a
     "disk I/O error": the free space next to ``db_path`` tells the two apart."""
@@ -142,6 +145,8 @@ def storage_words(exc: BaseException, db_path: str | None = None) -> str:
         why = "the database is damaged"
     else:
         why = "the database cannot be written"
+    if not redeeming:
+        return f"cannot write on this terminal: {why}. Nothing was changed. Free some space or call the technician."
     return (f"cannot record on this terminal: {why}. Nothing was recorded and the voucher was not used; "
             "do not serve. Call the technician.")
 

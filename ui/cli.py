@@ -21,12 +21,12 @@ from kiosk.audit import verify_chain
 from kiosk.messages import describe
 from kiosk.ports import StorageError
 from kiosk.reasons import Reason, Status
-from kiosk.redemption import Decision
+from kiosk.redemption import MAX_QUANTITY, Decision
 from kiosk.settings import SettingError
 from ui.cli_print import add_print_commands
 from ui.cli_report import add_price_commands
 from ui.config_file import ConfigFileError
-from ui.context import KioskContext, default_data_dir, setup_logging
+from ui.context import KioskContext, default_data_dir, make_private, setup_logging
 
 log = logging.getLogger("kiosk.cli")
 
@@ -126,8 +126,8 @@ def decision_json(decision: Decision, *, lang: str = "en", tz: Any = None) -> di
 def cmd_redeem(args: argparse.Namespace) -> int:
     ctx = _context(args)
     _require_configured(ctx)
-    if args.quantity < 1:
-        raise UsageError("--quantity must be 1 or more")
+    if not 1 <= args.quantity <= MAX_QUANTITY:
+        raise UsageError(f"--quantity must be between 1 and {MAX_QUANTITY}")
     platform = None if args.offline else ctx.platform()
     service = ctx.redemption_service(platform=platform)
     decision = service.redeem(args.code, quantity=args.quantity, offline=args.offline,
@@ -367,6 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         try:
+            make_private(Path(args.data_dir).expanduser())
             setup_logging(Path(args.data_dir).expanduser(), verbose=args.verbose)
         except OSError as exc:  # a full or read-only disk must not stop the command from answering
             print(f"kiosk: cannot write the log ({exc.strerror or exc}); going on without it", file=sys.stderr)
@@ -380,7 +381,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from offline_queue.ledger import storage_words
 
         db_path = str(Path(args.data_dir).expanduser() / "kiosk.db")
-        message = str(exc) if isinstance(exc, StorageError) else storage_words(exc, db_path)
+        redeeming = args.command == "redeem"
+        if isinstance(exc, StorageError) and redeeming:
+            message = str(exc)
+        else:
+            message = storage_words(exc.__cause__ or exc if isinstance(exc, StorageError) else exc, db_path,
+                                    redeeming=redeeming)
         log.error("storage error: %s", message)
         _print_json({"status": "storage_error", "reason": "storage_error", "message": message})
         print(f"kiosk: {message}", file=sys.stderr)
