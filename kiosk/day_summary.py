@@ -11,7 +11,9 @@ from typing import Any
 from kiosk.money import Money
 
 #: The states a manager sees (``upload_state`` in the ledger, with voids and online ones folded in).
-STATES = ("pending", "uploaded", "conflict", "rejected", "voided", "void refused")
+STATES = ("pending", "uploaded", "conflict", "review", "rejected", "voided", "void refused")
+#: The states the manager reviews (the conflicts tab).
+REVIEW = ("conflict", "review", "rejected", "void refused")
 
 
 def display_state(upload_state: str, voided: bool) -> str:
@@ -150,7 +152,7 @@ def summarize(day: date, rows: Sequence[DayRow], tz: tzinfo | None) -> DaySummar
         hours=tuple(per_hour(rows, tz)),
         voided=sum(1 for r in rows if r.voided),
         pending=sum(1 for r in rows if r.state == "pending"),
-        conflicts=sum(1 for r in rows if r.state in ("conflict", "rejected", "void refused")),
+        conflicts=sum(1 for r in rows if r.state in REVIEW),
     )
 
 
@@ -158,6 +160,7 @@ def summarize(day: date, rows: Sequence[DayRow], tz: tzinfo | None) -> DaySummar
 
 _REASON_WORDS = {
     "en": {
+        "ok": "accepted",
         "already_redeemed": "the voucher had already been redeemed elsewhere",
         "no_uses_left": "the voucher had no uses left",
         "revoked": "the platform had cancelled the voucher (refund or revocation) before this redemption",
@@ -172,8 +175,15 @@ _REASON_WORDS = {
         "id_reused": "the redemption id was reused with another code",
         "too_late": "the void came after the platform's void window",
         "not_found": "the platform has no such redemption for this store",
+        "claimed_before_last_upload": "its time is older than work this terminal had already sent; the platform "
+                                      "counts the use and holds it for review",
+        "void_late": "the void reached the platform after its void window; the use stays counted, held for review",
+        "claimed_in_future": "its time is ahead of the platform's clock; check this terminal's clock",
+        "claimed_before_enrollment": "its time is before this terminal was enrolled; check this terminal's clock",
+        "void_before_redemption": "the void's time is before the redemption; check this terminal's clock",
     },
     "zh_CN": {
+        "ok": "已接受",
         "already_redeemed": "该券已先在别处核销",
         "no_uses_left": "该券已无剩余次数",
         "revoked": "该券在本次核销前已被平台作废（退款或撤销）",
@@ -188,14 +198,21 @@ _REASON_WORDS = {
         "id_reused": "核销编号被另一个券码重复使用",
         "too_late": "撤销超过了平台的撤销时限",
         "not_found": "平台上本店没有这笔核销",
+        "claimed_before_last_upload": "时间早于本终端已上传的记录；平台已计入使用次数，待人工复核",
+        "void_late": "撤销到达平台时已超过撤销时限；使用次数仍计入，待人工复核",
+        "claimed_in_future": "时间晚于平台时钟；请检查本终端的时钟",
+        "claimed_before_enrollment": "时间早于本终端注册；请检查本终端的时钟",
+        "void_before_redemption": "撤销时间早于核销时间；请检查本终端的时钟",
     },
 }
 _HEADS = {
     "en": {"void refused": "The platform refused the void:", "conflict": "Conflict: recorded by the platform, but",
+           "review": "Held for review by the platform:",
            "rejected": "Rejected by the platform:", "": "The platform says:", "none": "no reason given",
            "lost": ". It lost to redemption {rid}", "where": " on terminal {terminal}", "when": " at {when}",
            "end": "."},
     "zh_CN": {"void refused": "平台拒绝了撤销：", "conflict": "冲突：平台已记录，但", "rejected": "被平台拒绝：",
+              "review": "平台待复核：",
               "": "平台答复：", "none": "未说明原因", "lost": "。先核销的是 {rid}", "where": "（终端 {terminal}",
               "when": "，{when}", "end": "。"},
 }
@@ -208,7 +225,7 @@ def answer_in_words(row: DayRow, tz: tzinfo | None, *, lang: str = "en") -> str:
     answer = row.platform_answer or {}
     reason = str(answer.get("reason") or "")
     detail = str(answer.get("detail") or "")
-    head = heads.get(row.state if row.state in ("void refused", "conflict", "rejected") else "", heads[""])
+    head = heads.get(row.state if row.state in REVIEW else "", heads[""])
     words = reasons.get(reason, reason.replace("_", " ") if reason else heads["none"])
     text = f"{head} {words}" if lang == "en" else f"{head}{words}"
     if detail and (reason not in reasons or (lang == "en" and any(ch.isdigit() for ch in detail))):

@@ -19,7 +19,7 @@ done
 
 echo "== pytest"
 set +e
-"$PYBIN/python" -m pytest "$@"
+"$PYBIN/python" -m pytest --durations=15 "$@"  # the slowest tests, to keep the suite quick
 rc=$?
 set -e
 if [ "$rc" = 5 ]; then

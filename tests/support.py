@@ -47,15 +47,24 @@ def run_kiosk_in_process(*args: str | Path) -> CliResult:
     is under test: the same code as the console script, without a second of interpreter start-up."""
     import contextlib
     import io
+    import logging
 
     from ui.cli import main
 
     out, err = io.StringIO(), io.StringIO()
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             code = main([str(a) for a in args])
         except SystemExit as exc:  # argparse's usage errors
             code = int(exc.code or 0)
+        finally:  # the command's log file belongs to its data folder, not to the tests after it
+            for handler in root.handlers[:]:
+                if handler not in handlers:
+                    root.removeHandler(handler)
+                    handler.close()
+            root.setLevel(level)
     return CliResult(code, out.getvalue(), err.getvalue())
 
 
@@ -70,8 +79,9 @@ def free_port() -> int:
 class PlatformProcess:
     """A real ``o2o-platform serve`` on 127.0.0.1 that a test can stop and start again (an outage)."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, *serve_args: str) -> None:
         self.workdir = workdir
+        self.serve_args = serve_args  # more options of ``o2o-platform serve``, e.g. a short void window
         self.keys = workdir / "platform-keys"
         self.db_url = f"sqlite:///{workdir / 'platform.db'}"
         self.port = free_port()
@@ -90,7 +100,7 @@ class PlatformProcess:
         log = open(self.workdir / "platform.log", "ab")  # noqa: SIM115 - lives as long as the process
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "o2o_platform.cli", "serve", "--db", self.db_url, "--host", "127.0.0.1",
-             "--port", str(self.port), "--key", str(self.keys)],
+             "--port", str(self.port), "--key", str(self.keys), *self.serve_args],
             stdout=log, stderr=log, env=subprocess_env(), cwd=REPO,
         )
         import time
@@ -122,6 +132,14 @@ class PlatformProcess:
                           "--count", str(count), "--out", out)
         assert result.returncode == 0, result.stderr
         return (out / "codes.txt").read_text().split()
+
+
+def enrolled_terminal(platform: PlatformProcess, data_dir: Path, terminal: str, store: str = "S1") -> Path:
+    """``kiosk enroll`` (in process) of a fresh terminal with ``platform``; its data folder."""
+    result = run_kiosk_in_process("--data-dir", data_dir, "enroll", platform.url,
+                                  platform.enrollment_code(store, terminal))
+    assert result.returncode == 0, result.stderr
+    return data_dir
 
 
 def sign_in(window: object, pin: str = "1357") -> None:
