@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.codes import Malformed, SignedCode, parse_code
+from kiosk.i18n import N_
 from kiosk.messages import describe
 from kiosk.pricing import PriceComparison, compare
 from kiosk.reasons import Mode, Status
@@ -41,7 +42,7 @@ from ui.style import AMBER, GREEN, RED, result_style
 log = logging.getLogger(__name__)
 
 COLOURS = {Status.ACCEPTED: GREEN, Status.NEEDS_ONLINE: AMBER, Status.REJECTED: RED}
-TITLES = {Status.ACCEPTED: "ACCEPTED", Status.NEEDS_ONLINE: "CHECK NEEDED", Status.REJECTED: "NOT VALID"}
+TITLES = {Status.ACCEPTED: N_("ACCEPTED"), Status.NEEDS_ONLINE: N_("CHECK NEEDED"), Status.REJECTED: N_("NOT VALID")}
 ICONS = {Status.ACCEPTED: "✔", Status.NEEDS_ONLINE: "!", Status.REJECTED: "✖"}
 
 

@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.day_summary import STATES, DayRow, DaySummary, Total, answer_in_words
+from kiosk.i18n import N_, render
 from kiosk.voids import DEFAULT_VOID_WINDOW, MAX_REASON_CHARS, void_refusal
 from offline_queue.queries import day_summary, export_day_csv, review_rows
 from offline_queue.voids import VoidDone, VoidRefused, void_redemption
@@ -107,7 +108,8 @@ def mode_words(mode: str) -> str:
 class DayModel(QAbstractTableModel):
     """The day's redemptions; display text in DisplayRole, sort keys in :data:`SORT_ROLE`."""
 
-    HEADERS = ("Time", "Voucher", "Deal", "Qty", "Cashier", "Mode", "State", "Paid", "List", "Saving")
+    HEADERS = (N_("Time"), N_("Voucher"), N_("Deal"), N_("Qty"), N_("Cashier"), N_("Mode"),
+               N_("State"), N_("Paid"), N_("List"), N_("Saving"))
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -632,10 +634,10 @@ class ManagerScreen(QWidget):
         self._keep_message = False
         refusal = void_refusal(decided_at=row.decided_at, now=self.ctx.clock.now(), reason="-",
                                voided_at=row.voided_at, window=DEFAULT_VOID_WINDOW,
-                               tz=self.ctx.settings.timezone(), lang=current_language())
+                               tz=self.ctx.settings.timezone())
         self.void_button.setEnabled(refusal is None and not self._busy_void)
         if refusal:
-            self._void_says(refusal, error=True)
+            self._void_says(render(refusal, current_language()), error=True)
         else:
             self._void_says(t("Selected:") + f" {row.deal} × {row.quantity}, "
                             f"{row.decided_at.astimezone(self.ctx.settings.timezone()):%H:%M}", error=False,
@@ -650,16 +652,16 @@ class ManagerScreen(QWidget):
         if self._busy_void:
             return
         reason, actor, ctx = self.void_reason.text(), self.services.session.actor, self.ctx
-        tz, lang = ctx.settings.timezone(), current_language()
+        tz, lang = ctx.settings.timezone(), current_language()  # read here: work() runs on another thread
         self._busy_void = True
         self.void_button.setEnabled(False)
 
         def work() -> VoidDone | str:
             try:
                 return void_redemption(ctx.ledger, row.redemption_id, reason=reason, actor=actor,
-                                       now=ctx.clock.now(), tz=tz, lang=lang)
+                                       now=ctx.clock.now(), tz=tz)
             except VoidRefused as exc:  # an answer, not a failure: no traceback in the log
-                return str(exc)
+                return render(exc.words, lang)
 
         def done(result: VoidDone | str) -> None:
             self._busy_void = False
@@ -735,7 +737,9 @@ class ManagerScreen(QWidget):
             self.services.events.ledger_changed.emit()
 
         def failed(exc: BaseException) -> None:
-            self._say(t("The report was not printed:") + f" {exc}", error=True)
+            words = getattr(exc, "words", None)  # a refusal in words (a second Z with nothing new)
+            self._say(render(words, current_language()) if words is not None
+                      else t("The report was not printed:") + f" {exc}", error=True)
 
         run_for(self, self.services, lambda: reports(kind, day, actor), done, failed)
 
@@ -747,7 +751,8 @@ class ManagerScreen(QWidget):
 class ReviewModel(QAbstractTableModel):
     """Conflicts, rejections and refused voids with the platform's answer in words."""
 
-    HEADERS = ("Date and time", "Voucher", "Deal", "Qty", "Cashier", "State", "What the platform said")
+    HEADERS = (N_("Date and time"), N_("Voucher"), N_("Deal"), N_("Qty"), N_("Cashier"), N_("State"),
+               N_("What the platform said"))
     ANSWER_COLUMN = 6
 
     def __init__(self, parent: QWidget | None = None) -> None:

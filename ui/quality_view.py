@@ -25,14 +25,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.i18n import N_
 from kiosk.money import Money
 from ui.i18n import t
 from ui.services import AppServices
 
-PAIRS = [("availability", "Availability", "timeliness", "Timeliness"),
-         ("online_success_rate", "Success rate", "redemption_success_rate", "Success rate"),
-         ("response_ms_median", "Response time (median)", "wait_ms_median", "Waiting time (median)"),
-         ("response_ms_p95", "Response time (p95)", "wait_ms_p95", "Waiting time (p95)")]
+PAIRS = [("availability", N_("Availability"), "timeliness", N_("Timeliness")),
+         ("online_success_rate", N_("Success rate"), "redemption_success_rate", N_("Success rate")),
+         ("response_ms_median", N_("Response time (median)"), "wait_ms_median", N_("Waiting time (median)")),
+         ("response_ms_p95", N_("Response time (p95)"), "wait_ms_p95", N_("Waiting time (p95)"))]
 
 
 def figure_text(key: str, value: Any) -> str:

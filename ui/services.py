@@ -20,7 +20,7 @@ class AppEvents(QObject):
     settings_changed = Signal(str)  # dotted key
     language_changed = Signal(str)
     sync_requested = Signal()
-    status = Signal(str, str, str)  # part (platform|printer|camera|sync), state, message
+    status = Signal(str, str, object)  # part (platform|printer|camera|sync), state, kiosk.i18n message
 
 
 @dataclass

@@ -7,6 +7,7 @@ import time
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from kiosk.i18n import N_
 from kiosk.roles import Lockout, Role
 from ui.i18n import t
 from ui.pins import DEMO_PINS, PinStore
@@ -118,7 +119,8 @@ class SignInScreen(QWidget):
             self.message.setText(t("You can try again now."))
 
     def retranslate(self) -> None:
-        titles = {Role.CASHIER: "Enter your PIN", Role.MANAGER: "Manager PIN", Role.TECHNICIAN: "Technician PIN"}
+        titles = {Role.CASHIER: N_("Enter your PIN"), Role.MANAGER: N_("Manager PIN"),
+                  Role.TECHNICIAN: N_("Technician PIN")}
         self.title.setText(t(titles[self.needed]))
         self.cancel_button.setText(t("Cancel"))
         if self.services.demo:

@@ -47,9 +47,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.i18n import N_
 from kiosk.roles import Role
 from kiosk.settings import SCHEMA, SettingError, Settings
-from ui.i18n import LANGUAGES, set_language, t
+from ui.i18n import LANGUAGES, render_current, set_language, t
 from ui.services import AppServices
 from ui.widgets import named, run_for
 
@@ -75,39 +76,39 @@ QPlainTextEdit { font-family: monospace; font-size: 14px; }
 
 # Field names people read (the dotted keys stay in tooltips, for the CLI and the docs).
 LABELS = {
-    "terminal.store_id": "Store id",
-    "terminal.terminal_id": "Terminal id",
-    "terminal.store_name": "Store name",
-    "terminal.store_address": "Store address",
-    "terminal.timezone": "Time zone",
-    "platform.url": "Platform address",
-    "platform.timeout_s": "Online answer timeout (seconds)",
-    "platform.verify_tls": "Check the platform's TLS certificate",
-    "platform.sync_interval_s": "Sync every (seconds)",
-    "platform.batch_size": "Redemptions per upload",
-    "offline.max_hours_since_sync": "Offline at most (hours since the last sync)",
-    "offline.max_revocations_age_hours": "Oldest cancelled-voucher list (hours)",
-    "offline.max_value_per_redemption_minor": "Largest offline redemption (fen)",
-    "offline.max_total_value_minor": "All offline redemptions awaiting upload (fen)",
-    "camera.source": "Camera",
-    "camera.width": "Width (pixels)",
-    "camera.height": "Height (pixels)",
-    "camera.fps": "Frames per second",
-    "camera.decoder": "Decoder",
-    "camera.duplicate_window_s": "Same code counts once within (seconds)",
-    "printer.type": "Printer connection",
-    "printer.host": "Host or IP address",
-    "printer.port": "TCP port",
-    "printer.path": "File or device path",
-    "printer.usb_vendor": "USB vendor id",
-    "printer.usb_product": "USB product id",
-    "printer.serial_port": "Serial port",
-    "printer.baudrate": "Speed (baud)",
-    "printer.cups_queue": "CUPS queue",
-    "printer.width_mm": "Paper width (mm)",
-    "printer.profile": "Printer profile",
-    "printer.chinese": "Chinese text",
-    "printer.feedback_url": "Feedback link address",
+    "terminal.store_id": N_("Store id"),
+    "terminal.terminal_id": N_("Terminal id"),
+    "terminal.store_name": N_("Store name"),
+    "terminal.store_address": N_("Store address"),
+    "terminal.timezone": N_("Time zone"),
+    "platform.url": N_("Platform address"),
+    "platform.timeout_s": N_("Online answer timeout (seconds)"),
+    "platform.verify_tls": N_("Check the platform's TLS certificate"),
+    "platform.sync_interval_s": N_("Sync every (seconds)"),
+    "platform.batch_size": N_("Redemptions per upload"),
+    "offline.max_hours_since_sync": N_("Offline at most (hours since the last sync)"),
+    "offline.max_revocations_age_hours": N_("Oldest cancelled-voucher list (hours)"),
+    "offline.max_value_per_redemption_minor": N_("Largest offline redemption (fen)"),
+    "offline.max_total_value_minor": N_("All offline redemptions awaiting upload (fen)"),
+    "camera.source": N_("Camera"),
+    "camera.width": N_("Width (pixels)"),
+    "camera.height": N_("Height (pixels)"),
+    "camera.fps": N_("Frames per second"),
+    "camera.decoder": N_("Decoder"),
+    "camera.duplicate_window_s": N_("Same code counts once within (seconds)"),
+    "printer.type": N_("Printer connection"),
+    "printer.host": N_("Host or IP address"),
+    "printer.port": N_("TCP port"),
+    "printer.path": N_("File or device path"),
+    "printer.usb_vendor": N_("USB vendor id"),
+    "printer.usb_product": N_("USB product id"),
+    "printer.serial_port": N_("Serial port"),
+    "printer.baudrate": N_("Speed (baud)"),
+    "printer.cups_queue": N_("CUPS queue"),
+    "printer.width_mm": N_("Paper width (mm)"),
+    "printer.profile": N_("Printer profile"),
+    "printer.chinese": N_("Chinese text"),
+    "printer.feedback_url": N_("Feedback link address"),
 }
 
 PRINTER_TYPES = ("network", "usb", "serial", "cups", "file")
@@ -146,8 +147,9 @@ def printer_type_of(key: str) -> str | None:
     return None
 
 
-def _strip_key(key: str, message: str) -> str:
-    text = message.removeprefix(f"{key}: ")
+def _problem_text(exc: SettingError) -> str:
+    """What is wrong with a value, in the screen language, without the dotted key in front."""
+    text = render_current(exc.problem)
     return text[:1].upper() + text[1:]
 
 
@@ -574,7 +576,7 @@ class TechnicianScreen(QWidget):
             try:
                 probe.set(key, value)
             except SettingError as exc:
-                errors[key] = _strip_key(key, str(exc))
+                errors[key] = _problem_text(exc)
         if errors:
             return errors
         changes = [(key, settings.get(key), probe.get(key)) for key in values if probe.get(key) != settings.get(key)]
@@ -671,7 +673,7 @@ class TechnicianScreen(QWidget):
             try:
                 probe.set(key, value)
             except SettingError as exc:
-                form.fields[key].error.setText(_strip_key(key, str(exc)))
+                form.fields[key].error.setText(_problem_text(exc))
                 form.fields[key].error.show()
                 say(self.scan_result, t("Fix the field marked in red first."), error=True)
                 return
@@ -806,7 +808,7 @@ class TechnicianScreen(QWidget):
         try:
             probe.set("platform.url", url_field.value())
         except SettingError as exc:
-            say(self.connection_message, _strip_key("platform.url", str(exc)), error=True)
+            say(self.connection_message, _problem_text(exc), error=True)
             return
         url = probe.get("platform.url")
         if not url:
@@ -827,7 +829,10 @@ class TechnicianScreen(QWidget):
             say(self.connection_message, t("The platform answered in {ms} ms.").format(ms=f"{ms:.0f}"), ok=True)
 
         def failed(exc: BaseException) -> None:
-            say(self.connection_message, t("Cannot reach the platform:") + f" {exc}", error=True)
+            from offline_queue.platform_api import unreachable_words
+
+            log.warning("platform health check failed: %s", exc)  # the technical words are for the log
+            say(self.connection_message, render_current(unreachable_words(exc, url)), error=True)
 
         run_for(self, self.services, work, done, failed)
 
@@ -848,7 +853,7 @@ class TechnicianScreen(QWidget):
             try:
                 return enroll(ctx, url, code, actor=actor)
             except EnrollError as exc:
-                return str(exc)
+                return render_current(exc.words)
 
         def done(result: Enrolled | str) -> None:
             self.enroll_button.setEnabled(True)
@@ -965,7 +970,7 @@ class TechnicianScreen(QWidget):
         pin = new.text()
         problem = validate_pin(pin)
         if problem:
-            say(message, t(problem[0].upper() + problem[1:] + "."), error=True)
+            say(message, t(problem), error=True)
             return
         if pin != again.text():
             say(message, t("The two PINs are not the same."), error=True)
