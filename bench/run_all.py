@@ -71,6 +71,11 @@ def rows(r: dict[str, dict[str, Any] | None]) -> list[list[Any]]:
         out.append(["Start-up warm (to cashier screen, camera live)", f"{a['warm_median_s']} s",
                     f"PySide6+cv2+SQLAlchemy empty window {f['warm_median_s']} s", f"{st['warm_ratio_vs_floor']}x",
                     "≤ 1.5 s", yes(st["met"]), st])
+        if "demo" in st:
+            d = st["demo"]
+            out.append(["Demo window warm (platform, vouchers, enrollment, window)", f"{d['warm_median_s']} s",
+                        f"PySide6+cv2+SQLAlchemy empty window {f['warm_median_s']} s",
+                        f"{st['demo_warm_ratio_vs_floor']}x", "≤ 3 s", yes(d["warm_median_s"] <= 3.0), st])
         out.append(["Start-up cold" + ("" if a["cold_is_after_drop_caches"] else " (first run, cache not dropped)"),
                     f"{a['cold_s']} s", f"floor cold {f['cold_s']} s", ratio(a["cold_s"], f["cold_s"]), "—", "—", st])
         out.append(["RSS at ready", f"{a['rss_mb_at_ready']} MB", f"floor {f['rss_mb_at_ready']} MB",

@@ -6,6 +6,8 @@ the figure includes interpreter start, imports, migrations check and window cons
 
 - ``app``: the kiosk as ``run_app`` composes it (offscreen), signed in, on the cashier screen,
   ready when the first camera preview reached the cashier's camera view (a 30 fps video source);
+- ``demo``: ``kiosk demo`` as ``ui.app.open_app`` composes it: a fresh reference platform process
+  on 127.0.0.1, its keys, vouchers and enrollment, the terminal enrolled, window shown;
 - ``floor``: import PySide6.QtWidgets, cv2 and SQLAlchemy, show an empty QWidget (the least any
   PySide6 + OpenCV + SQLAlchemy app can do).
 
@@ -15,7 +17,7 @@ median of --warm runs after it. RSS at ready is reported too.
 
     ./dev bench startup [--warm 5]
 
-Prints one JSON object. Target (issue 8): <= 1.5 s warm.
+Prints one JSON object. Targets: the app <= 1.5 s warm, the demo's window <= 3 s warm.
 """
 
 from __future__ import annotations
@@ -45,6 +47,16 @@ def child(kind: str, started: float, data_dir: str, video: str) -> None:
         w.show()
         app.processEvents()
         ready = time.monotonic()
+    elif kind == "demo":
+        from ui.app import open_app
+        from ui.context import KioskContext
+
+        opened = open_app(KioskContext(Path(data_dir) / "demo-terminal"), demo=True)
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.processEvents()
+        ready = time.monotonic()
+        opened.close()
     else:
         app, window, runtime = _app.start_app(Path(data_dir), video)
         frames: list[float] = []
@@ -98,6 +110,7 @@ def main() -> None:
     args = parser.parse_args()
     from _platform import machine
 
+    (_app.REPO / "bench" / "out").mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=_app.REPO / "bench" / "out") as tmp:
         workdir = Path(tmp)
         data_dir = workdir / "kiosk"
@@ -105,7 +118,7 @@ def main() -> None:
         video = workdir / "idle.avi"
         _app.write_video(video, [(None, 90)])
         results: dict[str, dict[str, object]] = {}
-        for kind in ("floor", "app"):
+        for kind in ("floor", "app", "demo"):
             dropped = drop_caches()
             cold = sample(kind, data_dir, video)
             warm = [sample(kind, data_dir, video) for _ in range(args.warm)]
@@ -115,14 +128,16 @@ def main() -> None:
                 "warm_max_s": max(w["seconds"] for w in warm),
                 "rss_mb_at_ready": round(statistics.median(w["rss_mb"] for w in warm), 1),
             }
-    app, floor = results["app"], results["floor"]
+    app, floor, demo = results["app"], results["floor"], results["demo"]
     warm_app = float(app["warm_median_s"])  # type: ignore[arg-type]
     warm_floor = float(floor["warm_median_s"])  # type: ignore[arg-type]
+    warm_demo = float(demo["warm_median_s"])  # type: ignore[arg-type]
     print(json.dumps({
-        "benchmark": "startup", "machine": machine(), "app": app, "floor": floor,
+        "benchmark": "startup", "machine": machine(), "app": app, "floor": floor, "demo": demo,
         "warm_ratio_vs_floor": round(warm_app / warm_floor, 2),
         "warm_over_floor_s": round(warm_app - warm_floor, 3),
-        "target": {"warm_s": 1.5}, "met": warm_app <= 1.5,
+        "demo_warm_ratio_vs_floor": round(warm_demo / warm_floor, 2),
+        "target": {"warm_s": 1.5, "demo_warm_s": 3.0}, "met": warm_app <= 1.5 and warm_demo <= 3.0,
     }, indent=2))
 
 

@@ -121,3 +121,52 @@ def service_quality(calls: Iterable[CallSample], attempts: Iterable[AttemptSampl
         timeliness=_ratio(len(in_time), len(timed)),
         hours_before_expiry_median=round(statistics.median(hours_left), 1) if hours_left else None,
     )
+
+
+_MARGIN_WORDS = {
+    "en": {"under_a_day": "less than a day", "one_day": "1 day", "days": "{n} days"},
+    "zh_CN": {"under_a_day": "不到一天", "one_day": "1 天", "days": "{n} 天"},
+}
+
+
+def expiry_margin_words(hours: float, *, lang: str = "en") -> str:
+    """How long before its expiry a voucher was redeemed, as a manager reads it: whole days
+    ("30 days" for 719.9 h, rounded to the nearest day), "less than a day" under 24 hours.
+
+    Vouchers are sold valid for days or weeks, so hours and tenths of an hour say nothing more to a
+    manager and hide the figure that matters; only the last day is worth singling out.
+    """
+    words = _MARGIN_WORDS.get(lang, _MARGIN_WORDS["en"])
+    if hours < 24:
+        return words["under_a_day"]
+    days = max(1, int(hours / 24 + 0.5))  # half up: 36 h reads "2 days", as a person would round
+    return words["one_day"] if days == 1 else words["days"].format(n=days)
+
+
+class WaitClock:
+    """The customer's waiting time for one code, as service quality counts it: from the moment the
+    code was first seen to the decision, less the time the cashier spent in a dialog about it
+    (choosing how many uses to redeem). That time is the cashier's and the customer's conversation,
+    not the terminal making them wait; counted in, it would put every multi-use voucher at the top
+    of the p95. Times are ``time.monotonic()`` seconds.
+    """
+
+    def __init__(self, seen_at: float) -> None:
+        self.seen_at = seen_at
+        self.dialog_s = 0.0
+        self._dialog_since: float | None = None
+
+    def dialog_opened(self, now: float) -> None:
+        """The cashier was asked something about this code; the clock stops."""
+        if self._dialog_since is None:
+            self._dialog_since = now
+
+    def dialog_closed(self, now: float) -> None:
+        """The cashier answered; the clock runs again."""
+        if self._dialog_since is not None:
+            self.dialog_s += max(0.0, now - self._dialog_since)
+            self._dialog_since = None
+
+    def start(self) -> float:
+        """The moment to measure the wait from: when the code was seen, moved later by the dialogs."""
+        return self.seen_at + self.dialog_s

@@ -89,6 +89,14 @@ class Decision:
         return self.reason.status
 
     @property
+    def platform_contact(self) -> bool | None:
+        """What this attempt learnt about the platform: True it answered, False it was asked and
+        did not answer, None it was not asked (a local decision says nothing about the network)."""
+        if not self.online_asked:
+            return None
+        return self.online_answered
+
+    @property
     def accepted(self) -> bool:
         return self.reason is Reason.OK
 

@@ -23,6 +23,16 @@ class Role(StrEnum):
         return order.index(self) >= order.index(needed)
 
 
+def may_redeem(role: Role | None) -> bool:
+    """Whoever is signed in may redeem a scanned voucher; nobody signed in may not."""
+    return role is not None and role.may(Role.CASHIER)
+
+
+def looks_like_pin(text: str) -> bool:
+    """A burst of 4 to 8 digits typed on the sign-in screen is a PIN, not a voucher scan."""
+    return text.isdigit() and 4 <= len(text) <= 8
+
+
 # scrypt at n=2**14 costs ~50 ms: nothing for a person signing in, a lot for a guesser.
 _N, _R, _P = 2**14, 8, 1
 

@@ -10,10 +10,18 @@ VENV=.venv
 # Debian/Ubuntu packages the kiosk needs at run time:
 #   libzbar0        the zbar library behind pyzbar
 #   libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3  Qt's runtime
-#   libxcb-cursor0 the Qt xcb platform plugin (real screens)
+#   libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
+#   libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1 libsm6 libice6
+#                   everything Qt's xcb platform plugin loads (a real X screen; without one of
+#                   them Qt only says it "could not load the Qt platform plugin xcb")
 #   fonts-noto-cjk Simplified Chinese on screen and in receipt images
+# and what the tests use:
 #   postgresql      the platform's tests also run against a real PostgreSQL server
-APT_PACKAGES="libzbar0 libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0 fonts-noto-cjk postgresql"
+#   xvfb xdotool x11-utils imagemagick  a real X server, a scanner's and a finger's input, screenshots
+APT_PACKAGES="libzbar0 libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
+libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 \
+libxcb-shape0 libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1 libsm6 libice6 fonts-noto-cjk \
+postgresql xvfb xdotool x11-utils imagemagick"
 
 missing_apt() {
   local missing=""

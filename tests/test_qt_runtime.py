@@ -8,10 +8,11 @@ bench/steady_state.py). The lock pins a release without the bug; this test refus
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer, Signal, Slot
 
 
 class _Source(QObject):
@@ -32,6 +33,10 @@ def test_signal_emission_keeps_reference_counts_balanced(qapp) -> None:
     source, sink = _Source(), _Sink()
     source.text.connect(sink.take)
     emits = 2000
+    # Widgets of earlier tests still waiting for deletion would free references to True/False
+    # inside the loop below and hide (or fake) a drift: let them go first.
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
     before = (sys.getrefcount(True), sys.getrefcount(False))
     for _ in range(emits):
         source.text.emit("code", "camera")

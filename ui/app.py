@@ -7,7 +7,10 @@ is full screen without decorations and cannot be closed without the technician P
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
@@ -16,7 +19,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QVBoxLa
 
 from kiosk.i18n import N_
 from kiosk.redemption import RedemptionService
-from kiosk.roles import InactivityRule, Role
+from kiosk.roles import InactivityRule, Role, looks_like_pin, may_redeem
 from ui.background import Background
 from ui.cashier import CashierScreen
 from ui.context import KioskContext
@@ -184,10 +187,33 @@ class KioskWindow(QMainWindow):
         assert isinstance(frame, ScreenFrame)
         return frame.inner
 
+    # --- scans from any screen ---------------------------------------------------------------
+
+    def scanned(self, code: str, source: str) -> None:
+        """A code from the camera or a scanner, whatever screen is showing.
+
+        Whoever is signed in may redeem: the cashier screen comes forward and shows the answer.
+        Nobody signed in: the sign-in screen says so, and the scan is not lost in silence.
+        """
+        if may_redeem(self.services.session.role):
+            if self.stack.currentWidget() is not self.cashier:
+                self.show_screen(Role.CASHIER)
+            self.cashier.submit_code(code, source)
+            return
+        log.info("a voucher was scanned (%s) while nobody was signed in", source)
+        self.stack.setCurrentWidget(self.signin)
+        self.signin.message.setText(t("A voucher was scanned, but nobody is signed in. Sign in with your PIN, "
+                                      "then scan it again."))
+
+    def accepts_scan(self, text: str) -> bool:
+        """A fast burst of digits on the sign-in screen is somebody's PIN, not a voucher."""
+        return not (self.stack.currentWidget() is self.signin and looks_like_pin(text))
+
     def sign_out(self) -> None:
         self.services.audit("sign_out", {})
         self.services.session.role, self.services.session.name = None, ""
         self.status.set_part("cashier", "off", N_("Nobody signed in"))
+        self.services.events.signed_out.emit()
         self.ask_pin(Role.CASHIER, can_cancel=False)
 
     def _check_idle(self) -> None:
@@ -224,6 +250,7 @@ class KioskWindow(QMainWindow):
         self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
         self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
         self.showFullScreen()
+        self.activateWindow()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.allow_close:
@@ -247,35 +274,151 @@ def build_window(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = Fa
     return window, services, scheduler
 
 
-def run_app(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = False) -> int:
-    """Open the kiosk and run until it is closed."""
+WINDOWED_SIZE = (1280, 800)
+"""The window's size outside kiosk mode, when the screen is at least that big."""
+
+
+def show_window(window: KioskWindow, *, kiosk_mode: bool) -> None:
+    """Kiosk mode: exactly the screen. Otherwise a window of WINDOWED_SIZE, shrunk to fit the screen."""
+    if kiosk_mode:
+        window.enter_kiosk_mode()
+        return
+    screen = window.screen() or QApplication.primaryScreen()
+    width, height = WINDOWED_SIZE
+    if screen is not None:
+        free = screen.availableGeometry()
+        width, height = min(width, free.width()), min(height, free.height())
+        window.move(free.topLeft())
+    window.resize(width, height)
+    window.show()
+    # The counter's keyboard and its wedge scanner type into this window from the first moment,
+    # with or without a window manager to give it the focus.
+    window.raise_()
+    window.activateWindow()
+
+
+@dataclass
+class OpenedApp:
+    """What :func:`open_app` started; :meth:`close` stops it all, in order."""
+
+    window: KioskWindow
+    runtime: Runtime
+    demo_env: Any = None
+
+    def close(self) -> None:
+        self.runtime.stop()
+        if self.demo_env is not None:
+            self.demo_env.stop()
+
+
+def open_app(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = False,
+             on_window: Callable[[KioskWindow], None] | None = None) -> OpenedApp:
+    """Compose the kiosk (the demo's platform and vouchers first, with ``demo``), start its
+    workers and show its window. Nothing is left running when this raises."""
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
     app.setStyleSheet(APP_STYLE)
     demo_env = None
-    if demo:
-        from ui.demo import DemoEnvironment
-
-        demo_env = DemoEnvironment(ctx.data_dir)
-        ctx = demo_env.start()
-    set_language(ctx.settings.get("terminal.language"))
-    extras = {"camera_source": str(demo_env.camera)} if demo_env is not None else {}
-    window, services, scheduler = build_window(ctx, demo=demo, extras=extras, kiosk_mode=kiosk_mode)
-    runtime = Runtime(window, services, scheduler)
-    runtime.start()
-    if demo_env is not None:
-        demo_env.attach(window, services)
-    if kiosk_mode:
-        window.enter_kiosk_mode()
-    else:
-        window.resize(1280, 800)
-        window.show()
     try:
-        return int(app.exec())
-    finally:
-        runtime.stop()
+        if demo:
+            from ui.demo import DemoEnvironment
+
+            demo_env = DemoEnvironment(ctx.data_dir)
+            ctx = demo_env.start()
+        set_language(ctx.settings.get("terminal.language"))
+        extras = {"camera_source": str(demo_env.camera)} if demo_env is not None else {}
+        window, services, scheduler = build_window(ctx, demo=demo, extras=extras, kiosk_mode=kiosk_mode)
+        if on_window is not None:
+            on_window(window)
+        runtime = Runtime(window, services, scheduler)
+        opened = OpenedApp(window, runtime, demo_env)
+        try:
+            runtime.start()
+            if demo_env is not None:
+                demo_env.attach(window, services)
+            show_window(window, kiosk_mode=kiosk_mode)
+        except BaseException:
+            opened.close()
+            raise
+    except BaseException:
         if demo_env is not None:
             demo_env.stop()
+        raise
+    return opened
+
+
+def run_app(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = False) -> int:
+    """Open the kiosk and run until it is closed, or until SIGINT (Ctrl+C) or SIGTERM.
+
+    Whatever was started (workers, the demo's platform process) is stopped on the way out, in
+    every case: a signal during start-up ends as a KeyboardInterrupt the caller reports.
+    """
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    stop_signals = SignalStop(app)
+    try:
+        opened = open_app(ctx, demo=demo, kiosk_mode=kiosk_mode,
+                          on_window=lambda window: setattr(stop_signals, "window", window))
+        try:
+            stop_signals.running = True
+            return int(app.exec())
+        finally:
+            stop_signals.running = False
+            opened.close()
+    finally:
+        stop_signals.close()
+
+
+class SignalStop(QObject):
+    """SIGINT and SIGTERM end the event loop cleanly (kiosk mode included).
+
+    Qt's event loop keeps Python from running signal handlers until something wakes it: the
+    handler's byte on a socket pair (``signal.set_wakeup_fd``) does, through a socket notifier,
+    so a signal is handled at once with no polling timer. Before the loop runs, the handler
+    raises KeyboardInterrupt so start-up unwinds through its clean-up.
+    """
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__(app)
+        import signal
+        import socket
+
+        from PySide6.QtCore import QSocketNotifier
+
+        self.app, self.running = app, False
+        self.window: KioskWindow | None = None
+        self._read, self._write = socket.socketpair()
+        for sock in (self._read, self._write):
+            sock.setblocking(False)
+        self._old_fd = signal.set_wakeup_fd(self._write.fileno())
+        self._notifier = QSocketNotifier(self._read.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._drain)
+        self._old = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        import signal
+
+        name = signal.Signals(signum).name
+        if not self.running:
+            raise KeyboardInterrupt(name)
+        log.info("stopping on %s", name)
+        if self.window is not None:
+            self.window.allow_close = True  # a signal is the system's way out, kiosk mode or not
+        self.app.exit(130 if signum == signal.SIGINT else 0)
+
+    def _drain(self) -> None:
+        with contextlib.suppress(OSError):
+            self._read.recv(256)
+
+    def close(self) -> None:
+        import signal
+
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+        signal.set_wakeup_fd(self._old_fd)
+        self._notifier.setEnabled(False)
+        self._read.close()
+        self._write.close()
 
 
 class Runtime(QObject):
@@ -298,8 +441,10 @@ class Runtime(QObject):
         self.services.events.settings_changed.connect(self._settings_changed)
         from ui.wedge import WedgeFilter
 
-        self.wedge = WedgeFilter(self.window.cashier, parent=self.window)
-        self.wedge.scanned.connect(self.window.cashier.submit_code)
+        # One input path for every scanner: the whole window, whatever screen or widget has focus.
+        self.wedge = WedgeFilter(self.window, parent=self.window)
+        self.wedge.accepts = self.window.accepts_scan
+        self.wedge.scanned.connect(self.window.scanned)
         self.wedge.install()
 
     def _start_camera(self) -> None:
@@ -323,7 +468,7 @@ class Runtime(QObject):
         # only helps the customer aim, so 15 fps at the camera view's size is plenty.
         worker = ScanWorker(source, pipeline, preview_fps=15, preview_max_width=640)
         cashier = self.window.cashier
-        worker.code_scanned.connect(cashier.submit_code)
+        worker.code_scanned.connect(self.window.scanned)
         worker.frame_ready.connect(cashier.camera.show_frame)
         worker.camera_state.connect(self._camera_state)
         self.scan = (worker, start_worker(worker))

@@ -32,6 +32,7 @@ from kiosk.codes import Malformed, SignedCode, parse_code
 from kiosk.i18n import N_
 from kiosk.messages import describe
 from kiosk.pricing import PriceComparison, compare
+from kiosk.qos import WaitClock
 from kiosk.reasons import Mode, Status
 from kiosk.redemption import Decision, RedemptionService
 from ui.i18n import current_language, t
@@ -244,7 +245,7 @@ class CashierScreen(QWidget):
         self.busy = False
         self.queue: deque[tuple[str, str, float]] = deque()
         self.last_decision: Decision | None = None
-        self.pending_code: tuple[str, str, float] | None = None
+        self.pending_code: tuple[str, str, WaitClock] | None = None
         self.sounds: Any = None
         self.reprint: Callable[[str], None] | None = None
 
@@ -359,7 +360,9 @@ class CashierScreen(QWidget):
     def _start(self, code: str, source: str, seen_at: float) -> None:
         parsed = parse_code(code)
         if isinstance(parsed, SignedCode) and parsed.claims.uses > 1:
-            self.pending_code = (code, source, seen_at)
+            wait = WaitClock(seen_at)
+            wait.dialog_opened(time.monotonic())  # the quantity dialog is not part of the customer's wait
+            self.pending_code = (code, source, wait)
             self.back_timer.stop()
             self.picker.ask(parsed.claims.sku, parsed.claims.uses)
             self.stack.setCurrentWidget(self.picker)
@@ -369,9 +372,10 @@ class CashierScreen(QWidget):
     def _quantity_chosen(self, quantity: int) -> None:
         if self.pending_code is None:
             return
-        code, source, seen_at = self.pending_code
+        code, source, wait = self.pending_code
         self.pending_code = None
-        self._redeem(code, source, quantity, seen_at)
+        wait.dialog_closed(time.monotonic())
+        self._redeem(code, source, quantity, wait.start())
 
     def _quantity_cancelled(self) -> None:
         self.pending_code = None

@@ -31,6 +31,7 @@ from ui.context import KioskContext, default_data_dir, setup_logging
 log = logging.getLogger("kiosk.cli")
 
 EXIT_OK, EXIT_NO, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # the shell's convention for a command ended by Ctrl+C
 
 
 class UsageError(Exception):
@@ -341,6 +342,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kiosk: no permission to use {exc.filename}: run as the kiosk user or fix the folder's owner",
               file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:  # Ctrl+C before the window was up: stop quietly, nothing half-done remains
+        log.info("%s stopped by Ctrl+C", args.command)
+        print(f"kiosk: {args.command} stopped", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

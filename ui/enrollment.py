@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.i18n import N_, Message, message, render
 from kiosk.settings import SettingError, Settings
 from ui.context import KioskContext
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from offline_queue.platform_api import Enrollment
 
 
 class EnrollError(Exception):
@@ -40,8 +43,6 @@ class Enrolled:
 def enroll(ctx: KioskContext, url: str, code: str, *, actor: str = "technician") -> Enrolled:
     """Trade a one-time enrollment code for this terminal's identity, token and keys; save them,
     then run a first sync so revocations are here before the first offline redemption."""
-    from cryptography.hazmat.primitives.serialization import load_pem_public_key
-
     from offline_queue.platform_api import PlatformApi, PlatformAuthError, PlatformRequestError, unreachable_words
 
     settings = ctx.settings
@@ -64,7 +65,18 @@ def enroll(ctx: KioskContext, url: str, code: str, *, actor: str = "technician")
     except Exception as exc:
         log.warning("enrollment: cannot reach %s: %r", clean_url, exc)
         raise EnrollError(unreachable_words(exc, clean_url)) from None
-    settings.set("platform.url", clean_url)
+    return apply_enrollment(ctx, enrolled, actor=actor)
+
+
+def apply_enrollment(ctx: KioskContext, enrolled: Enrollment, *, actor: str = "technician",
+                     first_sync: bool = True) -> Enrolled:
+    """Save what enrollment gave this terminal (address, identity, token, trusted keys), audited;
+    then, with ``first_sync``, run a first sync so revocations are here before any offline
+    redemption."""
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    settings = ctx.settings
+    settings.set("platform.url", enrolled.base_url)
     settings.set("terminal.store_id", enrolled.store_id)
     settings.set("terminal.terminal_id", enrolled.terminal_id)
     ctx.save_token(enrolled.terminal_token)
@@ -76,7 +88,7 @@ def enroll(ctx: KioskContext, url: str, code: str, *, actor: str = "technician")
     ctx.ledger.audit(at=now, actor=actor, action="enroll",
                      detail={"url": settings.get("platform.url"), "store_id": enrolled.store_id,
                              "terminal_id": enrolled.terminal_id, "keys": key_ids})
-    engine = ctx.sync_engine()
+    engine = ctx.sync_engine() if first_sync else None
     first = engine.run_once() if engine else None  # pull revocations now, so offline is safe at once
     return Enrolled(enrolled.store_id, enrolled.terminal_id, settings.get("platform.url"), key_ids,
                     first.as_json() if first else None)

@@ -56,7 +56,7 @@ from offline_queue.voids import VoidDone, VoidRefused, void_redemption
 from ui.i18n import current_language, t
 from ui.quality_view import QualityView
 from ui.services import AppServices
-from ui.widgets import named, run_for
+from ui.widgets import guard_wheel, named, run_for
 
 log = logging.getLogger(__name__)
 
@@ -239,6 +239,7 @@ class ManagerScreen(QWidget):
         self._generation = 0
         self._busy_void = False
         self._keep_message = False  # the outcome of a void stays until another row is chosen
+        self._status_mark: tuple[Any, ...] | None = None  # what the day looked like when the banner was set
         self.setObjectName("ManagerScreen")
         self.setStyleSheet(STYLE)
         self._build()
@@ -248,7 +249,11 @@ class ManagerScreen(QWidget):
         self._reload_timer.timeout.connect(self.reload)
         services.events.ledger_changed.connect(self.schedule_reload)
         services.events.redemption_recorded.connect(self.schedule_reload)
+        # a banner about the day (a refused Z report, an export) is stale once the day has moved on
+        services.events.redemption_recorded.connect(lambda _decision: self._clear_status())
+        services.events.signed_out.connect(self.forget)
         services.events.settings_changed.connect(lambda _key: self.schedule_reload())
+        guard_wheel(self)
         self.retranslate()
         self.reload()
 
@@ -276,7 +281,7 @@ class ManagerScreen(QWidget):
         today = self.today()
         self.day_edit.setMaximumDate(QDate(today.year, today.month, today.day))
         self.day_edit.setDate(QDate(today.year, today.month, today.day))
-        self.day_edit.dateChanged.connect(lambda _d: self.reload())
+        self.day_edit.dateChanged.connect(lambda _d: self._day_changed())
         head.addWidget(self.day_edit)
         self.next_button = QPushButton("▶")
         self.next_button.setFixedWidth(56)
@@ -509,6 +514,8 @@ class ManagerScreen(QWidget):
             if generation != self._generation:
                 return  # a newer load is on its way
             self.summary, self.review = result
+            if self._status_mark is not None and self._fingerprint() != self._status_mark:
+                self._clear_status()
             self.model.set_rows(list(self.summary.rows), tz)
             self.review_model.set_rows(self.review, tz)
             self._show_summary()
@@ -544,24 +551,37 @@ class ManagerScreen(QWidget):
         table = self.totals_table
         table.setHorizontalHeaderLabels([t("Deal"), t("Redeemed"), t("Qty"), t("Paid online"), t("List price"),
                                          t("Saving")])
-        lines: list[tuple[str, Total, bool]] = [(d.key or "—", d, False) for d in summary.by_deal]
-        lines += [(mode_words(m.key), m, False) for m in summary.by_mode]
-        lines += [(t("All"), tot, True) for tot in summary.totals]
+        # Deals under the "Deal" heading; online/offline are another cut of the same redemptions, so
+        # they get their own heading row instead of reading as two more deals.
+        lines: list[tuple[str, Total | None, str]] = [(d.key or "—", d, "deal") for d in summary.by_deal]
+        if summary.by_mode:
+            lines.append((t("By mode"), None, "heading"))
+            lines += [(mode_words(m.key), m, "mode") for m in summary.by_mode]
+        lines += [(t("All"), tot, "all") for tot in summary.totals]
+        table.clearSpans()
         table.setRowCount(len(lines))
         bold = QFont()
         bold.setBold(True)
-        for r, (name, tot, strong) in enumerate(lines):
-            cells = (name, str(tot.count), str(tot.quantity), f"{tot.money(tot.paid_minor)} {tot.currency}",
-                     f"{tot.money(tot.list_minor)} {tot.currency}", f"{tot.money(tot.saving_minor)} {tot.currency}")
+        for r, (name, tot, kind) in enumerate(lines):
+            if tot is None:
+                cells: tuple[str, ...] = (name, "", "", "", "", "")
+            else:
+                cells = (name, str(tot.count), str(tot.quantity), f"{tot.money(tot.paid_minor)} {tot.currency}",
+                         f"{tot.money(tot.list_minor)} {tot.currency}",
+                         f"{tot.money(tot.saving_minor)} {tot.currency}")
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if c:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if strong:
+                if kind in ("all", "heading"):
                     item.setFont(bold)
-                if r >= len(summary.by_deal) and not strong:
+                if kind == "heading":
+                    item.setBackground(QBrush(QColor("#eeeeee")))
+                if kind == "mode":
                     item.setForeground(QBrush(QColor("#555555")))
                 table.setItem(r, c, item)
+            if kind == "heading":
+                table.setSpan(r, 0, 1, len(cells))
         visible = min(max(len(lines), 1), 8)
         table.setFixedHeight(table.horizontalHeader().sizeHint().height() + visible * 36 + 4)
         self._draw_chart(summary.hours)
@@ -746,6 +766,34 @@ class ManagerScreen(QWidget):
     def _say(self, text: str, *, error: bool = False) -> None:
         self.status.setStyleSheet("color: #b00020; font-weight: 600;" if error else "color: #333;")
         self.status.setText(text)
+        self._status_mark = self._fingerprint()
+
+    def _fingerprint(self) -> tuple[Any, ...]:
+        """The chosen day's redemptions and their states: a banner set under one is stale under another."""
+        summary = self.summary
+        if summary is None:
+            return ()
+        return (summary.day, tuple((row.redemption_id, row.state) for row in summary.rows))
+
+    def _clear_status(self) -> None:
+        self.status.clear()
+        self._status_mark = None
+
+    def _day_changed(self) -> None:
+        self._clear_status()
+        self.reload()
+
+    def forget(self) -> None:
+        """Sign-out: drop what the last manager typed, chose and was told, so the next one starts clean."""
+        self.void_reason.clear()
+        self.search.clear()
+        self.state_filter.setCurrentIndex(0)
+        self.mode_filter.setCurrentIndex(0)
+        self.table.clearSelection()
+        self._keep_message = False
+        self.void_message.clear()
+        self._clear_status()
+        self.set_day(self.today())
 
 
 class ReviewModel(QAbstractTableModel):

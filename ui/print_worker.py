@@ -46,6 +46,7 @@ class PrintWorker(QObject):
 
     def start(self) -> None:
         self.queue.start()
+        self.queue.request_status()  # the strip shows the printer as it is now, not "not set up" until a job
 
     def stop(self, timeout: float = 10.0) -> bool:
         return self.queue.stop(timeout)

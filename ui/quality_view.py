@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 
 from kiosk.i18n import N_
 from kiosk.money import Money
-from ui.i18n import t
+from kiosk.qos import expiry_margin_words
+from ui.i18n import current_language, t
 from ui.services import AppServices
 
 PAIRS = [("availability", N_("Availability"), "timeliness", N_("Timeliness")),
@@ -185,7 +186,8 @@ class QualityView(QWidget):
             t("Platform calls: {calls} · Attempts: {attempts} (genuine vouchers: {genuine}) · Accepted: {accepted}")
             .format(calls=quality.get("calls", 0), attempts=quality.get("attempts", 0),
                     genuine=quality.get("genuine_attempts", 0), accepted=quality.get("accepted", 0))
-            + (" · " + t("redeemed a median {h} h before expiry").format(h=hours) if hours is not None else ""))
+            + (" · " + t("redeemed a median {margin} before expiry").format(
+                margin=expiry_margin_words(hours, lang=current_language())) if hours is not None else ""))
         flags = report.get("price_flags") or []
         self.flags.setText("<br>".join(f"⚠ <b>{f['deal']}</b>: {t(f['words'])} ({_flag_amounts(f)})"
                                        for f in flags) or t("No price flags."))

@@ -20,6 +20,7 @@ class AppEvents(QObject):
     settings_changed = Signal(str)  # dotted key
     language_changed = Signal(str)
     sync_requested = Signal()
+    signed_out = Signal()  # screens forget what the last person typed and was told
     status = Signal(str, str, object)  # part (platform|printer|camera|sync), state, kiosk.i18n message
 
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtWidgets import QGridLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.i18n import N_
 from kiosk.roles import Lockout, Role
@@ -27,31 +37,52 @@ class SignInScreen(QWidget):
         self.pins = pins
         self.lockout = lockout or Lockout()
         self.needed = Role.CASHIER
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 30, 0, 30)
-        layout.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        # Tall screens: everything in one column. Short ones (800×480): the keypad beside the PIN
+        # field, so its bottom row (C, 0, ⏎) stays on the screen; see resizeEvent.
+        self.body = QBoxLayout(QBoxLayout.Direction.TopToBottom, self)
+        self.body.setContentsMargins(16, 16, 16, 16)
+        self.body.setSpacing(16)
+        self.body.addStretch(1)
+        column = QVBoxLayout()
+        column.setSpacing(10)
         self.title = QLabel()
         self.title.setProperty("role", "title")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(self.title)
+        self.title.setWordWrap(True)
+        column.addWidget(self.title)
         self.pin = QLineEdit()
         self.pin.setObjectName("pin")
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setMaxLength(8)
         self.pin.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.pin.setFixedWidth(360)
+        self.pin.setMinimumWidth(240)
+        self.pin.setMaximumWidth(360)
         self.pin.returnPressed.connect(self.try_pin)
-        layout.addWidget(self.pin, 0, Qt.AlignmentFlag.AlignHCenter)
+        column.addWidget(self.pin, 0, Qt.AlignmentFlag.AlignHCenter)
         self.message = QLabel()
         self.message.setProperty("role", "error")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
-        layout.addWidget(self.message)
+        column.addWidget(self.message)
+        self.cancel_button = QPushButton()
+        self.cancel_button.clicked.connect(self.cancelled.emit)
+        column.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.demo_hint = QLabel()
+        self.demo_hint.setProperty("role", "hint")
+        self.demo_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.demo_hint.setWordWrap(True)
+        column.addWidget(self.demo_hint)
+        self.body.addLayout(column)
         pad = QGridLayout()
+        pad.setSpacing(8)
+        self.keys: list[QPushButton] = []
         for i, key in enumerate("123456789C0⏎"):
             button = QPushButton(key)
-            button.setFixedSize(110, 84)
-            button.setStyleSheet("font-size: 34px;")
+            # Keys shrink on short screens but stay well above a fingertip (56 px).
+            button.setMinimumSize(88, 56)
+            button.setMaximumSize(120, 84)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+            button.setStyleSheet("font-size: 34px; min-height: 56px;")
             if key == "C":
                 button.clicked.connect(self.pin.clear)
             elif key == "⏎":
@@ -60,17 +91,12 @@ class SignInScreen(QWidget):
             else:
                 button.clicked.connect(lambda _=False, k=key: self.pin.insert(k))
             pad.addWidget(button, i // 3, i % 3)
-        holder = QWidget()
-        holder.setLayout(pad)
-        layout.addWidget(holder, 0, Qt.AlignmentFlag.AlignHCenter)
-        self.cancel_button = QPushButton()
-        self.cancel_button.clicked.connect(self.cancelled.emit)
-        layout.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignHCenter)
-        self.demo_hint = QLabel()
-        self.demo_hint.setProperty("role", "hint")
-        self.demo_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(self.demo_hint)
-        layout.addStretch(1)
+            self.keys.append(button)
+        self.pad = QWidget()
+        self.pad.setLayout(pad)
+        self.pad.setMaximumWidth(3 * 120 + 2 * 8)
+        self.body.addWidget(self.pad, 0, Qt.AlignmentFlag.AlignCenter)
+        self.body.addStretch(1)
         self.tick = QTimer(self)
         self.tick.setInterval(500)
         self.tick.timeout.connect(self._update_lock)
@@ -128,6 +154,16 @@ class SignInScreen(QWidget):
                 c=DEMO_PINS[Role.CASHIER], m=DEMO_PINS[Role.MANAGER], te=DEMO_PINS[Role.TECHNICIAN]))
         else:
             self.demo_hint.clear()
+
+    SIDE_BY_SIDE_BELOW = 620
+    """Screens shorter than this (in pixels of this screen) put the keypad beside the PIN field."""
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        wide = event.size().height() < self.SIDE_BY_SIDE_BELOW
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self.body.direction() != direction:
+            self.body.setDirection(direction)
+        super().resizeEvent(event)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

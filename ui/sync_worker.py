@@ -83,10 +83,13 @@ class SyncScheduler(QObject):
         if self.engine is None:
             self.refresh_counts()
             return
-        if getattr(getattr(decision, "mode", None), "value", "") == "offline":
-            self.services.events.status.emit("platform", "bad", N_("Platform: offline"))
-        elif getattr(decision, "mode", None) is not None:
+        # The light shows the last real contact: a voucher judged here without asking the platform
+        # (used up on this terminal, a malformed code, --offline) says nothing about the network.
+        contact = getattr(decision, "platform_contact", None)
+        if contact is True:
             self.services.events.status.emit("platform", "ok", N_("Platform: online"))
+        elif contact is False:
+            self.services.events.status.emit("platform", "bad", N_("Platform: offline"))
         self.refresh_counts()
 
     def refresh_counts(self) -> None:

@@ -12,6 +12,7 @@ Optional adapters in ``services.extras``:
 
 from __future__ import annotations
 
+import html
 import importlib.metadata
 import io
 import json
@@ -52,7 +53,7 @@ from kiosk.roles import Role
 from kiosk.settings import SCHEMA, SettingError, Settings
 from ui.i18n import LANGUAGES, render_current, set_language, t
 from ui.services import AppServices
-from ui.widgets import named, run_for
+from ui.widgets import guard_wheel, named, run_for
 
 log = logging.getLogger(__name__)
 
@@ -290,6 +291,8 @@ class SettingsForm(QWidget):
 
     def save(self) -> bool:
         """Validate every field; save all of them or none. Returns True when the values were good."""
+        # "Saving…" first: with nothing to write, ``done`` runs at once and its "Nothing changed." must stay
+        say(self.message, t("Saving…"))
         errors = self.owner.save_settings(self.values(), done=self._saved)
         for key, f in self.fields.items():
             message = errors.get(key, "")
@@ -297,8 +300,6 @@ class SettingsForm(QWidget):
             f.error.setVisible(bool(message))
         if errors:
             say(self.message, t("Nothing was saved: fix the field marked in red."), error=True)
-        else:
-            say(self.message, t("Saving…"))
         return not errors
 
     def _saved(self, changed: list[str], error: str) -> None:
@@ -346,6 +347,11 @@ def versions() -> dict[str, str]:
 
 
 def log_path(data_dir: Path) -> Path:
+    """The kiosk log this process writes to: the file of the handler ``setup_logging`` installed (in
+    the demo that is the outer data folder, not the demo terminal's), else ``DATA/logs/kiosk.log``."""
+    for handler in logging.getLogger().handlers:
+        if getattr(handler, "_kiosk", False) and isinstance(handler, logging.FileHandler):
+            return Path(handler.baseFilename)
     return data_dir / "logs" / "kiosk.log"
 
 
@@ -362,12 +368,24 @@ def log_tail(data_dir: Path, lines: int = 200) -> list[str]:
     return text.splitlines()[-lines:]
 
 
-_LEVEL_RE = re.compile(r"^\S+ \S+ (ERROR|CRITICAL|WARNING) ")
+# An entry starts with the time and level that setup_logging's format puts first; every other line
+# (a traceback, a message with newlines) belongs to the entry above it.
+_ENTRY_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}[,.]\d+ ([A-Z]+) ")
+_SERIOUS = frozenset({"WARNING", "ERROR", "CRITICAL"})
 
 
 def last_errors(lines: list[str], count: int = 20) -> list[str]:
-    """The most recent warning and error lines of the log."""
-    return [line for line in lines if _LEVEL_RE.match(line)][-count:]
+    """The ``count`` most recent WARNING, ERROR and CRITICAL entries of the log, newest first, each
+    with the lines that follow it (its traceback) as one text."""
+    entries: list[tuple[str, list[str]]] = []
+    for line in lines:
+        match = _ENTRY_RE.match(line)
+        if match:
+            entries.append((match.group(1), [line]))
+        elif entries and line.strip():
+            entries[-1][1].append(line)
+    serious = ["\n".join(body) for level, body in entries if level in _SERIOUS]
+    return serious[::-1][:count]
 
 
 _BEARER_RE = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
@@ -401,6 +419,8 @@ def collect_diagnostics(ctx: Any) -> dict[str, Any]:
     from offline_queue.status import local_status
 
     lines = log_tail(ctx.data_dir, 400)
+    # warnings are looked for further back than the tail shown: a busy hour must not hide them
+    serious = last_errors(log_tail(ctx.data_dir, 5000))
     try:
         status: dict[str, Any] = local_status(ctx.ledger)
     except Exception as exc:
@@ -421,7 +441,8 @@ def collect_diagnostics(ctx: Any) -> dict[str, Any]:
         "enrolled": ctx.token() is not None,
         "pins_set": {role.value: pins.is_set(role) for role in Role},
         "settings": {key: value for key, value in ctx.settings.items()},
-        "last_errors": last_errors(lines),
+        "last_errors": serious,
+        "log_file": str(log_path(ctx.data_dir)),
         "log_tail": lines,
         "collected_at": ctx.clock.now().isoformat(),
     }
@@ -544,7 +565,29 @@ class TechnicianScreen(QWidget):
             self.tabs.addTab(self._scrolling(builders[name]()), "")
         self.tabs.currentChanged.connect(self._tab_changed)
         services.events.settings_changed.connect(self._setting_changed_elsewhere)
+        services.events.signed_out.connect(self.forget)
+        guard_wheel(self)
         self.retranslate()
+
+    def forget(self) -> None:
+        """Sign-out: unsaved edits, typed PINs and codes, and every message go, so the next person
+        sees the saved settings and nothing said to someone else."""
+        for form in self.forms.values():
+            form.load()
+        self._show_printer_fields()
+        for _name, new, again, _button, message in self.pin_rows.values():
+            new.clear()
+            again.clear()
+            message.clear()
+        self.enroll_code.clear()
+        self.enroll_url.setText(self.ctx.settings.get("platform.url"))
+        for label in (self.connection_message, self.enroll_message, self.print_test_message, self.bundle_message,
+                      self.language_message):
+            label.clear()
+        self.last_scan = None
+        self.scan_result.clear()
+        self.scan_preview.clear()
+        self.scan_preview.setText(t("The picture appears here"))
 
     def show_page(self, name: str) -> None:
         self.tabs.setCurrentIndex(self.PAGES.index(name))
@@ -1036,7 +1079,11 @@ class TechnicianScreen(QWidget):
         def done(info: dict[str, Any]) -> None:
             self.diagnostics = info
             self._show_diagnostics()
-            self.errors_view.setPlainText(redact("\n".join(info["last_errors"]), secrets) or t("No errors logged."))
+            entries = info["last_errors"]
+            self._show_errors_heading()
+            # a blank line between entries, so each traceback reads as belonging to its message
+            self.errors_view.setPlainText(redact("\n\n".join(entries), secrets) if entries else
+                                          t("No warnings or errors in {path}.").format(path=info["log_file"]))
             self.log_view.setPlainText(redact("\n".join(info["log_tail"]), secrets))
             self.log_view.verticalScrollBar().setValue(self.log_view.verticalScrollBar().maximum())
 
@@ -1063,9 +1110,17 @@ class TechnicianScreen(QWidget):
             (t("Last sync"), str(status.get("last_sync_at") or t("never"))),
             (t("Enrolled with a platform"), t("yes") if info["enrolled"] else t("no")),
             (t("Audit log"), t("intact") if audit.get("intact") else str(audit.get("message") or audit)),
+            (t("Log file"), html.escape(info["log_file"])),
         ]
         self.facts.setText("<table cellpadding='3'>" + "".join(
             f"<tr><td><b>{name}</b></td><td>{value}</td></tr>" for name, value in rows) + "</table>")
+
+    def _show_errors_heading(self) -> None:
+        if self.diagnostics:
+            self.errors_heading.setText(t("Last warnings and errors, newest first ({n})").format(
+                n=len(self.diagnostics["last_errors"])))
+        else:
+            self.errors_heading.setText(t("Last warnings and errors"))
 
     def _choose_bundle_path(self) -> None:
         default = Path.home() / f"kiosk-diagnostics-{self.ctx.clock.now():%Y%m%d-%H%M}.zip"
@@ -1140,6 +1195,6 @@ class TechnicianScreen(QWidget):
             button.setText(t("Set PIN"))
         self.refresh_button.setText(t("Refresh"))
         self.bundle_button.setText(t("Export diagnostics bundle…"))
-        self.errors_heading.setText(t("Last warnings and errors"))
+        self._show_errors_heading()
         self.log_heading.setText(t("Log (newest at the bottom)"))
         self._show_diagnostics()

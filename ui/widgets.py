@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QWidget
 
 from ui.services import AppServices
 
@@ -22,3 +23,33 @@ def run_for(widget: QWidget, services: AppServices, fn: Callable[[], Any], done:
             failed: Callable[[BaseException], None] | None = None) -> None:
     """Background work whose callbacks are dropped when ``widget`` is gone by then."""
     services.background.run_for(widget, fn, done, failed)
+
+
+class WheelGuard(QObject):
+    """Keeps the mouse wheel from changing a choice the technician or manager never touched.
+
+    Scrolling a long page over a combo box or a spin box would otherwise change its value without
+    a word. A guarded editor takes focus only by a click or Tab, and an unfocused one passes the
+    wheel on to the page underneath (which scrolls) instead of changing its value.
+    """
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Wheel and isinstance(watched, QWidget) and not watched.hasFocus():
+            event.ignore()  # not accepted: Qt hands the wheel to the parent, the scroll area scrolls
+            return True
+        return False
+
+
+def guard_wheel(root: QWidget) -> WheelGuard:
+    """Guard every combo box and spin box (date edits included) under ``root``; returns the guard,
+    which lives as long as ``root``. Call again after adding editors: guarding twice is harmless."""
+    guard = root.findChild(WheelGuard, "wheelGuard")
+    if not isinstance(guard, WheelGuard):
+        guard = WheelGuard(root)
+        guard.setObjectName("wheelGuard")
+    editors: list[QWidget] = [*root.findChildren(QComboBox), *root.findChildren(QAbstractSpinBox)]
+    for editor in editors:
+        editor.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        editor.removeEventFilter(guard)
+        editor.installEventFilter(guard)
+    return guard

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from offline_queue.models import AuditEntry, OutboxEntry, Redemption
+from offline_queue.quality import day_quality
 from ui.manager import ManagerScreen
 
 
@@ -174,3 +175,105 @@ def test_new_redemptions_and_past_days_reload(qtbot, terminal, voucher) -> None:
     screen.set_day(screen.day().fromordinal(screen.day().toordinal() - 1))
     qtbot.waitUntil(lambda: screen.model.rowCount() == 0, timeout=5000)
     assert screen.totals_table.rowCount() == 0 and "<b>0</b>" in screen.totals_label.text()
+
+
+def test_totals_by_mode_have_their_own_heading(qtbot, terminal, voucher) -> None:
+    terminal.redeem(voucher(sku="SET-MEAL-2P"))
+    terminal.redeem(voucher(sku="HAIRCUT", paid="30.00", list_price="50.00"))
+    screen = screen_for(qtbot, terminal, rows=2)
+    table = screen.totals_table
+    names = [table.item(r, 0).text() for r in range(table.rowCount())]
+    assert names == ["HAIRCUT", "SET-MEAL-2P", "By mode", "offline", "All"]
+    assert table.horizontalHeaderItem(0).text() == "Deal"
+    heading = names.index("By mode")
+    assert table.columnSpan(heading, 0) == table.columnCount() and table.item(heading, 0).font().bold()
+    assert table.item(names.index("offline"), 1).text() == "2"
+    assert table.columnSpan(names.index("offline"), 0) == 1
+
+    screen.set_day(screen.day().fromordinal(screen.day().toordinal() - 1))  # a day without redemptions
+    qtbot.waitUntil(lambda: screen.totals_table.rowCount() == 0, timeout=5000)
+    assert "By mode" not in [table.item(r, 0).text() for r in range(table.rowCount())]
+
+
+def test_expiry_margin_reads_in_days(qtbot, terminal, voucher) -> None:
+    from datetime import timedelta
+
+    terminal.redeem(voucher(valid_until=terminal.clock.now() + timedelta(hours=719.9)))
+    screen = screen_for(qtbot, terminal, rows=1)
+    qtbot.waitUntil(lambda: screen.quality.report is not None, timeout=5000)
+    assert "redeemed a median 30 days before expiry" in screen.quality.counts.text()
+    assert " h before expiry" not in screen.quality.counts.text()
+
+    for _ in range(2):  # two more on their last day: the median is now under a day
+        terminal.redeem(voucher(valid_until=terminal.clock.now() + timedelta(hours=5)))
+    screen.reload()
+    qtbot.waitUntil(lambda: "less than a day before expiry" in screen.quality.counts.text(), timeout=5000)
+    stored = day_quality(terminal.ctx.ledger, screen.day(), terminal.ctx.settings.timezone())
+    assert stored.accepted == 3 and 4.9 < (stored.hours_before_expiry_median or 0) < 5.1  # hours stay in the data
+
+
+def test_expiry_margin_words() -> None:
+    from kiosk.qos import expiry_margin_words
+
+    assert expiry_margin_words(719.9) == "30 days" and expiry_margin_words(23.9) == "less than a day"
+    assert expiry_margin_words(24) == "1 day" and expiry_margin_words(36) == "2 days"
+    assert expiry_margin_words(719.9, lang="zh_CN") == "30 天" and expiry_margin_words(2, lang="zh_CN") == "不到一天"
+
+
+def test_sign_out_clears_what_the_manager_typed_and_was_told(qtbot, terminal, voucher) -> None:
+    from kiosk.roles import Role
+    from ui.app import build_window
+    from ui.pins import PinStore
+
+    decision = terminal.redeem(voucher())
+    PinStore(terminal.ctx.secrets_dir).ensure_demo_pins()
+    window, services, scheduler = build_window(terminal.ctx)
+    qtbot.addWidget(window)
+    try:
+        services.session.role, services.session.name = Role.MANAGER, "lee"
+        window.show_screen(Role.MANAGER)
+        screen = window.screen_widget(Role.MANAGER)
+        assert isinstance(screen, ManagerScreen)
+        qtbot.waitUntil(lambda: screen.model.rowCount() == 1, timeout=5000)
+        screen.select_redemption(decision.redemption_id)
+        qtbot.keyClicks(screen.void_reason, "customer changed their mind")
+        qtbot.keyClicks(screen.search, "zzz")
+        screen._say("Could not save the CSV file: disk full", error=True)
+
+        window.sign_out()
+        assert window.stack.currentWidget() is window.signin
+        assert screen.void_reason.text() == "" and screen.search.text() == "" and screen.status.text() == ""
+        assert screen.void_message.text() == "" and screen.selected_row() is None
+        assert screen.proxy.rowCount() == 1  # the filter went with the search text
+        assert terminal.ctx.ledger.redemption(decision.redemption_id).voided_at is None
+        qtbot.waitUntil(lambda: any(r.action == "sign_out" for r in terminal.ctx.ledger.audit_records()),
+                        timeout=5000)
+    finally:
+        scheduler.stop()
+        services.background.wait(5000)
+
+
+def test_a_refused_z_report_banner_goes_when_the_day_changes(qtbot, terminal, voucher) -> None:
+    terminal.redeem(voucher())
+    refusal = "No Z report: 1 redemption of this day is still waiting to upload. Sync first, then print again."
+    terminal.services.extras["reports"] = lambda kind, day, actor: refusal
+    screen = screen_for(qtbot, terminal, rows=1)
+    screen.retranslate()
+    screen.print_report("Z")
+    qtbot.waitUntil(lambda: screen.status.text() == refusal, timeout=5000)
+    qtbot.wait(400)  # the reload the report asked for has run: the banner is still about this day
+    assert screen.status.text() == refusal
+
+    decision = terminal.redeem(voucher())  # the cashier goes on redeeming
+    terminal.services.events.redemption_recorded.emit(decision)
+    qtbot.waitUntil(lambda: screen.model.rowCount() == 2, timeout=5000)
+    assert screen.status.text() == ""
+
+    screen.print_report("Z")
+    qtbot.waitUntil(lambda: screen.status.text() == refusal, timeout=5000)
+    with terminal.ctx.ledger.transaction() as tx:  # a sync changes a state: ledger_changed, no redemption
+        tx.session.execute(Redemption.__table__.update().where(Redemption.id == decision.redemption_id)
+                           .values(upload_state="uploaded"))
+    terminal.services.events.ledger_changed.emit()
+    qtbot.waitUntil(lambda: screen.status.text() == "", timeout=5000)
+    assert "uploaded" in column_texts(screen, 6)

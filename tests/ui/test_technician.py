@@ -221,3 +221,110 @@ def test_enroll_and_test_connection_with_a_real_platform(qtbot, terminal, tmp_pa
         assert screen.connection_message.text().endswith(" ms.")
     finally:
         platform.stop()
+
+
+def wheel(widget, *, down: bool = True) -> None:
+    """A real mouse-wheel notch over the middle of ``widget``, delivered through the application."""
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    centre = QPointF(widget.width() / 2, widget.height() / 2)
+    event = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre.toPoint())), QPoint(0, 0),
+                        QPoint(0, -120 if down else 120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_mouse_wheel_does_not_change_a_setting_nobody_chose(qtbot, terminal) -> None:
+    screen = make_screen(qtbot, terminal)
+    form = screen.forms["camera"]
+    decoder = form.fields["camera.decoder"].editor
+    assert decoder.currentText() == "zxing" and decoder.focusPolicy() == Qt.FocusPolicy.StrongFocus
+    screen.forms["platform"].fields["platform.url"].editor.setFocus()  # focus is somewhere else
+    qtbot.waitUntil(lambda: not decoder.hasFocus(), timeout=2000)
+    wheel(decoder)
+    wheel(decoder)
+    assert decoder.currentText() == "zxing"
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: form.message.text() == "Nothing changed.", timeout=5000)
+    assert config(terminal).get("camera", {}).get("decoder", "zxing") == "zxing"
+    assert terminal.ctx.settings.get("camera.decoder") == "zxing"
+
+    decoder.setFocus()  # chosen on purpose (clicked or tabbed to): the wheel works as usual
+    qtbot.waitUntil(decoder.hasFocus, timeout=2000)
+    wheel(decoder)
+    assert decoder.currentText() == "zbar"
+
+
+def test_diagnostics_lists_the_logged_warnings_and_tracebacks_newest_first(qtbot, terminal, tmp_path) -> None:
+    import logging
+
+    from ui.context import setup_logging
+
+    root = logging.getLogger()
+    before, level = list(root.handlers), root.level
+    for handler in before:  # this test's log file, whatever another test set up
+        if getattr(handler, "_kiosk", False):
+            root.removeHandler(handler)
+    # the log lives in another folder than the terminal's data, as in the demo
+    outer = tmp_path / "outer"
+    setup_logging(outer)
+    try:
+        logging.getLogger("kiosk.cli").info("kiosk started")
+        logging.getLogger("offline_queue.sync").warning("upload refused: the platform answered 503")
+        try:
+            {}["printer"]
+        except KeyError:
+            logging.getLogger("ui.app").exception("the print worker stopped")
+        logging.getLogger("hardware.camera").error("no frame for 10 s")
+        for handler in root.handlers:
+            handler.flush()
+        assert "Traceback (most recent call last)" in (outer / "logs" / "kiosk.log").read_text(encoding="utf-8")
+
+        screen = make_screen(qtbot, terminal)
+        screen.show_page("diagnostics")
+        qtbot.waitUntil(lambda: bool(screen.diagnostics), timeout=5000)
+        text = screen.errors_view.toPlainText()
+        newest, middle, oldest = (text.index("no frame for 10 s"), text.index("the print worker stopped"),
+                                  text.index("upload refused"))
+        assert newest < middle < oldest
+        traceback = text[middle:oldest]
+        assert "Traceback (most recent call last)" in traceback and "KeyError: 'printer'" in traceback
+        assert "kiosk started" not in text and "ERROR hardware.camera" in text
+        assert screen.errors_heading.text() == "Last warnings and errors, newest first (3)"
+        assert "kiosk started" in screen.log_view.toPlainText()
+        assert str(outer / "logs" / "kiosk.log") in screen.facts.text()
+    finally:
+        for handler in list(root.handlers):
+            if getattr(handler, "_kiosk", False):
+                root.removeHandler(handler)
+                handler.close()
+        for handler in before:
+            if handler not in root.handlers:
+                root.addHandler(handler)
+        root.setLevel(level)
+
+
+def test_diagnostics_says_where_it_looked_when_the_log_is_clean(qtbot, terminal) -> None:
+    screen = make_screen(qtbot, terminal)
+    screen.show_page("diagnostics")
+    qtbot.waitUntil(lambda: bool(screen.diagnostics), timeout=5000)
+    assert screen.errors_view.toPlainText().startswith("No warnings or errors in ")
+    assert screen.errors_view.toPlainText().endswith("kiosk.log.")
+
+
+def test_sign_out_drops_unsaved_edits_typed_pins_and_messages(qtbot, terminal) -> None:
+    screen = make_screen(qtbot, terminal)
+    form = screen.forms["platform"]
+    retype(qtbot, form.fields["platform.timeout_s"].editor, "soon")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    assert form.fields["platform.timeout_s"].error.text() == "Expected a number"
+    _name, new, again, _button, _message = screen.pin_rows[Role.MANAGER]
+    retype(qtbot, new, "2580")
+    retype(qtbot, screen.enroll_code, "ABCD-1234")
+
+    terminal.services.events.signed_out.emit()  # what the window sends on sign-out
+    assert form.fields["platform.timeout_s"].value() == "1.5" and form.fields["platform.timeout_s"].error.text() == ""
+    assert form.message.text() == "" and new.text() == again.text() == "" and screen.enroll_code.text() == ""
+    assert terminal.ctx.settings.get("platform.timeout_s") == 1.5 and config(terminal)["platform"]["timeout_s"] == 1.5
