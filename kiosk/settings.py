@@ -232,7 +232,8 @@ SCHEMA: dict[str, SettingSpec] = {
         N_("Chinese text: gb18030 (printer has a Chinese font), image (rendered), auto (by profile)"),
     ),
     "printer.feedback_url": SettingSpec(
-        "", _url, N_("base URL of the feedback QR (empty: platform.url + /feedback/{redemption_id})")
+        "", _url,
+        N_("base URL of the feedback QR, the redemption id is added at the end (empty: platform.url + /feedback/)"),
     ),
 }
 
