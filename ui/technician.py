@@ -82,6 +82,7 @@ LABELS = {
     "terminal.store_name": N_("Store name"),
     "terminal.store_address": N_("Store address"),
     "terminal.timezone": N_("Time zone"),
+    "terminal.receipt_language": N_("Receipt language (customers)"),
     "platform.url": N_("Platform address"),
     "platform.timeout_s": N_("Online answer timeout (seconds)"),
     "platform.verify_tls": N_("Check the platform's TLS certificate"),
