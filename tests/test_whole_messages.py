@@ -230,3 +230,30 @@ def test_the_status_strip_reads_whole_in_both_languages(qtbot) -> None:
                 assert ": " not in shown if lang == "zh_CN" else True, shown  # no English label left
     finally:
         set_language("en")
+
+
+def test_expiry_margins_read_whole() -> None:
+    from kiosk.qos import expiry_margin_message
+
+    for hours in (0.5, 23.9, 24, 36, 719.9):
+        check(expiry_margin_message(hours))
+
+
+def test_switching_the_language_retranslates_what_is_already_on_screen(qtbot) -> None:
+    """The catalogue's QTranslator makes Qt send LanguageChange: the strip redraws without being told."""
+    from ui.i18n import set_language
+    from ui.status_strip import StatusStrip, on_duty, printer_words
+
+    strip = StatusStrip()
+    qtbot.addWidget(strip)
+    strip.set_part("printer", "bad", printer_words("paper_out"))
+    strip.set_part("cashier", "ok", on_duty("manager"))
+    try:
+        assert set_language("zh_CN")
+        qtbot.waitUntil(lambda: "打印机：缺纸" in strip.text("printer"), timeout=3000)
+        assert "当班：店长" in strip.text("cashier")
+        assert set_language("en")
+        qtbot.waitUntil(lambda: "Printer: out of paper" in strip.text("printer"), timeout=3000)
+        assert "On duty: manager" in strip.text("cashier")
+    finally:
+        set_language("en")
