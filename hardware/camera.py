@@ -381,3 +381,29 @@ def open_source(spec: str, **kwargs: Any) -> _GrabberSource:
     if path.is_dir():
         return ImageFolderSource(path, **kwargs)
     return VideoFileSource(path, **kwargs)
+
+
+# Where Linux lists video devices; videoN/name is the name the driver gives the camera.
+V4L2_ROOT = Path("/sys/class/video4linux")
+
+
+def describe_source(spec: str, *, v4l2_root: Path | None = None) -> tuple[str, str]:
+    """What a camera setting points at, for a person: ``(kind, detail)``.
+
+    kind is ``"device"`` (detail: the driver's name of ``/dev/videoN``, empty when no such device
+    is listed), ``"folder"`` or ``"file"`` (detail: the path), or ``"none"`` for an empty setting.
+    """
+    text = str(spec).strip()
+    for prefix in ("device:", "folder:", "file:"):
+        if text.startswith(prefix):
+            text = text.removeprefix(prefix).strip()
+    if not text:
+        return "none", ""
+    if text.isdigit():
+        name_file = (v4l2_root or V4L2_ROOT) / f"video{int(text)}" / "name"
+        try:
+            return "device", name_file.read_text(encoding="utf-8", errors="replace").strip()
+        except OSError:
+            return "device", ""
+    path = Path(text)
+    return ("folder", str(path)) if path.is_dir() else ("file", str(path))

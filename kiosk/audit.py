@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,3 +53,36 @@ def verify_chain(records: Iterable[AuditRecord]) -> tuple[bool, int | None, str]
             return False, rec.seq, f"entry {rec.seq} was changed after it was written"
         prev, expected_seq, count = rec.hash, rec.seq + 1, count + 1
     return True, None, f"{count} entries, chain intact"
+
+
+def check_ledger_bindings(records: Iterable[AuditRecord], rows: Mapping[str, tuple[str, int]]) -> list[str]:
+    """Problems between the chain and the ledger: every accepted decision in the audit log must
+    have its redemption row (same voucher, same quantity) and every row its accepted decision.
+
+    ``rows`` maps redemption id to (voucher id, quantity). A redemption deleted from the ledger,
+    even with its outbox and use-count rows, is found here as long as its audit entry stands; and
+    the audit entry cannot go without breaking the chain or its anchor on the platform.
+    """
+    decided: dict[str, tuple[str, int]] = {}
+    for rec in records:
+        if rec.action != "decision":
+            continue
+        try:
+            detail = json.loads(rec.detail)
+        except ValueError:
+            continue  # an entry that is not JSON fails its hash check already
+        if isinstance(detail, dict) and detail.get("reason") == "ok" and detail.get("redemption_id"):
+            entry = (str(detail.get("voucher_id") or ""), int(detail.get("quantity") or 0))
+            decided[str(detail["redemption_id"])] = entry
+    problems = []
+    for redemption_id, (voucher_id, quantity) in decided.items():
+        row = rows.get(redemption_id)
+        if row is None:
+            problems.append(f"redemption {redemption_id} (voucher {voucher_id}) is in the audit log but was removed "
+                            "from the ledger")
+        elif row != (voucher_id, quantity):
+            problems.append(f"redemption {redemption_id} in the ledger is not what the audit log recorded "
+                            f"(voucher {row[0]} × {row[1]}, recorded {voucher_id} × {quantity})")
+    problems += [f"redemption {rid} in the ledger has no decision in the audit log (added behind the kiosk's back)"
+                 for rid in sorted(rows.keys() - decided.keys())]
+    return problems

@@ -38,6 +38,23 @@ class VoucherUsage:
 
 
 @dataclass(frozen=True, slots=True)
+class PlatformWord:
+    """The platform's last answer about one voucher, as this terminal heard it.
+
+    Kept so that an offline decision never contradicts what the platform already said: a voucher
+    the platform refused (used at another terminal, revoked, for another store) stays refused when
+    the network is gone, and uses the platform counted elsewhere stay spent. ``uses_left`` goes
+    down with each use this terminal grants offline afterwards.
+    """
+
+    reason: str
+    at: datetime
+    uses_left: int | None = None
+    first_redeemed_at: datetime | None = None
+    first_redeemed_terminal: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SyncState:
     """When this terminal last heard from the platform."""
 
@@ -52,6 +69,8 @@ class LedgerTransaction(Protocol):
     def usage(self, voucher_id: str) -> VoucherUsage: ...
 
     def is_revoked(self, voucher_id: str) -> bool: ...
+
+    def platform_word(self, voucher_id: str) -> PlatformWord | None: ...
 
     def sync_state(self) -> SyncState: ...
 

@@ -1,10 +1,11 @@
-"""Service quality on both sides of O2O (DESIGN §5), computed from raw measurements.
+"""Service quality on both sides of O2O, computed from raw measurements.
 
 Online side (the platform as this terminal saw it): availability (share of calls answered),
 success rate (share of calls that succeeded), response time (median, p95).
-Offline side (the store's own service): waiting time (code first seen → decision recorded,
-median, p95), redemption success rate (accepted among attempts with a genuine voucher),
-timeliness (accepted redemptions made within the voucher's validity, and how close to expiry).
+Offline side (the store's own service): waiting time (code first seen → decision recorded, less
+the time a dialog about the code was open — see :class:`WaitClock` — median, p95), redemption
+success rate (accepted among attempts with a genuine voucher), timeliness (accepted redemptions
+made within the voucher's validity, and how close to expiry).
 
 Each online figure has its offline counterpart: availability ↔ timeliness, success rate ↔
 success rate, response time ↔ waiting time. Pure Python: the rows come from the ledger.

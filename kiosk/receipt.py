@@ -129,11 +129,13 @@ def wrap(text: str, width: int) -> list[str]:
 
 
 def pad_pair(left: str, right: str, width: int) -> list[str]:
-    """``left`` and ``right`` on one line, right-aligned; the left part wraps above when both do not fit."""
+    """``left`` and ``right`` on one line, right-aligned; the left part wraps above when both do not fit.
+    A value too long for the line (a device path, a long address) goes under its label, wrapped to the
+    paper's width and right-aligned, so nothing runs off the paper."""
     right_w = text_width(right)
     room = width - right_w - 1
     if room < 4:
-        return [*wrap(left, width), " " * max(width - right_w, 0) + right]
+        return [*wrap(left, width), *(align_line(line, width, "right") for line in wrap(right, width))]
     left_lines = wrap(left, room)
     *head, last = left_lines
     return [*head, last + " " * (width - text_width(last) - right_w) + right]

@@ -154,18 +154,26 @@ def decide_offline(
     if not verify_signature(parsed, key):
         return decision(Reason.BAD_SIGNATURE)
     claims = parsed.claims
-    if ledger.is_revoked(claims.voucher_id):
+    # What the platform said about this voucher stands offline too (a pulled cable must not turn
+    # its "already redeemed" into an accept).
+    word = ledger.platform_word(claims.voucher_id)
+    if ledger.is_revoked(claims.voucher_id) or (word is not None and word.reason == Reason.REVOKED):
         return decision(Reason.REVOKED)
     if now < claims.valid_from:
         return decision(Reason.NOT_YET_VALID)
     if now >= claims.valid_until:
         return decision(Reason.EXPIRED)
-    if terminal.store_id not in claims.stores:
+    if terminal.store_id not in claims.stores or (word is not None and word.reason == Reason.WRONG_STORE):
         return decision(Reason.WRONG_STORE, detail=", ".join(claims.stores))
 
     usage = ledger.usage(claims.voucher_id)
     left = max(claims.uses - usage.used, 0)
     prior = {"first_redeemed_at": usage.first_at, "first_redeemed_terminal": usage.first_terminal}
+    if word is not None and word.uses_left is not None and word.uses_left < left:
+        left = max(word.uses_left, 0)  # the platform counted uses at other terminals
+        if word.first_redeemed_at is not None:
+            prior = {"first_redeemed_at": word.first_redeemed_at,
+                     "first_redeemed_terminal": word.first_redeemed_terminal}
     if left == 0:
         reason = Reason.ALREADY_REDEEMED if claims.uses == 1 else Reason.NO_USES_LEFT
         return decision(reason, uses_left=0, detail=f"all {claims.uses} used", **prior)

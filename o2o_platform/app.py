@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from o2o_platform import feedback, quality_api
+from o2o_platform import audit_api, feedback, quality_api
 from o2o_platform.api import router
 from o2o_platform.auth import check_deferred_token, not_valid
 from o2o_platform.db import make_engine, migrate, open_database
@@ -158,6 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.void_window = timedelta(minutes=settings.void_window_minutes)
     app.include_router(router)
     app.include_router(quality_api.router)
+    app.include_router(audit_api.router)
     app.include_router(feedback.router)
 
     @app.exception_handler(StarletteHTTPException)

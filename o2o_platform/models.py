@@ -174,3 +174,19 @@ class QosReport(Base):
     business_date: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD, the terminal's business day
     figures: Mapped[dict[str, Any]] = mapped_column(JSON)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditAnchor(Base):
+    """The head of a terminal's audit chain as it last sent it (sequence number and hash).
+
+    Kept outside the terminal, this anchor is what a shell user on the terminal cannot rewrite:
+    a chain cut short or rewritten no longer ends in (or passes through) the anchored entry.
+    """
+
+    __tablename__ = "audit_anchors"
+
+    terminal_pk: Mapped[int] = mapped_column(ForeignKey("terminals.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    refused: Mapped[int] = mapped_column(Integer, default=0)  # heads that did not extend the anchor

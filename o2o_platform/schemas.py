@@ -211,6 +211,19 @@ class QosOut(Model):
     stored: bool
 
 
+class AuditAnchorIn(Model):
+    seq: int = Field(ge=0, le=2**62, description="sequence number of the newest entry of the terminal's audit chain")
+    hash: str = Field(pattern=r"^[0-9a-f]{64}$", description="that entry's SHA-256 chain hash, lower-case hex")
+
+
+class AuditAnchorOut(Model):
+    seq: int = Field(description="the anchored head: the newest chain entry the platform holds for this terminal")
+    hash: str
+    received_at: datetime
+    accepted: bool = Field(description="false when the head sent did not extend the anchor (a shorter chain, or "
+                           "another hash at the same place): the terminal's chain was cut or rewritten")
+
+
 class DayRedemptionOut(Model):
     redemption_id: str
     terminal_id: str

@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.audit import GENESIS, AuditRecord, canonical_json, entry_hash
 from kiosk.codes import key_id_for
-from kiosk.ports import StorageError, SyncState, VoucherUsage
-from kiosk.reasons import Mode
+from kiosk.ports import PlatformWord, StorageError, SyncState, VoucherUsage
+from kiosk.reasons import Mode, Reason
 from kiosk.redemption import Decision, RedemptionContext
 from offline_queue.models import (
     AuditEntry,
     OutboxEntry,
+    PlatformWordRow,
     Redemption,
     Revocation,
     SyncStateRow,
@@ -75,10 +76,25 @@ _T_USES = cast(Table, VoucherUse.__table__).name
 _T_REVOKED = cast(Table, Revocation.__table__).name
 _T_SYNC = cast(Table, SyncStateRow.__table__).name
 _T_REDEMPTIONS = cast(Table, Redemption.__table__).name
+_T_WORDS = cast(Table, PlatformWordRow.__table__).name
 _LAST_AUDIT_SQL = f"SELECT seq, hash FROM {_T_AUDIT} ORDER BY seq DESC LIMIT 1"
 _USAGE_SQL = (f"SELECT used, first_at, first_terminal, last_at, last_terminal FROM {_T_USES} "
               "WHERE voucher_id = :voucher_id")
 _REVOKED_SQL = f"SELECT 1 FROM {_T_REVOKED} WHERE voucher_id = :voucher_id"
+_WORD_SQL = (f"SELECT reason, at, uses_left, first_redeemed_at, first_redeemed_terminal FROM {_T_WORDS} "
+             "WHERE voucher_id = :voucher_id")
+_WORD_UPSERT_SQL = (
+    f"INSERT INTO {_T_WORDS} (voucher_id, reason, at, uses_left, first_redeemed_at, first_redeemed_terminal) "
+    "VALUES (:voucher_id, :reason, :at, :uses_left, :first_at, :first_terminal) "
+    "ON CONFLICT (voucher_id) DO UPDATE SET reason = :reason, at = :at, uses_left = :uses_left, "
+    "first_redeemed_at = coalesce(:first_at, first_redeemed_at), "
+    "first_redeemed_terminal = coalesce(:first_terminal, first_redeemed_terminal)"
+)
+_WORD_SPEND_SQL = (f"UPDATE {_T_WORDS} SET uses_left = max(uses_left - :used, 0) "
+                   "WHERE voucher_id = :voucher_id AND uses_left IS NOT NULL")
+# The platform's answers an offline decision must not contradict (see kiosk.ports.PlatformWord).
+_REMEMBERED = frozenset({Reason.OK, Reason.ALREADY_REDEEMED, Reason.NO_USES_LEFT, Reason.REVOKED,
+                         Reason.WRONG_STORE})
 _SYNC_SQL = f"SELECT last_sync_at, revocations_synced_at FROM {_T_SYNC} WHERE id = 1"
 _PENDING_VALUE_SQL = (f"SELECT coalesce(sum(paid_minor * quantity), 0) FROM {_T_REDEMPTIONS} "
                       "WHERE upload_state = 'pending' AND mode = :mode AND voided_at IS NULL")
@@ -154,6 +170,13 @@ class LedgerTx:
     def is_revoked(self, voucher_id: str) -> bool:
         return self.conn.exec_driver_sql(_REVOKED_SQL, {"voucher_id": voucher_id}).first() is not None
 
+    def platform_word(self, voucher_id: str) -> PlatformWord | None:
+        row = self.conn.exec_driver_sql(_WORD_SQL, {"voucher_id": voucher_id}).first()
+        if row is None:
+            return None
+        return PlatformWord(row.reason, datetime.fromisoformat(row.at), row.uses_left,
+                            from_text(row.first_redeemed_at), row.first_redeemed_terminal)
+
     def sync_state(self) -> SyncState:
         row = self.conn.exec_driver_sql(_SYNC_SQL).first()
         if row is None:
@@ -169,6 +192,8 @@ class LedgerTx:
         at = to_text(decision.decided_at)
         if decision.accepted:
             self._record_accepted(decision, context, at)
+        if decision.mode is Mode.ONLINE:
+            self._remember_platform_word(decision, at)
         self._record_attempt(decision, context, at)
         append_audit(
             self.session,
@@ -186,6 +211,18 @@ class LedgerTx:
                 "detail": decision.detail,
             },
         )
+
+    def _remember_platform_word(self, decision: Decision, at: str) -> None:
+        """Keep the platform's answer about this voucher for later offline decisions."""
+        if not decision.voucher_id or decision.reason not in _REMEMBERED:
+            return
+        uses_left = decision.uses_left
+        if decision.reason is Reason.ALREADY_REDEEMED or (decision.reason is Reason.NO_USES_LEFT and uses_left is None):
+            uses_left = 0
+        self.conn.exec_driver_sql(_WORD_UPSERT_SQL, {
+            "voucher_id": decision.voucher_id, "reason": decision.reason.value, "at": at, "uses_left": uses_left,
+            "first_at": to_text(decision.first_redeemed_at) if decision.first_redeemed_at else None,
+            "first_terminal": decision.first_redeemed_terminal})
 
     def _record_attempt(self, decision: Decision, context: RedemptionContext, at: str) -> None:
         """Every attempt, with its timings: the service-quality figures are computed from these."""
@@ -230,6 +267,7 @@ class LedgerTx:
         self.conn.exec_driver_sql(_USE_UPSERT_SQL, {"voucher_id": voucher_id, "uses_allowed": uses_allowed,
                                                     "used": decision.quantity, "at": at, "terminal": terminal_id})
         if offline:
+            self.conn.exec_driver_sql(_WORD_SPEND_SQL, {"voucher_id": voucher_id, "used": decision.quantity})
             payload = {"kind": "redeem", "redemption_id": decision.redemption_id, "code": decision.code_text,
                        "quantity": decision.quantity, "redeemed_at": at, "offline_reason": decision.reason.value}
             fast_insert(self.conn, OutboxEntry, {"redemption_id": decision.redemption_id, "kind": "redeem",
@@ -330,6 +368,18 @@ class SqliteLedger:
         with self.sessions() as session:
             for row in session.scalars(select(AuditEntry).order_by(AuditEntry.seq)):
                 yield AuditRecord(row.seq, row.at, row.actor, row.action, row.detail, row.prev_hash, row.hash)
+
+    def audit_head(self) -> tuple[int, str] | None:
+        """Sequence number and hash of the newest audit entry (None for an empty log)."""
+        with self.sessions() as session:
+            row = session.connection().exec_driver_sql(_LAST_AUDIT_SQL).first()
+        return (int(row[0]), str(row[1])) if row else None
+
+    def redemption_bindings(self) -> dict[str, tuple[str, int]]:
+        """Every redemption row as (voucher id, quantity), for checking it against the audit log."""
+        with self.sessions() as session:
+            rows = session.execute(select(Redemption.id, Redemption.voucher_id, Redemption.quantity))
+            return {rid: (voucher_id, quantity) for rid, voucher_id, quantity in rows}
 
     def redemption(self, redemption_id: str) -> Redemption | None:
         """One ledger row by redemption id."""

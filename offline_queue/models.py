@@ -84,6 +84,19 @@ class Revocation(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
 
 
+class PlatformWordRow(Base):
+    """The platform's last answer about a voucher (see :class:`kiosk.ports.PlatformWord`)."""
+
+    __tablename__ = "platform_words"
+
+    voucher_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    at: Mapped[str] = mapped_column(String(40))
+    uses_left: Mapped[int | None] = mapped_column(Integer, default=None)
+    first_redeemed_at: Mapped[str | None] = mapped_column(String(40), default=None)
+    first_redeemed_terminal: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
 class TrustedKey(Base):
     """A platform public key that signed codes may be verified with."""
 

@@ -29,7 +29,7 @@ class Attempt(Base):
     online_asked: Mapped[bool] = mapped_column(Boolean, default=False)
     online_answered: Mapped[bool] = mapped_column(Boolean, default=False)
     online_ms: Mapped[float | None] = mapped_column(Float)
-    wait_ms: Mapped[float | None] = mapped_column(Float)  # code first seen -> decision recorded
+    wait_ms: Mapped[float | None] = mapped_column(Float)  # code first seen -> decision recorded, less dialogs
 
 
 class PlatformCall(Base):

@@ -145,6 +145,16 @@ class Enrollment:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditAnchor:
+    """The head of this terminal's audit chain that the platform holds."""
+
+    seq: int
+    hash: str
+    received_at: datetime
+    accepted: bool
+
+
+@dataclass(frozen=True, slots=True)
 class VoucherInfo:
     """A voucher as the platform describes it (look-up does not use it)."""
 
@@ -343,6 +353,14 @@ def _item_json(item: BatchRedeem | BatchVoid | Mapping[str, Any]) -> dict[str, A
     return dict(item)
 
 
+def _anchor(body: Any) -> AuditAnchor:
+    try:
+        return AuditAnchor(int(body["seq"]), str(body["hash"]), _required_time(body["received_at"]),
+                           bool(body["accepted"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PlatformUnavailable(f"unexpected answer from the platform: {exc}") from None
+
+
 def _parse_enrollment(base_url: str, body: Any) -> Enrollment:
     return Enrollment(
         base_url=base_url,
@@ -539,6 +557,20 @@ class PlatformApi:
         body = self._call("POST", "/qos", json={"business_date": business_date, "figures": dict(figures)})
         if not isinstance(body, dict) or body.get("stored") is not True:
             raise PlatformUnavailable("the platform did not confirm it stored the figures")
+
+    def anchor_audit(self, seq: int, hash_: str) -> AuditAnchor:
+        """Anchor the newest audit entry on the platform; the answer is the anchor it now holds
+        (``accepted`` false: the head sent did not extend it)."""
+        return _anchor(self._call("POST", "/audit/anchor", json={"seq": seq, "hash": hash_}))
+
+    def audit_anchor(self) -> AuditAnchor | None:
+        """The anchor the platform holds for this terminal, or None before the first one."""
+        try:
+            return _anchor(self._call("GET", "/audit/anchor"))
+        except PlatformRequestError as exc:
+            if exc.status == 404:
+                return None
+            raise
 
     def day_report(self, date: str, tz: str = "UTC") -> dict[str, Any]:
         """The platform's view of this store's day (``YYYY-MM-DD`` in IANA zone ``tz``), as the JSON

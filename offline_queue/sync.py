@@ -149,6 +149,7 @@ class SyncEngine:
             self.ledger.mark_contact(self.clock.now(), revocations=True)
             self.failures = 0
             self._report_quality()
+            self._anchor_audit()
         except (PlatformUnavailable, RetryLater) as exc:
             self.failures += 1
             report.ok, report.error = False, f"platform not reachable: {exc}"
@@ -184,6 +185,22 @@ class SyncEngine:
             self._call("qos", lambda: self.api.report_qos(business_date, figures))  # type: ignore[attr-defined]
         except Exception as exc:  # figures are best-effort; the next pass sends them again
             log.info("service-quality report not sent: %s", exc)
+
+    def _anchor_audit(self) -> None:
+        """Send the audit chain's head, so a chain cut short or rewritten here shows against the
+        platform's copy (``kiosk audit verify``)."""
+        head = self.ledger.audit_head()
+        if head is None or not hasattr(self.api, "anchor_audit"):
+            return
+        try:
+            held = self._call("anchor", lambda: self.api.anchor_audit(*head))  # type: ignore[attr-defined]
+        except Exception as exc:  # the next pass sends the head again
+            log.info("audit head not anchored: %s", exc)
+            return
+        if not held.accepted:
+            log.error("the platform holds audit entry %s as this terminal's head, but the chain here ends at %s "
+                      "with another history: the audit log was cut or rewritten. Run 'kiosk audit verify'.",
+                      held.seq, head[0])
 
     def pending_count(self) -> int:
         with self.ledger.sessions() as session:

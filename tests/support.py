@@ -42,6 +42,23 @@ def run_cli(module: str, *args: str | Path, timeout: float = 60) -> CliResult:
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
+def run_kiosk_in_process(*args: str | Path) -> CliResult:
+    """``kiosk ARGS`` called in this process (``ui.cli.main``), for tests where no process boundary
+    is under test: the same code as the console script, without a second of interpreter start-up."""
+    import contextlib
+    import io
+
+    from ui.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:  # argparse's usage errors
+            code = int(exc.code or 0)
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
 def free_port() -> int:
     import socket
 

@@ -340,6 +340,11 @@ class CashierScreen(QWidget):
         """A code from the camera, a handheld scanner or the keypad."""
         seen_at = time.monotonic()
         if self.busy or self.stack.currentWidget() is self.picker:
+            waiting = [queued[0] for queued in self.queue]
+            if self.pending_code is not None:
+                waiting.append(self.pending_code[0])
+            if source == "camera" and code in waiting:
+                return  # the customer is still holding up the code being handled: not a second scan
             self.queue.append((code, source, seen_at))
             return
         self._start(code, source, seen_at)

@@ -215,10 +215,51 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    """``kiosk audit verify``: the chain, the ledger rows bound to it, and the platform's anchor."""
+    from kiosk.audit import check_ledger_bindings
+
     ctx = _context(args)
-    intact, broken, explanation = verify_chain(ctx.ledger.audit_records())
-    _print_json({"intact": intact, "first_broken": broken, "message": explanation})
-    return EXIT_OK if intact else EXIT_NO
+    records = list(ctx.ledger.audit_records())
+    intact, broken, explanation = verify_chain(records)
+    problems = [] if intact else [explanation]
+    problems += check_ledger_bindings(records, ctx.ledger.redemption_bindings())
+    anchor = _check_anchor(ctx, {r.seq: r.hash for r in records})
+    problems += anchor.pop("problems")
+    ok = not problems
+    message = explanation if ok else "; ".join(problems)
+    _print_json({"intact": ok, "first_broken": broken, "message": message, "problems": problems,
+                 "entries": len(records), "anchor": anchor})
+    return EXIT_OK if ok else EXIT_NO
+
+
+def _check_anchor(ctx: KioskContext, hashes: dict[int, str]) -> dict[str, Any]:
+    """Compare the chain with the head the platform holds (when the terminal is enrolled and the
+    platform answers): a cut tail or a rewritten chain no longer contains the anchored entry."""
+    api = ctx.platform_api()
+    if api is None:
+        return {"checked": False, "why": "not enrolled: the chain is checked on this terminal only", "problems": []}
+    try:
+        with api:
+            held = api.audit_anchor()
+    except Exception as exc:
+        log.warning("audit anchor not checked: %s", exc)
+        return {"checked": False, "why": "the platform cannot be reached now: the chain is checked on this "
+                "terminal only; run this again when online", "problems": []}
+    if held is None:
+        return {"checked": False, "why": "the platform holds no anchor yet (it gets one at each sync)",
+                "problems": []}
+    problems: list[str] = []
+    last = max(hashes, default=0)
+    if held.seq not in hashes:
+        problems.append(f"the platform anchored entry {held.seq} at {held.received_at:%Y-%m-%d %H:%M} UTC, "
+                                 f"but the log here ends at entry {last}: entries were removed")
+    elif hashes[held.seq] != held.hash:
+        problems.append(f"entry {held.seq} is not the one the platform anchored at "
+                                 f"{held.received_at:%Y-%m-%d %H:%M} UTC: the log was rewritten")
+    if not held.accepted:
+        problems.append("the platform refused a later head of this log that did not extend its anchor")
+    return {"checked": True, "seq": held.seq, "hash": held.hash, "anchored_at": held.received_at.isoformat(),
+            "problems": problems}
 
 
 def cmd_decode(args: argparse.Namespace) -> int:

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -53,6 +52,7 @@ from kiosk.i18n import N_, render
 from kiosk.voids import DEFAULT_VOID_WINDOW, MAX_REASON_CHARS, void_refusal
 from offline_queue.queries import day_summary, export_day_csv, review_rows
 from offline_queue.voids import VoidDone, VoidRefused, void_redemption
+from ui.folder_picker import FolderPicker, exports_folder, removable_drives
 from ui.i18n import current_language, t
 from ui.quality_view import QualityView
 from ui.services import AppServices
@@ -221,6 +221,11 @@ class DayFilter(QSortFilterProxyModel):
         return True
 
 
+def export_file_name(day: date) -> str:
+    """The CSV of one store day is named by that day, so exports of different days sit side by side."""
+    return f"redemptions-{day:%Y-%m-%d}.csv"
+
+
 def _money_total(totals: tuple[Total, ...] | list[Total], attr: str) -> str:
     if not totals:
         return "0.00"
@@ -235,6 +240,7 @@ class ManagerScreen(QWidget):
         self.services = services
         self.ctx = services.ctx
         self.summary: DaySummary | None = None
+        self.export_picker: FolderPicker | None = None  # open while the manager chooses where a CSV goes
         self.review: list[DayRow] = []
         self._generation = 0
         self._busy_void = False
@@ -363,7 +369,7 @@ class ManagerScreen(QWidget):
 
         buttons = QHBoxLayout()
         self.export_button = QPushButton()
-        self.export_button.clicked.connect(self._choose_export_path)
+        self.export_button.clicked.connect(self.choose_export_folder)
         buttons.addWidget(self.export_button)
         self.x_button = QPushButton()
         self.x_button.clicked.connect(lambda: self.print_report("X"))
@@ -713,11 +719,26 @@ class ManagerScreen(QWidget):
 
     # --- export and reports ---------------------------------------------------------------------
 
-    def _choose_export_path(self) -> None:
-        default = Path.home() / f"redemptions-{self.day():%Y-%m-%d}.csv"
-        path, _ = QFileDialog.getSaveFileName(self, t("Export the day as CSV"), str(default), "CSV (*.csv)")
-        if path:
-            self.export_csv(Path(path))
+    def choose_export_folder(self) -> None:
+        """Ask where the chosen day's CSV goes with the touch folder picker, starting in the data
+        folder's ``exports/``; the file is named by the day (``redemptions-2026-11-23.csv``)."""
+        try:
+            start = exports_folder(self.ctx.data_dir)
+        except OSError as exc:
+            log.error("cannot create the exports folder: %s", exc)
+            self._say(t("Could not create the exports folder ({error}). Check that the disk is not full, or "
+                        "call the technician.").format(error=exc), error=True)
+            return
+        shortcuts = [(t("Exports folder"), start)]
+        shortcuts += [(t("USB drive {name}").format(name=drive.name), drive) for drive in removable_drives()]
+        day = self.day()
+        picker = FolderPicker(start, title=N_("Export the day as CSV: choose a folder"), shortcuts=shortcuts,
+                              parent=self)
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        picker.chosen.connect(lambda folder: self.export_csv(Path(folder) / export_file_name(day)))
+        self.export_picker = picker
+        picker.destroyed.connect(lambda: setattr(self, "export_picker", None))  # closed: no stale reference
+        picker.open()
 
     def export_csv(self, path: Path) -> None:
         """Write the chosen day to ``path`` in the background; the status line says where."""
@@ -728,7 +749,9 @@ class ManagerScreen(QWidget):
             self._say(t("Saved {count} redemptions to {path}").format(count=count, path=path))
 
         def failed(exc: BaseException) -> None:
-            self._say(t("Could not save the CSV file:") + f" {exc}", error=True)
+            log.error("CSV export to %s failed: %s", path, exc)
+            self._say(t("Could not save the CSV file ({error}). Choose another folder, or check that the drive "
+                        "is plugged in and not full.").format(error=exc), error=True)
 
         run_for(self, self.services, lambda: export_day_csv(ledger, day, tz, path), done, failed)
 

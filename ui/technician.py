@@ -514,6 +514,12 @@ def scan_once(spec: str, *, decoder: str, width: int, height: int, fps: int, tim
     return ScanTest(image, result.codes, result.ms, status.message)
 
 
+def short_path(path: str) -> str:
+    """The last two parts of a long path (the whole path is in the tooltip)."""
+    parts = Path(path).parts
+    return path if len(parts) <= 3 else "…/" + "/".join(parts[-2:])
+
+
 def describe_code(text: str) -> str:
     """A line about a scanned code: what kind of voucher code it is."""
     from kiosk.codes import Malformed, PlainCode, SignedCode, parse_code
@@ -548,6 +554,8 @@ class TechnicianScreen(QWidget):
         self.forms: dict[str, SettingsForm] = {}
         self.diagnostics: dict[str, Any] = {}
         self.last_scan: ScanTest | None = None
+        self.bundle_picker: QWidget | None = None  # open while the technician chooses where the bundle goes
+        self.folder_picker: QWidget | None = None  # open while the technician chooses a folder of images
         self.setObjectName("TechnicianScreen")
         self.setStyleSheet(STYLE)
         root = QVBoxLayout(self)
@@ -567,6 +575,7 @@ class TechnicianScreen(QWidget):
         self.tabs.currentChanged.connect(self._tab_changed)
         services.events.settings_changed.connect(self._setting_changed_elsewhere)
         services.events.signed_out.connect(self.forget)
+        services.events.status.connect(self._status_changed)
         guard_wheel(self)
         self.retranslate()
 
@@ -659,6 +668,42 @@ class TechnicianScreen(QWidget):
     def _setting_changed_elsewhere(self, key: str) -> None:
         if key == "terminal.language":
             self._show_language()
+        if key.startswith("camera."):
+            self._show_camera_in_use()
+
+    def _status_changed(self, part: str, _state: str, _words: object) -> None:
+        if part == "camera":
+            self._show_camera_in_use()
+
+    def camera_in_use(self) -> str:
+        """The frame source the scan worker reads: the demo's simulated camera when one is set,
+        else the saved ``camera.source`` (the same choice the app makes when it starts the camera)."""
+        return str(self.services.extras.get("camera_source") or self.ctx.settings.get("camera.source"))
+
+    def _show_camera_in_use(self) -> None:
+        from hardware.camera import describe_source
+
+        spec = self.camera_in_use()
+        kind, detail = describe_source(spec)
+        if kind == "device":
+            index = int(spec.strip().removeprefix("device:"))
+            name = (t("camera {index}: {name} (/dev/video{index})").format(index=index, name=detail) if detail else
+                    t("camera {index}: no such device on this computer (/dev/video{index} is missing)")
+                    .format(index=index))
+        elif kind == "folder":
+            name = t("Simulated camera (image folder {path})").format(path=short_path(detail))
+        elif kind == "file":
+            name = t("Video file {path}").format(path=short_path(detail))
+        else:
+            name = t("none (no camera is set up)")
+        # the state line is the status strip's own text, so the two can never disagree
+        _state, words = self.services.events.last_status.get("camera", ("off", N_("Camera: starting…")))
+        lines = [t("In use: {camera}").format(camera=name), render_current(words)]
+        if "camera_source" in self.services.extras:
+            lines.append(t("The demo's simulated camera is in use; the Camera setting below applies when the "
+                           "kiosk runs without the demo."))
+        self.camera_now.setText("\n".join(lines))
+        self.camera_now.setToolTip(detail if kind in ("folder", "file") else spec)
 
     # --- pages -----------------------------------------------------------------------------------
 
@@ -668,6 +713,11 @@ class TechnicianScreen(QWidget):
         self.camera_intro = named(QLabel(), "help")
         self.camera_intro.setWordWrap(True)
         layout.addWidget(self.camera_intro)
+        self.camera_now = QLabel()
+        self.camera_now.setObjectName("cameraNow")
+        self.camera_now.setWordWrap(True)
+        self.camera_now.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.camera_now)
         form = SettingsForm(self, _keys("camera."))
         self.forms["camera"] = form
         layout.addWidget(form)
@@ -700,9 +750,20 @@ class TechnicianScreen(QWidget):
         return page
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, t("Folder of images"))
-        if folder:
-            self.forms["camera"].fields["camera.source"].show_value(folder)
+        """Pick a folder of images as the camera with the touch folder picker (from the data folder)."""
+        from ui.folder_picker import FolderPicker, removable_drives
+
+        current = Path(str(self.forms["camera"].fields["camera.source"].value()))
+        start = current if current.is_dir() else self.ctx.data_dir
+        shortcuts = [(t("USB drive {name}").format(name=drive.name), drive) for drive in removable_drives()]
+        picker = FolderPicker(start, title=N_("Folder of images"), shortcuts=shortcuts,
+                              choose_text=N_("Use this folder"),
+                              parent=self)
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        picker.chosen.connect(lambda folder: self.forms["camera"].fields["camera.source"].show_value(str(folder)))
+        self.folder_picker = picker
+        picker.destroyed.connect(lambda: setattr(self, "folder_picker", None))  # closed: no stale reference
+        picker.open()
 
     def _choose_video(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, t("Video file"), "", t("Videos") + " (*.mp4 *.avi *.mkv *.mov)")
@@ -722,6 +783,9 @@ class TechnicianScreen(QWidget):
                 say(self.scan_result, t("Fix the field marked in red first."), error=True)
                 return
         spec = probe.get("camera.source")
+        override = self.services.extras.get("camera_source")
+        if override and spec == self.ctx.settings.get("camera.source"):
+            spec = str(override)  # the setting is not what the kiosk reads now: test what it does read
         args = {"decoder": probe.get("camera.decoder"), "width": probe.get("camera.width"),
                 "height": probe.get("camera.height"), "fps": probe.get("camera.fps")}
         self.scan_button.setEnabled(False)
@@ -1124,10 +1188,26 @@ class TechnicianScreen(QWidget):
             self.errors_heading.setText(t("Last warnings and errors"))
 
     def _choose_bundle_path(self) -> None:
-        default = Path.home() / f"kiosk-diagnostics-{self.ctx.clock.now():%Y%m%d-%H%M}.zip"
-        path, _ = QFileDialog.getSaveFileName(self, t("Export diagnostics bundle"), str(default), "Zip (*.zip)")
-        if path:
-            self.export_bundle(Path(path))
+        """Ask where the bundle goes with the touch folder picker, starting in the data folder's exports/."""
+        from ui.folder_picker import FolderPicker, exports_folder, removable_drives
+
+        try:
+            start = exports_folder(self.ctx.data_dir)
+        except OSError as exc:
+            log.error("cannot create the exports folder: %s", exc)
+            say(self.bundle_message, t("Could not create the exports folder ({error}). Check that the disk is not "
+                                       "full and that the data folder can be written.").format(error=exc),
+                error=True)
+            return
+        name = f"kiosk-diagnostics-{self.ctx.clock.now():%Y%m%d-%H%M}.zip"
+        shortcuts = [(t("Exports folder"), start)]
+        shortcuts += [(t("USB drive {name}").format(name=drive.name), drive) for drive in removable_drives()]
+        picker = FolderPicker(start, title="Export diagnostics bundle", shortcuts=shortcuts, parent=self)
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        picker.chosen.connect(lambda folder: self.export_bundle(Path(folder) / name))
+        self.bundle_picker = picker
+        picker.destroyed.connect(lambda: setattr(self, "bundle_picker", None))  # closed: no stale reference
+        picker.open()
 
     def export_bundle(self, path: Path) -> None:
         """Write the diagnostics zip (no secrets) in the background."""
@@ -1165,6 +1245,7 @@ class TechnicianScreen(QWidget):
         self.camera_intro.setText(t("Camera: a number for a connected camera (0 is the first), or a folder of "
                                     "images, or a video file. Test scan reads one picture with these values; "
                                     "Save keeps them."))
+        self._show_camera_in_use()
         self.pick_folder.setText(t("Choose image folder…"))
         self.pick_video.setText(t("Choose video file…"))
         self.scan_box.setTitle(t("Test scan"))

@@ -53,6 +53,21 @@ def test_multi_use_voucher_asks_for_a_quantity(qtbot, window, configured_ctx, ma
     assert "uses left: 2" in cashier.result.deal.text()
 
 
+def test_the_camera_still_seeing_a_pass_while_its_quantity_is_asked_does_not_ask_again(
+        qtbot, window, configured_ctx, make_code) -> None:
+    sign_in(window)
+    cashier = window.cashier
+    code = make_code(uses=5, sku="5-VISIT-PASS")
+    cashier.submit_code(code, "camera")
+    assert cashier.stack.currentWidget() is cashier.picker
+    cashier.submit_code(code, "camera")  # the customer holds the phone up past the duplicate window
+    with qtbot.waitSignal(cashier.decision_shown, timeout=10_000):
+        qtbot.mouseClick(cashier.picker.ok, qtbot_button())
+    qtbot.wait(300)
+    assert cashier.stack.currentWidget() is cashier.result  # not the quantity question a second time
+    assert len(ledger_rows(configured_ctx)) == 1
+
+
 def test_manual_entry_catches_a_typo_before_recording(qtbot, window, configured_ctx) -> None:
     sign_in(window)
     cashier = window.cashier

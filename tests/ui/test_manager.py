@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select
+from ui_support import wheel
 
 from offline_queue.models import AuditEntry, OutboxEntry, Redemption
 from offline_queue.quality import day_quality
@@ -277,3 +279,67 @@ def test_a_refused_z_report_banner_goes_when_the_day_changes(qtbot, terminal, vo
     terminal.services.events.ledger_changed.emit()
     qtbot.waitUntil(lambda: screen.status.text() == "", timeout=5000)
     assert "uploaded" in column_texts(screen, 6)
+
+
+def test_export_csv_through_the_touch_folder_picker(qtbot, terminal, voucher, monkeypatch) -> None:
+    import stat
+
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: pytest.fail("desktop file dialog opened"))
+    a = terminal.redeem(voucher(sku="SET-MEAL-2P"), cashier="amy")
+    usb = terminal.ctx.data_dir / "exports" / "till-2"  # a folder inside, to tap into
+    usb.mkdir(parents=True)
+    screen = screen_for(qtbot, terminal, rows=1)
+    qtbot.mouseClick(screen.export_button, Qt.MouseButton.LeftButton)
+    picker = screen.export_picker
+    assert picker is not None and picker.isVisible()
+    exports = terminal.ctx.data_dir / "exports"
+    assert picker.folder == exports and stat.S_IMODE(exports.stat().st_mode) == 0o700
+    assert picker.choose_button.height() >= 56 and picker.list.visualItemRect(picker.list.item(0)).height() >= 48
+    names = [picker.list.item(i).text() for i in range(picker.list.count())]
+    assert names == ["📁  till-2"]
+
+    item = picker.list.item(0)
+    qtbot.mouseClick(picker.list.viewport(), Qt.MouseButton.LeftButton, pos=picker.list.visualItemRect(item).center())
+    assert picker.folder == usb
+    qtbot.mouseClick(picker.choose_button, Qt.MouseButton.LeftButton)
+    written = usb / f"redemptions-{screen.day():%Y-%m-%d}.csv"
+    qtbot.waitUntil(lambda: "Saved 1 redemptions" in screen.status.text(), timeout=5000)
+    assert str(written) in screen.status.text()
+    lines = written.read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == 2 and lines[1].startswith(f"{a.redemption_id},") and ",SET-MEAL-2P,1,amy," in lines[1]
+
+
+def test_export_to_a_folder_that_went_away_says_what_to_do(qtbot, terminal, voucher) -> None:
+    terminal.redeem(voucher())
+    screen = screen_for(qtbot, terminal, rows=1)
+    screen.choose_export_folder()
+    picker = screen.export_picker
+    assert picker is not None
+    drive = terminal.ctx.data_dir / "exports" / "usb-stick"
+    drive.mkdir()
+    picker.go(drive)
+    drive.rmdir()  # pulled out before "Save here"
+    qtbot.mouseClick(picker.choose_button, Qt.MouseButton.LeftButton)
+    assert "is not there any more. Choose another folder." in picker.error.text() and picker.isVisible()
+    assert screen.status.text() == ""
+
+    screen.export_csv(drive / "redemptions.csv")  # gone between the choice and the write
+    qtbot.waitUntil(lambda: "Could not save the CSV file" in screen.status.text(), timeout=5000)
+    assert "Choose another folder" in screen.status.text() and not drive.exists()
+
+
+def test_mouse_wheel_over_the_day_and_filters_does_not_change_them(qtbot, terminal, voucher) -> None:
+    terminal.redeem(voucher())
+    screen = screen_for(qtbot, terminal, rows=1)
+    screen.search.setFocus()
+    qtbot.waitUntil(screen.search.hasFocus, timeout=2000)
+    day = screen.day()
+    for editor in (screen.day_edit, screen.state_filter, screen.mode_filter):
+        assert editor.focusPolicy() == Qt.FocusPolicy.StrongFocus
+        wheel(editor, down=False)
+        wheel(editor)
+    qtbot.wait(300)  # a reload would have been scheduled by a changed day
+    assert screen.day() == day and screen.state_filter.currentIndex() == 0 and screen.mode_filter.currentIndex() == 0
+    assert screen.proxy.rowCount() == 1 and screen.model.rowCount() == 1

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import segno
 from PySide6.QtCore import Qt
+from ui_support import wheel
 
 from kiosk.roles import Role
 from ui.pins import PinStore
@@ -223,19 +224,6 @@ def test_enroll_and_test_connection_with_a_real_platform(qtbot, terminal, tmp_pa
         platform.stop()
 
 
-def wheel(widget, *, down: bool = True) -> None:
-    """A real mouse-wheel notch over the middle of ``widget``, delivered through the application."""
-    from PySide6.QtCore import QPoint, QPointF
-    from PySide6.QtGui import QWheelEvent
-    from PySide6.QtWidgets import QApplication
-
-    centre = QPointF(widget.width() / 2, widget.height() / 2)
-    event = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre.toPoint())), QPoint(0, 0),
-                        QPoint(0, -120 if down else 120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
-                        Qt.ScrollPhase.NoScrollPhase, False)
-    QApplication.sendEvent(widget, event)
-
-
 def test_mouse_wheel_does_not_change_a_setting_nobody_chose(qtbot, terminal) -> None:
     screen = make_screen(qtbot, terminal)
     form = screen.forms["camera"]
@@ -328,3 +316,116 @@ def test_sign_out_drops_unsaved_edits_typed_pins_and_messages(qtbot, terminal) -
     assert form.fields["platform.timeout_s"].value() == "1.5" and form.fields["platform.timeout_s"].error.text() == ""
     assert form.message.text() == "" and new.text() == again.text() == "" and screen.enroll_code.text() == ""
     assert terminal.ctx.settings.get("platform.timeout_s") == 1.5 and config(terminal)["platform"]["timeout_s"] == 1.5
+
+
+def test_camera_page_names_the_camera_in_use_and_agrees_with_the_status_strip(qtbot, terminal, voucher,
+                                                                               tmp_path) -> None:
+    from ui.status_strip import StatusStrip
+
+    folder = tmp_path / "demo" / "camera"
+    folder.mkdir(parents=True)
+    segno.make(voucher(sku="SET-MEAL-2P"), error="m").save(str(folder / "voucher.png"), scale=6, border=4)
+    terminal.services.extras["camera_source"] = str(folder)  # as the demo runs it
+    strip = StatusStrip()
+    qtbot.addWidget(strip)
+    terminal.services.events.status.connect(strip.set_part)
+    terminal.services.events.status.emit("camera", "ok", "Camera: ready")  # the scan worker is live
+
+    screen = make_screen(qtbot, terminal)  # built after the camera started, as in the app
+    lines = screen.camera_now.text().splitlines()
+    assert lines[0] == "In use: Simulated camera (image folder …/demo/camera)"
+    assert lines[1] == "Camera: ready" and strip.text("camera").endswith("Camera: ready")
+    assert "demo's simulated camera is in use" in lines[2]
+    assert screen.forms["camera"].fields["camera.source"].value() == "0"  # the setting itself is untouched
+
+    message = "Camera: Camera disconnected — retrying (folder camera is empty)"
+    terminal.services.events.status.emit("camera", "bad", message)
+    assert screen.camera_now.text().splitlines()[1] == message and strip.text("camera").endswith(message)
+
+    # the test scan reads the camera in use, not the "0" of the setting the demo overrides
+    qtbot.mouseClick(screen.scan_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Read 1 code" in screen.scan_result.text(), timeout=10_000)
+    assert "SET-MEAL-2P" in screen.scan_result.text()
+
+
+def test_camera_page_names_a_device_by_its_driver_name(qtbot, terminal, tmp_path, monkeypatch) -> None:
+    import hardware.camera
+
+    sysfs = tmp_path / "video4linux"
+    (sysfs / "video0").mkdir(parents=True)
+    (sysfs / "video0" / "name").write_text("HD Pro Webcam C920\n", encoding="utf-8")
+    monkeypatch.setattr(hardware.camera, "V4L2_ROOT", sysfs)
+    screen = make_screen(qtbot, terminal)
+    assert screen.camera_now.text().splitlines()[0] == "In use: camera 0: HD Pro Webcam C920 (/dev/video0)"
+
+    form = screen.forms["camera"]
+    retype(qtbot, form.fields["camera.source"].editor, "1")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: form.message.text() == "Saved.", timeout=5000)
+    assert config(terminal)["camera"]["source"] == "1"
+    assert screen.camera_now.text().splitlines()[0] == \
+        "In use: camera 1: no such device on this computer (/dev/video1 is missing)"
+
+
+def test_test_page_lines_fit_the_paper_even_with_a_long_printer_path(qtbot, terminal, tmp_path) -> None:
+    from hardware.escpos_decode import decode
+    from kiosk.receipt import text_width
+    from ui.print_worker import PrintWorker
+
+    deep = tmp_path / "var" / "spool" / "o2o-kiosk" / "receipts" / "counter-1" / "printer-output"
+    deep.mkdir(parents=True)
+    out = deep / "escpos-stream.bin"
+    for key, value in (("printer.type", "file"), ("printer.path", str(out)), ("printer.width_mm", 58)):
+        terminal.ctx.settings.set(key, value)
+    terminal.ctx.save_settings()
+    worker = PrintWorker.from_context(terminal.ctx)
+    worker.start()
+    terminal.services.extras["print_test"] = worker.print_test_page
+    try:
+        screen = make_screen(qtbot, terminal)
+        screen.show_page("printer")
+        screen.retranslate()
+        qtbot.mouseClick(screen.print_test_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "Test page sent" in screen.print_test_message.text(), timeout=5000)
+        qtbot.waitUntil(lambda: out.exists() and decode(out.read_bytes()).cuts == 1, timeout=10_000)
+    finally:
+        assert worker.stop(5)
+    printed = decode(out.read_bytes())
+    too_wide = [line for line in printed.lines if text_width(line) > 32]
+    assert too_wide == [] and "PRINTER TEST" in printed.text
+    # the path is all there, broken over lines under its label
+    assert str(out) in "".join(line.strip() for line in printed.lines)
+
+
+def test_diagnostics_bundle_goes_to_the_folder_chosen_on_the_touch_picker(qtbot, terminal) -> None:
+    screen = make_screen(qtbot, terminal)
+    screen.show_page("diagnostics")
+    qtbot.mouseClick(screen.bundle_button, Qt.MouseButton.LeftButton)
+    picker = screen.bundle_picker
+    exports = terminal.ctx.data_dir / "exports"
+    assert picker is not None and picker.isVisible() and picker.folder == exports
+    qtbot.mouseClick(picker.choose_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Saved" in screen.bundle_message.text(), timeout=5000)
+    (bundle,) = exports.glob("kiosk-diagnostics-*.zip")
+    assert str(bundle) in screen.bundle_message.text()
+    with zipfile.ZipFile(bundle) as opened:
+        assert "status.json" in opened.namelist()
+
+
+def test_image_folder_is_chosen_on_the_touch_picker(qtbot, terminal) -> None:
+    images = terminal.ctx.data_dir / "camera-images"
+    images.mkdir()
+    screen = make_screen(qtbot, terminal)
+    qtbot.mouseClick(screen.pick_folder, Qt.MouseButton.LeftButton)
+    picker = screen.folder_picker
+    assert picker is not None and picker.folder == terminal.ctx.data_dir
+    assert picker.choose_button.text() == "Use this folder"
+    row = [picker.list.item(i).text() for i in range(picker.list.count())].index("📁  camera-images")
+    item = picker.list.item(row)
+    qtbot.mouseClick(picker.list.viewport(), Qt.MouseButton.LeftButton, pos=picker.list.visualItemRect(item).center())
+    qtbot.mouseClick(picker.choose_button, Qt.MouseButton.LeftButton)
+    form = screen.forms["camera"]
+    assert form.fields["camera.source"].value() == str(images)
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: form.message.text() == "Saved.", timeout=5000)
+    assert config(terminal)["camera"]["source"] == str(images)
