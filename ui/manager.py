@@ -54,6 +54,7 @@ from offline_queue.queries import day_summary, export_day_csv, review_rows
 from offline_queue.voids import VoidDone, VoidRefused, void_redemption
 from ui.folder_picker import FolderPicker, exports_folder, removable_drives
 from ui.i18n import current_language, t
+from ui.problems import problem_words
 from ui.quality_view import QualityView
 from ui.services import AppServices
 from ui.widgets import guard_wheel, named, run_for
@@ -532,7 +533,7 @@ class ManagerScreen(QWidget):
         self.quality.load(day)
 
     def _load_failed(self, exc: BaseException) -> None:
-        self._say(t("Could not read the ledger:") + f" {exc}", error=True)
+        self._say(t("Could not read the ledger:") + " " + problem_words(exc), error=True)
 
     def _apply_filters(self) -> None:
         self.proxy.set_filters(text=self.search.text(), state=self.state_filter.currentData() or "",
@@ -706,7 +707,7 @@ class ManagerScreen(QWidget):
         def failed(exc: BaseException) -> None:
             self._busy_void = False
             self._selection_changed()
-            self._void_says(t("The void was not saved:") + f" {exc}", error=True)
+            self._void_says(t("The void was not saved:") + " " + problem_words(exc), error=True)
 
         run_for(self, self.services, work, done, failed)
 
@@ -727,7 +728,7 @@ class ManagerScreen(QWidget):
         except OSError as exc:
             log.error("cannot create the exports folder: %s", exc)
             self._say(t("Could not create the exports folder ({error}). Check that the disk is not full, or "
-                        "call the technician.").format(error=exc), error=True)
+                        "call the technician.").format(error=problem_words(exc)), error=True)
             return
         shortcuts = [(t("Exports folder"), start)]
         shortcuts += [(t("USB drive {name}").format(name=drive.name), drive) for drive in removable_drives()]
@@ -751,7 +752,7 @@ class ManagerScreen(QWidget):
         def failed(exc: BaseException) -> None:
             log.error("CSV export to %s failed: %s", path, exc)
             self._say(t("Could not save the CSV file ({error}). Choose another folder, or check that the drive "
-                        "is plugged in and not full.").format(error=exc), error=True)
+                        "is plugged in and not full.").format(error=problem_words(exc)), error=True)
 
         run_for(self, self.services, lambda: export_day_csv(ledger, day, tz, path), done, failed)
 
@@ -782,7 +783,7 @@ class ManagerScreen(QWidget):
         def failed(exc: BaseException) -> None:
             words = getattr(exc, "words", None)  # a refusal in words (a second Z with nothing new)
             self._say(render(words, current_language()) if words is not None
-                      else t("The report was not printed:") + f" {exc}", error=True)
+                      else t("The report was not printed:") + " " + problem_words(exc), error=True)
 
         run_for(self, self.services, lambda: reports(kind, day, actor), done, failed)
 

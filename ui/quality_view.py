@@ -29,6 +29,7 @@ from kiosk.i18n import N_
 from kiosk.money import Money
 from kiosk.qos import expiry_margin_words
 from ui.i18n import current_language, t
+from ui.problems import problem_words
 from ui.services import AppServices
 
 PAIRS = [("availability", N_("Availability"), "timeliness", N_("Timeliness")),
@@ -121,7 +122,7 @@ class QualityView(QWidget):
         self.services.background.run_for(self, lambda: day_report(ctx, day), self._show, self._failed)
 
     def _failed(self, exc: BaseException) -> None:
-        self.counts.setText(t("Could not read the ledger:") + f" {exc}")
+        self.counts.setText(t("Could not read the ledger:") + " " + problem_words(exc))
 
     def _show(self, report: dict[str, Any]) -> None:
         self.report = report

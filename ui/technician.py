@@ -52,6 +52,7 @@ from kiosk.i18n import N_
 from kiosk.roles import Role
 from kiosk.settings import SCHEMA, SettingError, Settings
 from ui.i18n import LANGUAGES, render_current, set_language, t
+from ui.problems import problem_words
 from ui.services import AppServices
 from ui.widgets import guard_wheel, named, run_for
 
@@ -811,7 +812,7 @@ class TechnicianScreen(QWidget):
 
         def failed(exc: BaseException) -> None:
             self.scan_button.setEnabled(True)
-            say(self.scan_result, t("The test scan failed:") + f" {exc}", error=True)
+            say(self.scan_result, t("The test scan failed:") + " " + problem_words(exc), error=True)
 
         run_for(self, self.services, lambda: scan_once(spec, **args), done, failed)
 
@@ -860,7 +861,7 @@ class TechnicianScreen(QWidget):
                 say(self.print_test_message, str(result) if result else t("Test page sent."), ok=True)
 
         def failed(exc: BaseException) -> None:
-            say(self.print_test_message, t("The test page was not printed:") + f" {exc}", error=True)
+            say(self.print_test_message, t("The test page was not printed:") + " " + problem_words(exc), error=True)
 
         run_for(self, self.services, printer, done, failed)
 
@@ -1153,7 +1154,7 @@ class TechnicianScreen(QWidget):
             self.log_view.verticalScrollBar().setValue(self.log_view.verticalScrollBar().maximum())
 
         def failed(exc: BaseException) -> None:
-            say(self.bundle_message, t("Could not collect the diagnostics:") + f" {exc}", error=True)
+            say(self.bundle_message, t("Could not collect the diagnostics:") + " " + problem_words(exc), error=True)
 
         run_for(self, self.services, lambda: collect_diagnostics(ctx), done, failed)
 
@@ -1196,8 +1197,8 @@ class TechnicianScreen(QWidget):
         except OSError as exc:
             log.error("cannot create the exports folder: %s", exc)
             say(self.bundle_message, t("Could not create the exports folder ({error}). Check that the disk is not "
-                                       "full and that the data folder can be written.").format(error=exc),
-                error=True)
+                                       "full and that the data folder can be written.")
+                .format(error=problem_words(exc)), error=True)
             return
         name = f"kiosk-diagnostics-{self.ctx.clock.now():%Y%m%d-%H%M}.zip"
         shortcuts = [(t("Exports folder"), start)]
@@ -1218,7 +1219,7 @@ class TechnicianScreen(QWidget):
             say(self.bundle_message, t("Saved {path}. It holds no token, PIN or key.").format(path=written), ok=True)
 
         def failed(exc: BaseException) -> None:
-            say(self.bundle_message, t("Could not write the bundle:") + f" {exc}", error=True)
+            say(self.bundle_message, t("Could not write the bundle:") + " " + problem_words(exc), error=True)
 
         run_for(self, self.services, lambda: write_diagnostics_bundle(ctx, path), done, failed)
 
