@@ -257,3 +257,13 @@ def test_switching_the_language_retranslates_what_is_already_on_screen(qtbot) ->
         assert "On duty: manager" in strip.text("cashier")
     finally:
         set_language("en")
+
+
+def test_every_storage_failure_reads_whole() -> None:
+    from offline_queue.ledger import storage_message
+
+    for text in ("database or disk is full", "attempt to write a readonly database", "database is locked",
+                 "disk I/O error", "database disk image is malformed", "[Errno 5] something else"):
+        words = storage_message(OSError(text))
+        check(words)
+        assert "Errno" not in render(words)
