@@ -33,6 +33,7 @@ DEFAULT_FOOTER = N_("Thank you for your visit! Keep this receipt until your serv
 ROLE_NAMES = frozenset({"cashier", "manager", "technician", "nobody", ""})
 COLUMNS = {58: 32, 80: 48}
 _WIDE_PUNCTUATION = frozenset("—…“”‘’×·")
+_NO_LINE_START = frozenset("。，、；：！？）」』】”")
 
 
 def columns_for(width_mm: int) -> int:
@@ -62,8 +63,8 @@ def is_wide(ch: str) -> bool:
 
 
 def _split_chunks(text: str) -> list[str]:
-    """Break opportunities: runs of non-space Latin text stay together; each CJK character stands alone;
-    spaces are their own chunks."""
+    """Break opportunities: runs of non-space Latin text stay together; each CJK character stands alone
+    (with the closing punctuation that follows it); spaces are their own chunks."""
     chunks: list[str] = []
     current = ""
     for ch in text:
@@ -72,6 +73,12 @@ def _split_chunks(text: str) -> list[str]:
                 chunks.append(current)
             chunks.append(" ")
             current = ""
+        elif ch in _NO_LINE_START and (current or (chunks and chunks[-1] != " ")):
+            # closing punctuation never starts a line: it stays with what it closes
+            if current:
+                current += ch
+            else:
+                chunks[-1] += ch
         elif is_wide(ch):
             if current:
                 chunks.append(current)
