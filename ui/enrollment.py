@@ -59,11 +59,11 @@ def enroll(ctx: KioskContext, url: str, code: str, *, actor: str = "technician")
     try:
         enrolled = PlatformApi.enroll(clean_url, code.strip(), verify=settings.get("platform.verify_tls"))
     except (PlatformAuthError, PlatformRequestError) as exc:
-        log.warning("enrollment refused: %s", getattr(exc, "detail", "") or exc)
+        log.info("enrollment refused: %s", getattr(exc, "detail", "") or exc)
         raise EnrollError(message(N_("The platform refused the enrollment code: it is wrong, used or expired. "
                                      "Ask the platform operator for a new code."))) from None
     except Exception as exc:
-        log.warning("enrollment: cannot reach %s: %r", clean_url, exc)
+        log.info("enrollment: cannot reach %s: %r", clean_url, exc)
         raise EnrollError(unreachable_words(exc, clean_url)) from None
     return apply_enrollment(ctx, enrolled, actor=actor)
 

@@ -28,7 +28,7 @@ _OS_CAUSES = {
 
 def problem_words(exc: BaseException) -> str:
     """What went wrong, in words and in the screen language; the exception itself goes to the log."""
-    log.warning("shown to a person as a problem: %r", exc)
+    log.info("shown to a person as a problem: %r", exc)
     words = getattr(exc, "words", None)
     if isinstance(words, Message):
         return render_current(words)
