@@ -94,6 +94,26 @@ class Lockout:
     def record_success(self) -> None:
         self.failures, self.locked_until = 0, 0.0
 
+    def to_state(self, *, now: float, wall_now: float) -> dict[str, float]:
+        """What survives a restart: the failures in a row and the end of the lockout as wall time
+        (``now`` is the monotonic clock the lockout runs on, ``wall_now`` the same moment's epoch)."""
+        left = self.locked_for(now)
+        return {"failures": self.failures, "locked_until_epoch": wall_now + left if left else 0.0}
+
+    @classmethod
+    def from_state(cls, state: dict[str, float], *, now: float, wall_now: float) -> Lockout:
+        """A lockout as it was before a restart: pulling the plug does not give a guesser new tries.
+
+        A wall clock set far ahead only ends a lockout early up to ``max_delay_s``; set back, the
+        lockout lasts at most ``max_delay_s`` from now.
+        """
+        lockout = cls()
+        lockout.failures = max(0, int(state.get("failures", 0)))
+        left = float(state.get("locked_until_epoch", 0.0)) - wall_now
+        if left > 0:
+            lockout.locked_until = now + min(left, lockout.max_delay_s)
+        return lockout
+
 
 @dataclass(frozen=True)
 class InactivityRule:

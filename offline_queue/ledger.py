@@ -125,13 +125,16 @@ def _nearly_full(db_path: str | None) -> bool:
         return False
 
 
-def storage_words(exc: BaseException, db_path: str | None = None) -> str:
+def storage_words(exc: BaseException, db_path: str | None = None, *, redeeming: bool = True) -> str:
     """:func:`storage_message` in English (the command line, the log)."""
-    return render(storage_message(exc, db_path))
+    return render(storage_message(exc, db_path, redeeming=redeeming))
 
 
-def storage_message(exc: BaseException, db_path: str | None = None) -> Message:
+def storage_message(exc: BaseException, db_path: str | None = None, *, redeeming: bool = True) -> Message:
     """What a storage failure means, in words a cashier can act on (and a technician can fix).
+
+    ``redeeming`` False: the words for any other command (a status, a sync, a setting), which
+    touches no voucher.
 
     SQLite reports a full disk as "database or disk is full" or, when the WAL cannot grow, as a
     "disk I/O error": the free space next to ``db_path`` tells the two apart."""
@@ -148,6 +151,9 @@ def storage_message(exc: BaseException, db_path: str | None = None) -> Message:
         why = N_("the database is damaged")
     else:
         why = N_("the database cannot be written")
+    if not redeeming:
+        return message(N_("cannot write on this terminal: {why}. Nothing was changed. Free some space or call the "
+                          "technician."), why=Message(why))
     return message(N_("cannot record on this terminal: {why}. Nothing was recorded and the voucher was not used; "
                       "do not serve. Call the technician."), why=Message(why))
 

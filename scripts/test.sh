@@ -13,7 +13,7 @@ scripts/postgres.sh start || echo "[test] PostgreSQL not available here; Postgre
 
 echo "== pytest"
 set +e
-"$PYBIN/python" -m pytest "$@"
+"$PYBIN/python" -m pytest --durations=15 "$@"  # the slowest tests, to keep the suite quick
 rc=$?
 set -e
 if [ "$rc" = 5 ]; then

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +17,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # tests never need a scre
 from kiosk.codes import VoucherClaims, new_voucher_id, sign_code
 from kiosk.money import Money
 
-from support import CliResult, run_cli
+from support import CliResult, PlatformProcess, run_cli
 
 hypothesis_settings.register_profile("kiosk", deadline=None, max_examples=300)
 hypothesis_settings.load_profile("kiosk")
@@ -86,3 +86,12 @@ def make_code(signing_key: Ed25519PrivateKey) -> Callable[..., str]:
         return sign_code(claims, key or signing_key)
 
     return make
+
+
+@pytest.fixture
+def running_platform(tmp_path: Path) -> Iterator[PlatformProcess]:
+    """A real ``o2o-platform serve`` on 127.0.0.1 for one test (``stop``/``start`` make an outage)."""
+    platform = PlatformProcess(tmp_path)
+    platform.start()
+    yield platform
+    platform.stop()

@@ -47,15 +47,24 @@ def run_kiosk_in_process(*args: str | Path) -> CliResult:
     is under test: the same code as the console script, without a second of interpreter start-up."""
     import contextlib
     import io
+    import logging
 
     from ui.cli import main
 
     out, err = io.StringIO(), io.StringIO()
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             code = main([str(a) for a in args])
         except SystemExit as exc:  # argparse's usage errors
             code = int(exc.code or 0)
+        finally:  # the command's log file belongs to its data folder, not to the tests after it
+            for handler in root.handlers[:]:
+                if handler not in handlers:
+                    root.removeHandler(handler)
+                    handler.close()
+            root.setLevel(level)
     return CliResult(code, out.getvalue(), err.getvalue())
 
 
@@ -122,6 +131,14 @@ class PlatformProcess:
                           "--count", str(count), "--out", out)
         assert result.returncode == 0, result.stderr
         return (out / "codes.txt").read_text().split()
+
+
+def enrolled_terminal(platform: PlatformProcess, data_dir: Path, terminal: str, store: str = "S1") -> Path:
+    """``kiosk enroll`` (in process) of a fresh terminal with ``platform``; its data folder."""
+    result = run_kiosk_in_process("--data-dir", data_dir, "enroll", platform.url,
+                                  platform.enrollment_code(store, terminal))
+    assert result.returncode == 0, result.stderr
+    return data_dir
 
 
 def sign_in(window: object, pin: str = "1357") -> None:

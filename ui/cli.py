@@ -21,12 +21,14 @@ from kiosk.audit import verify_chain
 from kiosk.messages import describe
 from kiosk.ports import StorageError
 from kiosk.reasons import Reason, Status
-from kiosk.redemption import Decision
-from kiosk.settings import SettingError
+from kiosk.redemption import MAX_QUANTITY, Decision
+from kiosk.roles import Role
+from kiosk.settings import SettingError, Settings
+from ui.cli_auth import PinRefused, authorize, set_first_pins
 from ui.cli_print import add_print_commands
 from ui.cli_report import add_price_commands
 from ui.config_file import ConfigFileError
-from ui.context import KioskContext, default_data_dir, setup_logging
+from ui.context import KioskContext, default_data_dir, make_private, setup_logging
 
 log = logging.getLogger("kiosk.cli")
 
@@ -89,8 +91,14 @@ def cmd_init(args: argparse.Namespace) -> int:
     ctx.ledger.mark_contact(now, revocations=True)
     ctx.ledger.audit(at=now, actor="technician", action="init",
                      detail={"store_id": args.store, "terminal_id": args.terminal, "keys": key_ids})
+    pins_set = set_first_pins(ctx, Path(args.pins_file) if args.pins_file else None)
+    if not pins_set:
+        print("kiosk: no PINs were set: give them with 'kiosk init ... --pins-file FILE' (JSON, e.g. "
+              '{"technician": "357913", "manager": "246802", "cashier": "135790"}) or run init at the terminal, '
+              "which asks for them", file=sys.stderr)
     _print_json({"config": str(config_path), "database": str(ctx.data_dir / "kiosk.db"),
-                 "store_id": args.store, "terminal_id": args.terminal, "trusted_keys": key_ids})
+                 "store_id": args.store, "terminal_id": args.terminal, "trusted_keys": key_ids,
+                 "pins_set": pins_set})
     return EXIT_OK
 
 
@@ -126,12 +134,16 @@ def decision_json(decision: Decision, *, lang: str = "en", tz: Any = None) -> di
 def cmd_redeem(args: argparse.Namespace) -> int:
     ctx = _context(args)
     _require_configured(ctx)
-    if args.quantity < 1:
-        raise UsageError("--quantity must be 1 or more")
+    if not 1 <= args.quantity <= MAX_QUANTITY:
+        raise UsageError(f"--quantity must be between 1 and {MAX_QUANTITY}")
+    cashier = args.cashier
+    if args.offline and ctx.platform_api() is not None:
+        # Skipping the platform on an enrolled terminal is a manager's decision, and it is recorded.
+        cashier = authorize(ctx, Role.MANAGER, pin_file=args.pin_file, what="redeem without asking the platform")
     platform = None if args.offline else ctx.platform()
     service = ctx.redemption_service(platform=platform)
     decision = service.redeem(args.code, quantity=args.quantity, offline=args.offline,
-                              cashier=args.cashier, source="cli")
+                              cashier=cashier, source="cli")
     log.info("redeem %s -> %s (%s)", decision.voucher_id, decision.reason.value, decision.mode.value)
     settings = ctx.settings
     _print_json(decision_json(decision, lang=settings.get("terminal.language"), tz=settings.timezone()))
@@ -202,9 +214,12 @@ def cmd_config(args: argparse.Namespace) -> int:
             _print_json({args.key: settings.get(args.key)})
         elif args.config_cmd == "set":
             old = settings.get(args.key)
+            Settings.from_nested(settings.to_nested()).set(args.key, args.value)  # a typo costs no PIN try
+            needed = Role.MANAGER if args.key.startswith("offline.") else Role.TECHNICIAN
+            actor = authorize(ctx, needed, pin_file=args.pin_file, what=f"change {args.key}")
             settings.set(args.key, args.value)
             ctx.save_settings()
-            ctx.ledger.audit(at=ctx.clock.now(), actor="technician", action="setting_changed",
+            ctx.ledger.audit(at=ctx.clock.now(), actor=actor, action="setting_changed",
                              detail={"key": args.key, "old": old, "new": settings.get(args.key)})
             _print_json({args.key: settings.get(args.key)})
         else:
@@ -300,6 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trust-key", action="append", metavar="PUBLIC.pem", help="platform public key (repeatable)")
     p.add_argument("--store-name", help="store name for receipts")
     p.add_argument("--timezone", help="IANA time zone of the store (default: this machine's)")
+    p.add_argument("--pins-file", metavar="FILE", help='the first PINs, JSON: {"technician": "...", "manager": '
+                   '"...", "cashier": "..."} (without it, init asks for them at the terminal)')
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("redeem", help="decide and record one redemption; prints JSON")
@@ -307,6 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offline", action="store_true", help="decide with local rules only")
     p.add_argument("--quantity", type=int, default=1, help="uses to redeem at once (multi-use vouchers)")
     p.add_argument("--cashier", default="", help="cashier id for the ledger")
+    p.add_argument("--pin-file", type=Path, help="with --offline on an enrolled terminal: a file holding the "
+                   "manager's PIN (otherwise it is asked)")
     p.set_defaults(func=cmd_redeem)
 
     p = sub.add_parser("enroll", help="join a platform with a one-time enrollment code")
@@ -327,6 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = csub.add_parser("set", help="validate and save one setting")
     s.add_argument("key")
     s.add_argument("value")
+    s.add_argument("--pin-file", type=Path, help="a file holding the technician's PIN (the manager's for "
+                   "offline.* limits); otherwise it is asked")
     csub.add_parser("list", help="print every setting")
     p.set_defaults(func=cmd_config)
 
@@ -361,11 +382,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         try:
+            make_private(Path(args.data_dir).expanduser())
             setup_logging(Path(args.data_dir).expanduser(), verbose=args.verbose)
         except OSError as exc:  # a full or read-only disk must not stop the command from answering
             print(f"kiosk: cannot write the log ({exc.strerror or exc}); going on without it", file=sys.stderr)
         return func(args)
-    except (UsageError, ConfigFileError) as exc:
+    except (UsageError, ConfigFileError, PinRefused) as exc:
         log.warning("usage error: %s", exc)
         print(f"kiosk: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -374,7 +396,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from offline_queue.ledger import storage_words
 
         db_path = str(Path(args.data_dir).expanduser() / "kiosk.db")
-        message = str(exc) if isinstance(exc, StorageError) else storage_words(exc, db_path)
+        redeeming = args.command == "redeem"
+        if isinstance(exc, StorageError) and redeeming:
+            message = str(exc)
+        else:
+            message = storage_words(exc.__cause__ or exc if isinstance(exc, StorageError) else exc, db_path,
+                                    redeeming=redeeming)
         log.error("storage error: %s", message)
         _print_json({"status": "storage_error", "reason": "storage_error", "message": message})
         print(f"kiosk: {message}", file=sys.stderr)

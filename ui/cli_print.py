@@ -154,6 +154,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     if day > today:
         return _fail(f"{day} has not started yet in the store's time zone ({today} today)")
     actor = args.actor or "manager"
+    if args.kind == "z" and not args.copy:  # closing the day is the manager's, and recorded as such
+        from kiosk.roles import Role
+        from ui.cli_auth import authorize
+
+        actor = authorize(p.ctx, Role.MANAGER, pin_file=args.pin_file, what="take the Z report") + \
+            (f" / {args.actor}" if args.actor else "")
     if args.kind == "x":
         report = p.log.x_report(day, p.store, now=now)
     elif args.copy:
@@ -214,6 +220,7 @@ def add_print_commands(subparsers: Any) -> None:
     p.add_argument("--print", action="store_true", help="print it on the configured printer")
     p.add_argument("--png", metavar="FILE", help="write it as a PNG")
     p.add_argument("--copy", action="store_true", help="z only: a copy of the day's last Z instead of a new one")
-    p.add_argument("--actor", default="", help="who takes the report (for the audit log)")
+    p.add_argument("--actor", default="", help="who takes the report (a name, recorded beside the PIN's role)")
+    p.add_argument("--pin-file", type=Path, help="z: a file holding the manager's PIN (otherwise it is asked)")
     p.add_argument("--wait", type=float, default=15.0, help="seconds to wait for the printer (default 15)")
     p.set_defaults(func=_guarded(cmd_report))

@@ -80,8 +80,13 @@ def cmd_prices(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"kiosk: {exc}", file=sys.stderr)
             return 2
+        from kiosk.roles import Role
+        from ui.cli_auth import authorize
+
+        actor = authorize(ctx, Role.MANAGER, pin_file=args.pin_file, what="set a store price") + \
+            (f" / {args.actor}" if args.actor else "")
         set_store_price(ctx.ledger, args.sku.strip(), price.minor, price.currency, now=ctx.clock.now(),
-                        actor=args.actor or "manager", title=args.title)
+                        actor=actor, title=args.title)
     prices = {sku: Money(minor, currency).format() + f" {currency}" for sku, (minor, currency)
               in sorted(store_prices(ctx.ledger).items())}
     print(json.dumps({"store_prices": prices, "titles": deal_titles(ctx.ledger)}, ensure_ascii=False))
@@ -97,7 +102,8 @@ def add_price_commands(subparsers: Any) -> None:
     s.add_argument("sku", help="the deal's sku as on the voucher, e.g. SET-MEAL-2P")
     s.add_argument("amount", help="the store's list price, e.g. 128.00")
     s.add_argument("--currency", default="CNY", help="ISO currency code (default CNY)")
-    s.add_argument("--actor", default="", help="who changes it (for the audit log)")
+    s.add_argument("--actor", default="", help="who changes it (a name, recorded beside the PIN's role)")
+    s.add_argument("--pin-file", type=Path, help="a file holding the manager's PIN (otherwise it is asked)")
     s.add_argument("--title", default=None,
                    help="the deal's name as customers read it on receipts, e.g. '双人套餐' (default: keep)")
     p.set_defaults(func=cmd_prices)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import tomllib
 from pathlib import Path
@@ -37,9 +39,17 @@ def save_settings(data_dir: Path, settings: Settings) -> Path:
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / CONFIG_NAME
     tmp = path.with_suffix(".toml.tmp")
-    with open(tmp, "wb") as handle:
-        tomli_w.dump(settings.to_nested(), handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as handle:
+            tomli_w.dump(settings.to_nested(), handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()  # a half-written copy must not linger beside the real file
+        why = "the disk is full" if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) else \
+            (exc.strerror or str(exc)).lower()
+        raise ConfigFileError(f"cannot save {path}: {why}. The settings were not changed; free some space or "
+                              "call the technician, then try again.") from None
     return path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import os
@@ -31,6 +32,29 @@ def default_data_dir() -> Path:
     """``KIOSK_DATA_DIR`` if set, else the platform's user data folder."""
     env = os.environ.get("KIOSK_DATA_DIR")
     return Path(env) if env else Path(platformdirs.user_data_dir(APP_NAME))
+
+
+PRIVATE_FILES = ("kiosk.db", "kiosk.db-wal", "kiosk.db-shm", "config.toml", "logs/*", "exports/*", "secrets/*")
+
+
+def make_private(data_dir: Path) -> None:
+    """Keep the data folder to the kiosk's own user, whatever the umask.
+
+    The ledger holds every code's full text, the config the platform address and limits, the logs
+    what happened: the folder is 0700 and its files 0600. The process umask becomes 077, so the
+    files made later (the WAL, rotated logs, exports) are private from the start; files an older
+    version left readable are closed up here.
+    """
+    os.umask(0o077)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        data_dir.chmod(0o700)
+        for pattern in PRIVATE_FILES:
+            for path in data_dir.glob(pattern):
+                path.chmod(0o700 if path.is_dir() else 0o600)
+        for folder in ("logs", "exports", "secrets"):
+            if (data_dir / folder).is_dir():
+                (data_dir / folder).chmod(0o700)
 
 
 def setup_logging(data_dir: Path, *, verbose: bool = False) -> None:

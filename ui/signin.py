@@ -35,7 +35,7 @@ class SignInScreen(QWidget):
         super().__init__(parent)
         self.services = services
         self.pins = pins
-        self.lockout = lockout or Lockout()
+        self.lockout = lockout or pins.load_lockout()  # a restart does not reset a lockout
         self.needed = Role.CASHIER
         # Tall screens: everything in one column. Short ones (800×480): the keypad beside the PIN
         # field, so its bottom row (C, 0, ⏎) stays on the screen; see resizeEvent.
@@ -120,12 +120,16 @@ class SignInScreen(QWidget):
         self.pin.clear()
         role = self.pins.role_for(pin) if pin else None
         if role is not None and role.may(self.needed):
+            had_failures = self.lockout.failures > 0
             self.lockout.record_success()
+            if had_failures:
+                self.pins.save_lockout(self.lockout)
             self.services.session.role, self.services.session.name = role, role.value
             self.services.audit("sign_in", {"role": role.value})
             self.signed_in.emit(role)
             return
         delay = self.lockout.record_failure(now)
+        self.pins.save_lockout(self.lockout)
         self.services.audit("sign_in_failed", {"needed": self.needed.value, "failures": self.lockout.failures})
         if delay:
             self.tick.start()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from kiosk.reasons import Status
 from ui.style import GREEN, RED
 
@@ -89,6 +91,29 @@ def test_three_wrong_pins_lock_sign_in_for_a_growing_delay(qtbot, window) -> Non
     sign_in(window, "0000")
     assert signin.lockout.locked_until - signin.lockout.history[-1] > first - signin.lockout.history[2]
     assert window.stack.currentWidget() is signin
+
+
+def test_a_lockout_outlives_a_restart_of_the_kiosk(qtbot, window, configured_ctx) -> None:
+    from ui.app import build_window
+
+    for _ in range(3):
+        sign_in(window, "0000")
+    assert not window.signin.pin.isEnabled()
+    lockout_file = configured_ctx.secrets_dir / "lockout.json"
+    assert lockout_file.exists() and oct(lockout_file.stat().st_mode & 0o777) == "0o600"
+
+    # The plug is pulled and the kiosk starts again: the guesser gets no fresh tries.
+    again, services, scheduler = build_window(configured_ctx, demo=True)
+    qtbot.addWidget(again)
+    try:
+        assert again.signin.lockout.failures == 3
+        assert again.signin.lockout.locked_for(time.monotonic()) > 20
+        sign_in(again, "1357")  # even the right PIN waits for the lockout to end
+        assert again.stack.currentWidget() is again.signin and services.session.role is None
+        assert "locked" in again.signin.message.text()
+    finally:
+        scheduler.stop()
+        services.background.wait(5000)
 
 
 def qtbot_button():

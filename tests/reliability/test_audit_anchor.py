@@ -17,23 +17,18 @@ import pytest
 
 from kiosk.audit import entry_hash
 
-from support import PlatformProcess, run_kiosk_in_process
+from support import PlatformProcess, enrolled_terminal, run_kiosk_in_process
 
 
 @pytest.fixture
-def anchored(tmp_path: Path):
+def anchored(tmp_path: Path, running_platform: PlatformProcess):
     """An enrolled terminal with three redemptions, synced (so its head is anchored), and its platform."""
-    platform = PlatformProcess(tmp_path)
-    platform.start()
-    data_dir = tmp_path / "T1"
-    enrolled = run_kiosk_in_process("--data-dir", data_dir, "enroll", platform.url,
-                                    platform.enrollment_code("S1", "T1"))
-    assert enrolled.returncode == 0, enrolled.stderr
+    platform = running_platform
+    data_dir = enrolled_terminal(platform, tmp_path / "T1", "T1")
     for code in platform.issue(tmp_path / "v", count=3):
         assert run_kiosk_in_process("--data-dir", data_dir, "redeem", code).json()["status"] == "accepted"
     assert run_kiosk_in_process("--data-dir", data_dir, "sync").json()["ok"] is True
-    yield platform, data_dir
-    platform.stop()
+    return platform, data_dir
 
 
 def _verify(data_dir: Path) -> tuple[int, dict]:

@@ -229,3 +229,15 @@ def test_tls_certificates_are_verified_by_default(platform, tmp_path: Path) -> N
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_a_saved_lockout_comes_back_bounded_whatever_the_wall_clock_says() -> None:
+    lock = Lockout()
+    for _ in range(4):
+        lock.record_failure(100.0)
+    state = lock.to_state(now=100.0, wall_now=1_000_000.0)
+    back = Lockout.from_state(state, now=5.0, wall_now=1_000_010.0)  # restarted 10 s later
+    assert back.failures == 4 and back.locked_for(5.0) == pytest.approx(lock.locked_for(100.0) - 10)
+    set_back = Lockout.from_state(state, now=5.0, wall_now=0.0)  # the clock was set far back
+    assert set_back.locked_for(5.0) == pytest.approx(set_back.max_delay_s)
+    assert Lockout.from_state({}, now=5.0, wall_now=0.0).locked_for(5.0) == 0.0

@@ -13,29 +13,17 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from kiosk.codes import parse_code
 
-from support import CliResult, PlatformProcess, free_port, run_kiosk_in_process
-
-
-@pytest.fixture
-def platform(tmp_path: Path):
-    proc = PlatformProcess(tmp_path)
-    proc.start()
-    yield proc
-    proc.stop()
+from support import CliResult, PlatformProcess, enrolled_terminal, free_port, run_kiosk_in_process
 
 
 def _terminal(tmp_path: Path, platform: PlatformProcess, name: str) -> Callable[..., CliResult]:
-    data_dir = tmp_path / name
+    data_dir = enrolled_terminal(platform, tmp_path / name, name)
 
     def run(*args: str | Path) -> CliResult:
         return run_kiosk_in_process("--data-dir", data_dir, *args)
 
-    enrolled = run("enroll", platform.url, platform.enrollment_code("S1", name))
-    assert enrolled.returncode == 0, enrolled.stderr
     run.data_dir = data_dir  # type: ignore[attr-defined]
     return run
 
@@ -53,7 +41,9 @@ def _pull_the_cable(kiosk: Callable[..., CliResult]) -> None:
     assert dead.returncode == 0, dead.stderr
 
 
-def test_a_refusal_by_the_platform_stands_when_the_platform_is_out_of_reach(tmp_path: Path, platform) -> None:
+def test_a_refusal_by_the_platform_stands_when_the_platform_is_out_of_reach(
+        tmp_path: Path, running_platform: PlatformProcess) -> None:
+    platform = running_platform
     t7, t1 = _terminal(tmp_path, platform, "T7"), _terminal(tmp_path, platform, "T1")
     used, revoked, pass_code = (platform.issue(tmp_path / n)[0] for n in ("used", "revoked", "pass"))
     assert t7("redeem", used).json()["status"] == "accepted"
@@ -78,7 +68,9 @@ def test_a_refusal_by_the_platform_stands_when_the_platform_is_out_of_reach(tmp_
     assert t1("redeem", pass_code).json()["status"] == "accepted"  # an unknown voucher still redeems offline
 
 
-def test_uses_the_platform_counted_elsewhere_stay_spent_offline(tmp_path: Path, platform) -> None:
+def test_uses_the_platform_counted_elsewhere_stay_spent_offline(
+        tmp_path: Path, running_platform: PlatformProcess) -> None:
+    platform = running_platform
     t7, t1 = _terminal(tmp_path, platform, "T7"), _terminal(tmp_path, platform, "T1")
     (code,) = platform.issue(tmp_path / "pass", uses=5)
     assert t7("redeem", code, "--quantity", "3").json()["status"] == "accepted"

@@ -195,3 +195,42 @@ def test_the_app_path_raises_a_storage_error_in_plain_words(tmp_path: Path, publ
         filler.unlink()
         assert service.redeem(make_code(), offline=True).accepted  # same process, recovered
         ctx.ledger.engine.dispose()
+
+
+def _kiosk(data_dir: Path, *args: str, preexec: Callable[[], None] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ui.cli", "--data-dir", str(data_dir), *args], capture_output=True,
+                          text=True, timeout=60, env=subprocess_env(), cwd=REPO, preexec_fn=preexec)
+
+
+def test_other_commands_on_a_full_disk_say_so_without_a_traceback_or_a_stray_file(tmp_path: Path,
+                                                                                  public_pem) -> None:
+    disk = tmp_path / "disk"
+    with small_disk(disk) as mounted:
+        data_dir = disk / "kiosk"
+        _init(data_dir, public_pem)
+        config_before = (data_dir / "config.toml").read_text()
+        filler = _fill(disk) if mounted else None
+        preexec = None if mounted else _limit_file_size(0)
+        changed = _kiosk(data_dir, "config", "set", "platform.timeout_s", "2", preexec=preexec)
+        assert changed.returncode == 2, (changed.stdout, changed.stderr)
+        assert "disk is full" in changed.stderr and "settings were not changed" in changed.stderr
+        assert "Traceback" not in changed.stderr
+        assert not (data_dir / "config.toml.tmp").exists()
+        assert (data_dir / "config.toml").read_text() == config_before
+        for command in ("status", "sync"):
+            ran = _kiosk(data_dir, command, preexec=preexec)
+            assert "Traceback" not in ran.stderr, ran.stderr
+            assert "do not serve" not in ran.stdout + ran.stderr  # no voucher is involved in these
+        if filler is not None:
+            filler.unlink()
+        assert _kiosk(data_dir, "config", "set", "platform.timeout_s", "2").returncode == 0
+
+
+def test_an_absurd_quantity_is_a_usage_error_not_a_traceback(tmp_path: Path, public_pem, make_code) -> None:
+    data_dir = tmp_path / "kiosk"
+    _init(data_dir, public_pem)
+    for quantity in ("9223372036854775808", "0", "-1", "101"):
+        ran = _kiosk(data_dir, "redeem", "--offline", "--quantity", quantity, make_code())
+        assert ran.returncode == 2, (quantity, ran.stdout, ran.stderr)  # 1 would read as "rejected"
+        assert "--quantity must be between 1 and 100" in ran.stderr and "Traceback" not in ran.stderr
+    assert _ledger_ids(data_dir / "kiosk.db") == set()
