@@ -84,7 +84,8 @@ def build_day_report(day: date, rows: Sequence[DayRow], *, arrival: Mapping[str,
 
 
 # The kiosk's state of a redemption that the platform should show as this status.
-_EXPECTED = {"uploaded": "accepted", "conflict": "conflict", "rejected": "rejected", "voided": "voided"}
+_EXPECTED = {"uploaded": "accepted", "conflict": "conflict", "review": "review", "rejected": "rejected",
+             "voided": "voided"}
 
 
 def reconcile(kiosk_lines: Sequence[Mapping[str, Any]], platform_lines: Sequence[Mapping[str, Any]],

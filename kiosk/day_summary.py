@@ -12,7 +12,9 @@ from kiosk.i18n import N_, Message, message, render
 from kiosk.money import Money
 
 #: The states a manager sees (``upload_state`` in the ledger, with voids and online ones folded in).
-STATES = ("pending", "uploaded", "conflict", "rejected", "voided", "void refused")
+STATES = ("pending", "uploaded", "conflict", "review", "rejected", "voided", "void refused")
+#: The states the manager reviews (the conflicts tab).
+REVIEW = ("conflict", "review", "rejected", "void refused")
 
 
 def display_state(upload_state: str, voided: bool) -> str:
@@ -151,7 +153,7 @@ def summarize(day: date, rows: Sequence[DayRow], tz: tzinfo | None) -> DaySummar
         hours=tuple(per_hour(rows, tz)),
         voided=sum(1 for r in rows if r.voided),
         pending=sum(1 for r in rows if r.state == "pending"),
-        conflicts=sum(1 for r in rows if r.state in ("conflict", "rejected", "void refused")),
+        conflicts=sum(1 for r in rows if r.state in REVIEW),
     )
 
 
@@ -159,6 +161,7 @@ def summarize(day: date, rows: Sequence[DayRow], tz: tzinfo | None) -> DaySummar
 
 #: The platform's reasons, as a clause that completes one of :data:`_HEADS`.
 _REASON_WORDS = {
+    "ok": N_("accepted"),
     "already_redeemed": N_("the voucher had already been redeemed elsewhere"),
     "no_uses_left": N_("the voucher had no uses left"),
     "revoked": N_("the platform had cancelled the voucher (refund or revocation) before this redemption"),
@@ -173,10 +176,17 @@ _REASON_WORDS = {
     "id_reused": N_("the redemption id was reused with another code"),
     "too_late": N_("the void came after the platform's void window"),
     "not_found": N_("the platform has no such redemption for this store"),
+    "claimed_before_last_upload": N_("its time is older than work this terminal had already sent; the platform "
+                                     "counts the use and holds it for review"),
+    "void_late": N_("the void reached the platform after its void window; the use stays counted, held for review"),
+    "claimed_in_future": N_("its time is ahead of the platform's clock; check this terminal's clock"),
+    "claimed_before_enrollment": N_("its time is before this terminal was enrolled; check this terminal's clock"),
+    "void_before_redemption": N_("the void's time is before the redemption; check this terminal's clock"),
 }
 _HEADS = {
     "void refused": N_("The platform refused the void: {reason}."),
     "conflict": N_("Conflict: recorded by the platform, but {reason}."),
+    "review": N_("Held for review by the platform: {reason}."),
     "rejected": N_("Rejected by the platform: {reason}."),
     "": N_("The platform says: {reason}."),
 }
@@ -209,7 +219,7 @@ def answer_message(row: DayRow, tz: tzinfo | None) -> Message:
     """
     answer = row.platform_answer or {}
     reason = str(answer.get("reason") or "")
-    head = _HEADS.get(row.state if row.state in ("void refused", "conflict", "rejected") else "", _HEADS[""])
+    head = _HEADS.get(row.state if row.state in REVIEW else "", _HEADS[""])
     if reason in _REASON_WORDS:
         words: Message = message(_REASON_WORDS[reason])
     elif reason:

@@ -128,6 +128,8 @@ class PlatformAnswer:
     list_minor: int | None = None
     currency: str | None = None
     detail: str = ""
+    # For an accepted redemption: the secret the receipt's feedback link carries.
+    feedback_token: str | None = None
 
 
 class PlatformRedeemer(Protocol):

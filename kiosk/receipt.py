@@ -272,13 +272,17 @@ class StoreInfo:
     def tz(self) -> tzinfo | None:
         return None if self.timezone in ("", "local") else ZoneInfo(self.timezone)
 
-    def feedback_url(self, redemption_id: str) -> str:
-        """The feedback link for one redemption: ``{redemption_id}`` is filled in, or the id is appended."""
+    def feedback_url(self, redemption_id: str, token: str = "") -> str:
+        """The feedback link for one redemption: ``{redemption_id}`` is filled in, or the id is appended;
+        the platform's feedback token for it, when known, goes along as ``t`` (it lets the receipt's
+        holder, and nobody else, rate the visit)."""
         if not self.feedback_base:
             return ""
         if "{redemption_id}" in self.feedback_base:
-            return self.feedback_base.replace("{redemption_id}", redemption_id)
-        return f"{self.feedback_base.rstrip('/')}/{redemption_id}"
+            url = self.feedback_base.replace("{redemption_id}", redemption_id)
+        else:
+            url = f"{self.feedback_base.rstrip('/')}/{redemption_id}"
+        return f"{url}{'&' if '?' in url else '?'}t={token}" if token else url
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +304,7 @@ class RecordedRedemption:
     uses_allowed: int | None = None
     uses_left: int | None = None
     voided: bool = False
+    feedback_token: str = ""
 
 
 def receipt_language(settings: Any) -> str:
@@ -461,7 +466,7 @@ def build_receipt(redemption: RecordedRedemption, store: StoreInfo) -> Receipt:
         overpriced=paid > listed,
         redemption_id=redemption.redemption_id,
         offline=redemption.mode == "offline",
-        feedback_url=store.feedback_url(redemption.redemption_id),
+        feedback_url=store.feedback_url(redemption.redemption_id, redemption.feedback_token),
         footer=store.footer,
         voided=redemption.voided,
         language=store.receipt_language,

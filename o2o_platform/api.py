@@ -118,12 +118,13 @@ async def upload_batch(body: BatchIn, request: Request, token: BearerToken) -> R
         for i in body.items
     ]
     db, keys, now, window = _db(request), _keys(request), services.utcnow(), request.app.state.void_window
+    skew: timedelta = request.app.state.clock_skew
 
     def work() -> Response:
-        results = redeeming.apply_batch_with_token(db, keys, token, items, now=now, window=window)
+        results = redeeming.apply_batch_with_token(db, keys, token, items, now=now, window=window, skew=skew)
         return _json(BatchOut.model_validate({"results": [
             {"redemption_id": r.redemption_id, "kind": r.kind, "result": r.result, "reason": r.reason,
-             "detail": r.detail, "conflict_with": r.conflict_with}
+             "detail": r.detail, "conflict_with": r.conflict_with, "feedback_token": r.feedback_token}
             for r in results
         ]}))
 
@@ -161,12 +162,12 @@ def redemption(redemption_id: UUID, request: Request, caller: Terminal) -> Redem
 
 @router.get("/revocations", response_model=RevocationsOut, tags=["terminal"],
             responses={**AUTH_ERRORS, 422: {"model": ErrorOut}})
-def revocations(request: Request, _caller: Terminal,
+def revocations(request: Request, caller: Terminal,
                 since: str = Query(default="", max_length=20, description="cursor from the last answer; "
                                    "empty for everything")) -> dict[str, Any]:
     """Revocations since a cursor (a delta feed)."""
     try:
-        rows, cursor, more = services.revocations_since(_db(request), since)
+        rows, cursor, more = services.revocations_since(_db(request), since, reader=caller, now=services.utcnow())
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
     return {"revocations": [{"voucher_id": r.voucher_id, "revoked_at": r.revoked_at, "reason": r.reason}

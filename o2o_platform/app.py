@@ -48,6 +48,8 @@ class Settings:
     db_url: str
     keys: KeyRing
     void_window_minutes: float = 15.0
+    # How far a terminal's clock may be off before the times it claims in uploads are not believed.
+    clock_skew_minutes: float = 5.0
     max_body_bytes: int = MAX_BODY_BYTES
     db_threads: int = DB_THREADS  # threads running database work, per process
 
@@ -156,6 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.db = open_database(settings.db_url)
         app.state.keys = settings.keys
         app.state.void_window = timedelta(minutes=settings.void_window_minutes)
+        app.state.clock_skew = timedelta(minutes=settings.clock_skew_minutes)
     app.include_router(router)
     app.include_router(quality_api.router)
     app.include_router(audit_api.router)
@@ -193,6 +196,7 @@ def openapi_json() -> str:
 
 
 _ENV_DB, _ENV_KEYS, _ENV_VOID = "O2O_PLATFORM_DB", "O2O_PLATFORM_KEYS", "O2O_PLATFORM_VOID_WINDOW_MINUTES"
+_ENV_SKEW = "O2O_PLATFORM_CLOCK_SKEW_MINUTES"
 
 
 def app_from_environment() -> FastAPI:
@@ -204,7 +208,43 @@ def app_from_environment() -> FastAPI:
 
     keys = load_keyring(json.loads(os.environ[_ENV_KEYS]))
     return create_app(Settings(db_url=os.environ[_ENV_DB], keys=keys,
-                               void_window_minutes=float(os.environ.get(_ENV_VOID, "15"))))
+                               void_window_minutes=float(os.environ.get(_ENV_VOID, "15")),
+                               clock_skew_minutes=float(os.environ.get(_ENV_SKEW, "5"))))
+
+
+class MaskQueryValues(logging.Filter):
+    """Shortens every query-string value in uvicorn's access log to its first 4 characters: the
+    address may hold a voucher code (``/vouchers/lookup?code=``) or a feedback token (``?t=``),
+    and neither may sit in a log in full."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) and "?" in args[2]:
+            record.args = (*args[:2], mask_query(args[2]), *args[3:])
+        return True
+
+
+def mask_query(path: str) -> str:
+    """``path?name=value&...`` with each value cut to 4 characters and an ellipsis."""
+    base, _, query = path.partition("?")
+    masked = []
+    for part in query.split("&"):
+        name, eq, value = part.partition("=")
+        masked.append(f"{name}{eq}{value[:4]}…" if eq and len(value) > 4 else part)
+    return base + "?" + "&".join(masked)
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging set-up, with :class:`MaskQueryValues` on the access log (a dictionary, so
+    that every worker process configures the same)."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["mask_query"] = {"()": "o2o_platform.app.MaskQueryValues"}
+    config["handlers"]["access"]["filters"] = ["mask_query"]
+    return config
 
 
 def run_server(settings: Settings, *, host: str, port: int, log_level: str = "warning", workers: int = 1,
@@ -221,12 +261,14 @@ def run_server(settings: Settings, *, host: str, port: int, log_level: str = "wa
 
         migrate(make_engine(settings.db_url))  # once, before the workers start
         os.environ.update({_ENV_DB: settings.db_url, _ENV_KEYS: json.dumps(key_paths),
-                           _ENV_VOID: str(settings.void_window_minutes)})
+                           _ENV_VOID: str(settings.void_window_minutes),
+                           _ENV_SKEW: str(settings.clock_skew_minutes)})
         print(f"o2o-platform listening on http://{host}:{port}/api/v1 ({workers} workers)", flush=True)
         uvicorn.run("o2o_platform.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                    log_level=log_level, access_log=access_log, timeout_keep_alive=KEEP_ALIVE_S)
+                    log_level=log_level, access_log=access_log, timeout_keep_alive=KEEP_ALIVE_S,
+                    log_config=_log_config())
         return
     app = create_app(settings)
     print(f"o2o-platform listening on http://{host}:{port}/api/v1", flush=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log,
-                timeout_keep_alive=KEEP_ALIVE_S)
+                timeout_keep_alive=KEEP_ALIVE_S, log_config=_log_config())

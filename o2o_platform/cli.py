@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="key directory, directory of keys or PEM file (repeatable; first signs)")
     serve.add_argument("--void-window-minutes", type=_positive_float, default=15.0,
                        help="how long after a redemption a void is allowed (default 15)")
+    serve.add_argument("--clock-skew-minutes", type=_positive_float, default=5.0,
+                       help="how far a terminal's clock may be off the platform's before the times it "
+                       "claims in uploads are refused or held for review (default 5)")
     serve.add_argument("--log-level", default="warning")
     serve.add_argument("--workers", type=_positive_int, default=1,
                        help="uvicorn worker processes (default 1; about one per CPU core for throughput)")
@@ -171,7 +174,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from o2o_platform.app import Settings, run_server
 
     ring = load_keyring(args.key)
-    settings = Settings(db_url=args.db, keys=ring, void_window_minutes=args.void_window_minutes)
+    settings = Settings(db_url=args.db, keys=ring, void_window_minutes=args.void_window_minutes,
+                        clock_skew_minutes=args.clock_skew_minutes)
     run_server(settings, host=args.host, port=args.port, log_level=args.log_level, workers=args.workers,
                key_paths=[str(k) for k in args.key])
     return 0
@@ -224,9 +228,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     from o2o_platform.db import open_database
     from o2o_platform.quality import parse_day
-    from o2o_platform.reports import day_report, parse_zone, report_csv, report_json
+    from o2o_platform.reports import check_day, day_report, parse_zone, report_csv, report_json
 
-    parse_day(args.date)  # bad input fails before the database is opened
+    check_day(parse_day(args.date))  # bad input fails before the database is opened
     parse_zone(args.tz)
     database = open_database(args.db)
     try:

@@ -1,7 +1,10 @@
 """The customer's feedback page: the receipt's QR leads to ``/feedback/{redemption_id}``.
 
-No token (the customer opens it on a phone); knowing the redemption id (a random UUID printed on
-the receipt) is what lets one rate that visit. Small, mobile-first HTML, English and Simplified
+No terminal token (the customer opens it on a phone). The link carries the redemption's feedback
+token (``?t=``), a random secret the platform handed to the terminal when it accepted the
+redemption and keeps only hashed: holding the receipt is what lets one rate that visit, and only
+an accepted, not voided redemption can be rated. A wrong or missing token gets the same page as
+an unknown visit. Small, mobile-first HTML, English and Simplified
 Chinese side by side, no external assets. Every value shown is HTML-escaped; the Content
 Security Policy allows only this page's own inline style and script (by hash). Bodies over
 :data:`MAX_FORM_BYTES` are refused before they are read.
@@ -125,7 +128,7 @@ def _visit_card(v: quality.Visit) -> str:
 </dl></section>"""
 
 
-def _form_page(v: quality.Visit, *, stars: int | None = None, comment: str | None = None,
+def _form_page(v: quality.Visit, token: str, *, stars: int | None = None, comment: str | None = None,
                error: str = "", status: int = 200) -> HTMLResponse:
     chosen = stars if stars is not None else v.stars
     text = comment if comment is not None else v.comment
@@ -142,7 +145,9 @@ def _form_page(v: quality.Visit, *, stars: int | None = None, comment: str | Non
         for n in range(5, 0, -1)
     )
     action = _e(quote(v.redemption_id, safe=""))
+    # The token travels in the form's body (not the address), so the rating post leaves it in no log.
     parts.append(f"""<form class="card" method="post" action="{action}" accept-charset="utf-8">
+<input type="hidden" name="t" value="{_e(token)}">
 <fieldset><legend>{_bi("How was your visit?", "您对本次到店体验满意吗？")}</legend>
 <div class="stars">{radios}</div>
 <p class="hint">{_bi("1 = poor, 5 = excellent", "1 = 很差，5 = 非常好")}</p></fieldset>
@@ -156,9 +161,11 @@ def _form_page(v: quality.Visit, *, stars: int | None = None, comment: str | Non
 
 def _not_found() -> HTMLResponse:
     body = '<section class="card"><p>' + _bi(
-        "We cannot find this visit. The link may be incomplete, or the store has not sent this visit to us "
-        "yet (a store that was offline sends it later). Please try again in a few hours.",
-        "找不到这次消费记录。链接可能不完整，或门店尚未上传这笔记录（门店离线时会稍后上传）。请过几个小时再试。",
+        "We cannot find this visit. The link may be incomplete (scan the QR code on your receipt again), or "
+        "the store has not sent this visit to us yet (a store that was offline sends it later). Please try "
+        "again in a few hours.",
+        "找不到这次消费记录。链接可能不完整（请重新扫描小票上的二维码），或门店尚未上传这笔记录（门店离线时会稍后上传）。"
+        "请过几个小时再试。",
     ) + "</p></section>"
     return _page("Visit not found", "未找到消费记录", body, 404)
 
@@ -174,9 +181,11 @@ def _db(request: Request) -> Database:
 
 @router.get("/feedback/{redemption_id}", response_class=HTMLResponse, include_in_schema=False)
 def feedback_form(redemption_id: str, request: Request) -> HTMLResponse:
-    """The rating form for one redemption (404 page when the platform does not know it)."""
-    v = quality.visit(_db(request), redemption_id)
-    return _not_found() if v is None else _form_page(v)
+    """The rating form for one redemption (404 page when the platform does not know it, or the
+    link's token ``t`` does not open it)."""
+    token = request.query_params.get("t", "")
+    v = quality.visit(_db(request), redemption_id, token)
+    return _not_found() if v is None else _form_page(v, token)
 
 
 async def _read_body(request: Request) -> bytes | None:
@@ -219,7 +228,8 @@ async def feedback_submit(redemption_id: str, request: Request) -> HTMLResponse:
                         "The form arrived garbled. Please open the link again and resend.",
                         "表单内容无法识别。请重新打开链接后再提交。")
     db = _db(request)
-    v = await run_in_threadpool(quality.visit, db, redemption_id)
+    token = _one(fields, "t") or request.query_params.get("t", "")
+    v = await run_in_threadpool(quality.visit, db, redemption_id, token)
     if v is None:
         return _not_found()
     stars_text = (_one(fields, "stars") or "").strip()
@@ -227,13 +237,14 @@ async def feedback_submit(redemption_id: str, request: Request) -> HTMLResponse:
     stars = int(stars_text) if stars_text in ("1", "2", "3", "4", "5") else None
     shown = comment if comment is not None else ""
     if stars is None:
-        return _form_page(v, comment=shown, status=422,
+        return _form_page(v, token, comment=shown, status=422,
                           error=_bi("Please choose 1 to 5 stars.", "请选择 1 到 5 星。"))
     if comment is None or len(quality.clean_comment(comment)) > quality.MAX_COMMENT_CHARS:
-        return _form_page(v, stars=stars, comment=shown[:quality.MAX_COMMENT_CHARS * 2], status=422, error=_bi(
+        return _form_page(v, token, stars=stars, comment=shown[:quality.MAX_COMMENT_CHARS * 2], status=422, error=_bi(
             f"Your comment is longer than {quality.MAX_COMMENT_CHARS} characters.",
             f"留言不能超过 {quality.MAX_COMMENT_CHARS} 字。"))
-    saved = await run_in_threadpool(quality.rate, db, redemption_id, stars, comment, now=services.utcnow())
+    saved = await run_in_threadpool(lambda: quality.rate(db, redemption_id, token, stars, comment,
+                                                         now=services.utcnow()))
     if saved is None:
         return _not_found()
     lines = [_visit_card(saved.visit), '<section class="card">',
@@ -245,6 +256,6 @@ async def feedback_submit(redemption_id: str, request: Request) -> HTMLResponse:
             f"本次评价已替换您之前的评分（{saved.replaced} 星）。") + "</p>")
     if saved.visit.comment:
         lines.append(f"<p>{_bi('Your comment:', '您的留言：')}</p><blockquote>{_e(saved.visit.comment)}</blockquote>")
-    lines.append(f'<p><a href="{_e(quote(redemption_id, safe=""))}">'
+    lines.append(f'<p><a href="{_e(quote(redemption_id, safe=""))}?t={_e(quote(token, safe=""))}">'
                  + _bi("Change my rating", "修改评分") + "</a></p></section>")
     return _page("Thank you", "感谢您的评价", "\n".join(lines))

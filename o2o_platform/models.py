@@ -89,6 +89,14 @@ class Terminal(Base):
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # What the platform saw of this terminal itself, to bound the times it claims in uploads:
+    # its first enrollment (enrolling again keeps it), the latest time claimed in its uploads so
+    # far with the platform time of that upload, and how far it read the revocation feed, when.
+    first_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_claim_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_batch_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revocations_seen_seq: Mapped[int | None] = mapped_column(Integer)
+    revocations_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Enrollment(Base):
@@ -108,8 +116,12 @@ class Redemption(Base):
 
     ``status``: ``accepted`` (consumed uses), ``refused`` (online answer other than ok),
     ``conflict`` (offline redemption of a voucher already used up or revoked; ``conflict_with``
-    names the redemption it lost to), ``rejected`` (invalid upload). ``request_hash`` makes
-    retries idempotent: the same id with the same body gets ``answer`` again.
+    names the redemption it lost to), ``rejected`` (invalid upload), ``review`` (an upload whose
+    claimed time the platform cannot believe: it took its uses, and waits for a person).
+    ``review`` (the column) says in words why a redemption or a void of it is held for review;
+    ``void_claimed_at`` is the time of a void that was held instead of applied.
+    ``request_hash`` makes retries idempotent: the same id with the same body gets ``answer`` again.
+    ``feedback_token_hash`` is the SHA-256 of the receipt's feedback token (accepted ones only).
     """
 
     __tablename__ = "redemptions"
@@ -137,6 +149,9 @@ class Redemption(Base):
     answer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     void_reason: Mapped[str | None] = mapped_column(Text)
+    review: Mapped[str | None] = mapped_column(Text)
+    void_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    feedback_token_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Rating(Base):

@@ -5,6 +5,7 @@ Like :mod:`.services`, functions take a :class:`~o2o_platform.db.Database` and k
 
 from __future__ import annotations
 
+import hmac
 import json
 import math
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from o2o_platform.db import Database
 from o2o_platform.models import QosReport, Rating, Redemption, Voucher
-from o2o_platform.services import Caller, parse_cursor
+from o2o_platform.services import Caller, parse_cursor, sha256_hex
 
 MAX_COMMENT_CHARS = 500
 MAX_FIGURES_BYTES = 16 * 1024
@@ -54,26 +55,40 @@ def clean_comment(comment: str) -> str:
     return "".join(ch for ch in text_ if ch in "\n\t" or ch.isprintable()).strip()
 
 
-def visit(db: Database, redemption_id: str) -> Visit | None:
-    """The redemption behind a feedback link, or None when the platform does not know it."""
+def token_opens(redemption: Any, token: str) -> bool:
+    """Whether a feedback token opens this redemption: it must be an accepted redemption (of the
+    store that served it: the token was handed to that store's terminal only), not voided, and the
+    token must be the one whose hash the platform kept."""
+    stored = redemption.feedback_token_hash
+    if not token or len(token) > 64 or stored is None or redemption.status != "accepted":
+        return False
+    return redemption.voided_at is None and hmac.compare_digest(sha256_hex(token), stored)
+
+
+def visit(db: Database, redemption_id: str, token: str) -> Visit | None:
+    """The redemption behind a feedback link, or None when the platform does not know it or the
+    link's token does not open it (the same answer, so a guessed id tells nothing)."""
     if not redemption_id or len(redemption_id) > 36:
         return None
     with db.transaction() as session:
         row = session.execute(
             select(Redemption.redemption_id, Redemption.store_id, Redemption.redeemed_at, Voucher.sku,
-                   Rating.stars, Rating.comment, Rating.rated_at)
+                   Rating.stars, Rating.comment, Rating.rated_at, Redemption.status, Redemption.voided_at,
+                   Redemption.feedback_token_hash)
             .outerjoin(Voucher, Voucher.voucher_id == Redemption.voucher_id)
             .outerjoin(Rating, Rating.redemption_id == Redemption.redemption_id)
             .where(Redemption.redemption_id == redemption_id)
         ).first()
-    if row is None:
+    if row is None or not token_opens(row, token):
         return None
     return Visit(row.redemption_id, row.store_id, row.sku, row.redeemed_at, row.stars, row.comment or "",
                  row.rated_at)
 
 
-def rate(db: Database, redemption_id: str, stars: int, comment: str, *, now: datetime) -> RatingSaved | None:
-    """Store (or replace) the rating of a redemption; None when the redemption is unknown.
+def rate(db: Database, redemption_id: str, token: str, stars: int, comment: str, *,
+         now: datetime) -> RatingSaved | None:
+    """Store (or replace) the rating of a redemption; None when the redemption is unknown or the
+    token does not open it (see :func:`token_opens`).
 
     Every rating takes the next feed position, so terminals see a replaced rating again. On
     PostgreSQL the table is locked for the short write (like revocations) so that no rating can
@@ -88,7 +103,7 @@ def rate(db: Database, redemption_id: str, stars: int, comment: str, *, now: dat
         if db.dialect == "postgresql":
             session.execute(text("LOCK TABLE ratings IN SHARE ROW EXCLUSIVE MODE"))
         redemption = session.get(Redemption, redemption_id) if 0 < len(redemption_id) <= 36 else None
-        if redemption is None:
+        if redemption is None or not token_opens(redemption, token):
             return None
         seq = int(session.scalar(select(func.coalesce(func.max(Rating.seq), 0))) or 0) + 1
         existing = session.get(Rating, redemption_id)

@@ -47,7 +47,9 @@ def report_qos(body: QosIn, request: Request, caller: Terminal) -> dict[str, Any
 
 
 @router.get("/reports/day", response_model=DayReportOut, tags=["quality"],
-            responses={**AUTH_ERRORS, 422: {"model": ErrorOut}})
+            responses={**AUTH_ERRORS, 400: {"model": ErrorOut, "description": "a day outside 2000-01-01 to "
+                                                                             "9998-12-31"},
+                       422: {"model": ErrorOut}})
 def day_report(request: Request, caller: Terminal,
                day: str = Query(alias="date", max_length=10, description="YYYY-MM-DD"),
                tz: str = Query(default="UTC", max_length=64, description="IANA time zone of the day's "
@@ -55,5 +57,7 @@ def day_report(request: Request, caller: Terminal,
     """The platform's view of this store's day (same content as ``o2o-platform report``)."""
     try:
         return reports.day_report(_db(request), caller.store_id, day, tz)
+    except reports.DayOutOfRange as exc:
+        raise HTTPException(400, str(exc)) from None
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None

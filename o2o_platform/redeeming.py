@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,6 +30,10 @@ from o2o_platform.models import Redemption, Revocation, Terminal, UTCDateTime, V
 from o2o_platform.services import Caller, sha256_hex, voucher_row
 
 MAX_QUANTITY = MAX_USES
+# How far a terminal's clock may be off the platform's before its claims stop being believed.
+DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
+# Statuses whose redemption holds its uses: accepted, and held for review (the use stays counted).
+USING = ("accepted", "review")
 # PostgreSQL: unique violation, deadlock, serialization failure. A racing twin of this request
 # (same redemption id, or an insert of the same new voucher) won; running again sees its result.
 _RETRY_SQLSTATES = {"23505", "40P01", "40001"}
@@ -87,6 +92,24 @@ class Unauthorized(Exception):
     """No terminal holds the bearer token (nothing was done)."""
 
 
+def new_feedback_token() -> tuple[str, str]:
+    """A random feedback token for one accepted redemption and the hash the platform keeps of it.
+
+    The token travels once, in the answer to the terminal, which prints it in the receipt's
+    feedback QR: whoever holds the receipt may rate the visit, nobody else.
+    """
+    token = secrets.token_urlsafe(16)
+    return token, sha256_hex(token)
+
+
+def _remint(session: Session, redemption_id: str) -> str:
+    """A fresh feedback token for a redemption whose first answer (and token) may have been lost."""
+    token, digest = new_feedback_token()
+    session.connection().execute(update(_REDEMPTIONS).where(_REDEMPTIONS.c.redemption_id == redemption_id)
+                                 .values(feedback_token_hash=digest))
+    return token
+
+
 def request_hash(caller: Caller, code: str, quantity: int) -> str:
     """What makes two requests 'the same': terminal, code text and quantity."""
     return hashlib.sha256(f"{caller.pk}\n{code.strip()}\n{quantity}".encode()).hexdigest()
@@ -126,6 +149,7 @@ class VoucherState:
     list_minor: int
     currency: str
     revoked_at: datetime | None = None
+    revoked_seq: int | None = None
     dirty: bool = False
 
     @property
@@ -244,11 +268,12 @@ def _lock_vouchers(session: Session, voucher_ids: Sequence[str]) -> dict[str, Vo
             states[r.voucher_id] = VoucherState(r.voucher_id, r.uses, r.used, list(r.stores), r.valid_from,
                                                 r.valid_until, r.sku, r.paid_minor, r.list_minor, r.currency)
         revs = session.execute(
-            select(Revocation.voucher_id, Revocation.revoked_at).where(Revocation.voucher_id.in_(chunk))
+            select(Revocation.voucher_id, Revocation.revoked_at, Revocation.seq).where(Revocation.voucher_id.in_(chunk))
         )
-        for vid, revoked_at in revs:
+        for vid, revoked_at, seq in revs:
             if vid in states:
                 states[vid].revoked_at = revoked_at
+                states[vid].revoked_seq = seq
     return states
 
 
@@ -267,7 +292,7 @@ def _save_used(session: Session, states: dict[str, VoucherState]) -> None:
 
 _FIRST_USE = (
     select(_REDEMPTIONS.c.redeemed_at, _REDEMPTIONS.c.terminal_id)
-    .where(_REDEMPTIONS.c.voucher_id == bindparam("voucher_id"), _REDEMPTIONS.c.status == "accepted",
+    .where(_REDEMPTIONS.c.voucher_id == bindparam("voucher_id"), _REDEMPTIONS.c.status.in_(USING),
            _REDEMPTIONS.c.voided_at.is_(None))
     .order_by(_REDEMPTIONS.c.redeemed_at, _REDEMPTIONS.c.redemption_id)
     .limit(1)
@@ -345,8 +370,11 @@ def _redeem_new(session: Session, dialect: str, keys: KeyRing, caller: Caller, *
     else:
         answer, row = fast
     row.update(redemption_id=redemption_id, request_hash=digest)
+    token = None
+    if row["status"] == "accepted":
+        token, row["feedback_token_hash"] = new_feedback_token()
     connection.execute(_INSERT_REDEMPTION, [row])
-    return answer
+    return {**answer, "feedback_token": token}  # the stored answer never holds the token
 
 
 def _take_use_pg(connection: Connection, keys: KeyRing, caller: Caller, *, code: str, quantity: int,
@@ -391,14 +419,16 @@ def _replay(session: Session, existing: Any, digest: str) -> dict[str, Any]:
     if existing.request_hash != digest:
         raise IdempotencyConflict("this redemption id was already used with a different code, quantity or "
                                   "terminal; mint a new id for a new redemption")
+    token = _remint(session, existing.redemption_id) if existing.status == "accepted" else None
     if existing.answer is not None:
-        return dict(existing.answer)
+        return {**existing.answer, "feedback_token": token}
     # Recorded by a batch upload: answer from what was stored then.
     voucher = session.get(Voucher, existing.voucher_id) if existing.voucher_id else None
-    reason = Reason.OK.value if existing.status == "accepted" else existing.reason
+    reason = Reason.OK.value if existing.status in USING else existing.reason
     answer: dict[str, Any] = {"reason": reason, "voucher_id": existing.voucher_id, "detail": existing.detail,
                               "uses_left": None, "first_redeemed_at": None, "first_redeemed_terminal": None,
-                              "sku": None, "paid_minor": None, "list_minor": None, "currency": None}
+                              "sku": None, "paid_minor": None, "list_minor": None, "currency": None,
+                              "feedback_token": token}
     if voucher is not None:
         first_at, first_terminal = _first_use(session, voucher.voucher_id)
         answer.update(uses_left=max(voucher.uses - voucher.used, 0), first_redeemed_at=_json_time(first_at),
@@ -465,6 +495,9 @@ def _row(caller: Caller, *, code: str, quantity: int, mode: str, redeemed_at: da
         "answer": None,
         "voided_at": None,
         "void_reason": None,
+        "review": None,
+        "void_claimed_at": None,
+        "feedback_token_hash": None,
     }
 
 
@@ -487,7 +520,7 @@ def void_online(db: Database, caller: Caller, redemption_id: str, reason: str, *
         if now - row.redeemed_at > window:
             return "too_late", f"voids are allowed for {_minutes(window)} after the redemption"
         _apply_void(session, row.redemption_id, row.voucher_id, row.quantity, row.status, reason, now)
-        return "voided", "the use was given back" if row.status == "accepted" else "nothing to give back"
+        return "voided", "the use was given back" if row.status in USING else "nothing to give back"
 
     return _retrying(db, work)
 
@@ -496,7 +529,7 @@ def _apply_void(session: Session, redemption_id: str, voucher_id: str | None, qu
                 reason: str, now: datetime) -> None:
     session.execute(update(Redemption), [{"redemption_id": redemption_id, "voided_at": now,
                                           "void_reason": reason[:500]}])
-    if status == "accepted" and voucher_id is not None:
+    if status in USING and voucher_id is not None:
         state = _lock_vouchers(session, [voucher_id]).get(voucher_id)
         if state is not None:
             state.used = max(state.used - quantity, 0)
@@ -510,6 +543,15 @@ def _minutes(window: timedelta) -> str:
 
 
 # --- batch -------------------------------------------------------------------------------------
+
+# Answers to a claimed time the platform cannot believe. Rejected: it cannot have happened.
+CLAIMED_IN_FUTURE = "claimed_in_future"
+CLAIMED_BEFORE_ENROLLMENT = "claimed_before_enrollment"
+VOID_BEFORE_REDEMPTION = "void_before_redemption"
+# Held for review (the use stays counted, a person decides): it may have happened, not as claimed.
+CLAIMED_BEFORE_LAST_UPLOAD = "claimed_before_last_upload"
+VOID_LATE = "void_late"
+REVIEW_REASONS = frozenset({CLAIMED_BEFORE_LAST_UPLOAD, VOID_LATE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -538,10 +580,72 @@ class ItemResult:
 
     redemption_id: str
     kind: str
-    result: str  # accepted | duplicate | conflict | rejected
+    result: str  # accepted | duplicate | conflict | review | rejected
     reason: str
     detail: str = ""
     conflict_with: dict[str, Any] | None = None
+    feedback_token: str | None = None
+
+
+@dataclass
+class _Claims:
+    """What the platform saw of the uploading terminal itself, against which its claimed times are
+    judged. Times claimed by the terminal are its own clock; ``skew`` is how far that may be off."""
+
+    now: datetime
+    skew: timedelta
+    enrolled_at: datetime | None
+    # The latest time claimed in its earlier uploads, and when that upload arrived.
+    last_claim_at: datetime | None
+    last_batch_at: datetime | None
+    # How far it has read the revocation feed, and when it last did.
+    seen_seq: int | None
+    seen_at: datetime | None
+    # The latest believable time claimed so far in this batch (the outbox goes oldest first).
+    batch_max: datetime | None = None
+
+    @property
+    def floor(self) -> datetime | None:
+        """No honest claim is older than this: the terminal uploads its outbox oldest first and only
+        reads the revocation feed once its outbox is empty, so all older work has reached us."""
+        moments = [m for m in (self.last_claim_at, self.seen_at, self.batch_max) if m is not None]
+        return max(moments) if moments else None
+
+    def impossible(self, claimed: datetime) -> tuple[str, str] | None:
+        """The rejection of a time that cannot be true, or None."""
+        if claimed > self.now + self.skew:
+            return CLAIMED_IN_FUTURE, (f"the terminal says {_t(claimed)}, later than the platform's clock "
+                                       f"({_t(self.now)}) by more than {_minutes(self.skew)}; set the terminal's "
+                                       "clock right (this item is not taken again)")
+        if self.enrolled_at is not None and claimed < self.enrolled_at - self.skew:
+            return CLAIMED_BEFORE_ENROLLMENT, (f"the terminal says {_t(claimed)}, before it was enrolled "
+                                               f"({_t(self.enrolled_at)}); check the terminal's clock")
+        return None
+
+    def too_old(self, claimed: datetime) -> str | None:
+        """Why a claimed time is older than the terminal's earlier contact allows (None if it is not)."""
+        floor = self.floor
+        if floor is None or claimed >= floor - self.skew:
+            return None
+        seen = []
+        if self.last_claim_at is not None:
+            seen.append(f"its earlier uploads reached {_t(self.last_claim_at)}"
+                        + (f" (received {_t(self.last_batch_at)})" if self.last_batch_at else ""))
+        if self.seen_at is not None:
+            seen.append(f"it read the revocation feed at {_t(self.seen_at)} with nothing left to upload")
+        if self.batch_max is not None:
+            seen.append(f"this upload already held work of {_t(self.batch_max)}")
+        return (f"the terminal says {_t(claimed)}, but " + "; ".join(seen) + ". Work that old would have been "
+                "uploaded then: held for review, check the terminal's clock and the cashier's account")
+
+    def believed(self, claimed: datetime) -> None:
+        """Count a claim the platform believes: later claims may not be older."""
+        if self.batch_max is None or claimed > self.batch_max:
+            self.batch_max = claimed
+
+
+def _t(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
 
 
 @dataclass
@@ -551,6 +655,10 @@ class _Batch:
     existing: dict[str, Redemption] = field(default_factory=dict)
     new_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
     voided_existing: list[dict[str, Any]] = field(default_factory=list)
+    # Stored redemptions whose void is held for review, not applied.
+    reviewed_existing: list[dict[str, Any]] = field(default_factory=list)
+    # Stored redemptions answered ``duplicate`` that get a new feedback token (the first was lost).
+    reminted: list[dict[str, Any]] = field(default_factory=list)
     # Per voucher, the latest accepted redemption seen in this batch (for conflict_with).
     last_accepted: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Conflicts whose winner is an older, stored redemption: filled in after one bulk query.
@@ -558,9 +666,9 @@ class _Batch:
 
 
 def apply_batch(db: Database, keys: KeyRing, caller: Caller, items: Sequence[RedeemItem | VoidItem], *,
-                now: datetime, window: timedelta) -> list[ItemResult]:
+                now: datetime, window: timedelta, skew: timedelta = DEFAULT_CLOCK_SKEW) -> list[ItemResult]:
     """Apply offline work in input order, in one transaction, with a handful of bulk queries."""
-    return _retrying(db, lambda session: _apply_batch(session, db.dialect, keys, caller, items, now, window))
+    return _retrying(db, lambda session: _apply_batch(session, db.dialect, keys, caller, items, now, window, skew))
 
 
 _CALLER = select(_TERMINALS.c.id, _TERMINALS.c.store_id, _TERMINALS.c.terminal_id).where(
@@ -568,7 +676,8 @@ _CALLER = select(_TERMINALS.c.id, _TERMINALS.c.store_id, _TERMINALS.c.terminal_i
 
 
 def apply_batch_with_token(db: Database, keys: KeyRing, token: str, items: Sequence[RedeemItem | VoidItem], *,
-                           now: datetime, window: timedelta) -> list[ItemResult]:
+                           now: datetime, window: timedelta,
+                           skew: timedelta = DEFAULT_CLOCK_SKEW) -> list[ItemResult]:
     """:func:`apply_batch` for the terminal holding a bearer token, checked in the batch's own
     transaction. Raises :class:`Unauthorized` (nothing done) when no terminal holds it."""
     if not token or len(token) > 200:
@@ -580,14 +689,28 @@ def apply_batch_with_token(db: Database, keys: KeyRing, token: str, items: Seque
         if row is None:
             raise Unauthorized
         caller = Caller(row.id, row.store_id, row.terminal_id)
-        return _apply_batch(session, db.dialect, keys, caller, items, now, window)
+        return _apply_batch(session, db.dialect, keys, caller, items, now, window, skew)
 
     return _retrying(db, work)
 
 
+def _terminal_claims(session: Session, caller: Caller, now: datetime, skew: timedelta) -> _Claims:
+    # Locked: two uploads of one terminal are judged one after the other, each against the other's record.
+    t = session.execute(
+        select(_TERMINALS.c.first_enrolled_at, _TERMINALS.c.enrolled_at, _TERMINALS.c.last_claim_at,
+               _TERMINALS.c.last_batch_at, _TERMINALS.c.revocations_seen_seq, _TERMINALS.c.revocations_seen_at)
+        .where(_TERMINALS.c.id == caller.pk).with_for_update()
+    ).one()
+    return _Claims(now, skew, t.first_enrolled_at or t.enrolled_at, t.last_claim_at, t.last_batch_at,
+                   t.revocations_seen_seq, t.revocations_seen_at)
+
+
 def _apply_batch(session: Session, dialect: str, keys: KeyRing, caller: Caller,
-                 items: Sequence[RedeemItem | VoidItem], now: datetime, window: timedelta) -> list[ItemResult]:
+                 items: Sequence[RedeemItem | VoidItem], now: datetime, window: timedelta,
+                 skew: timedelta = DEFAULT_CLOCK_SKEW) -> list[ItemResult]:
     batch = _Batch()
+    claims = _terminal_claims(session, caller, now, skew)
+    first_claim = claims.last_claim_at
     ids = sorted({item.redemption_id for item in items})
     for chunk in _chunks(ids):
         for row in session.scalars(
@@ -622,10 +745,10 @@ def _apply_batch(session: Session, dialect: str, keys: KeyRing, caller: Caller,
     unchecked: tuple[None, None, str] = (None, None, "")
     for item in items:
         if isinstance(item, VoidItem):
-            results.append(_batch_void(session, caller, batch, states, item, window))
+            results.append(_batch_void(batch, claims, states, caller, item, window))
         else:
             judged = checked.get(item.code, unchecked)
-            results.append(_batch_redeem(caller, batch, states, item, *judged, now))
+            results.append(_batch_redeem(caller, batch, claims, states, item, *judged, now))
 
     _resolve_conflicts(session, batch, results)
     _describe_links(session, batch, results)
@@ -633,13 +756,22 @@ def _apply_batch(session: Session, dialect: str, keys: KeyRing, caller: Caller,
         _insert_redemptions(session.connection(), list(batch.new_rows.values()))
     if batch.voided_existing:
         session.execute(update(Redemption), batch.voided_existing)
+    if batch.reviewed_existing:
+        session.execute(update(Redemption), batch.reviewed_existing)
+    if batch.reminted:
+        session.execute(update(Redemption), batch.reminted)
     _save_used(session, states)
+    if claims.batch_max is not None and (first_claim is None or claims.batch_max > first_claim):
+        session.execute(update(Terminal).where(Terminal.id == caller.pk)
+                        .values(last_claim_at=claims.batch_max, last_batch_at=now))
+    elif items:
+        session.execute(update(Terminal).where(Terminal.id == caller.pk).values(last_batch_at=now))
     return results
 
 
-def _batch_redeem(caller: Caller, batch: _Batch, states: dict[str, VoucherState], item: RedeemItem,
-                  parsed: SignedCode | PlainCode | Malformed | None, reason: Reason | None, detail: str,
-                  now: datetime) -> ItemResult:
+def _batch_redeem(caller: Caller, batch: _Batch, claims: _Claims, states: dict[str, VoucherState],
+                  item: RedeemItem, parsed: SignedCode | PlainCode | Malformed | None, reason: Reason | None,
+                  detail: str, now: datetime) -> ItemResult:
     rid = item.redemption_id
     digest = request_hash(caller, item.code, item.quantity)
     earlier = batch.existing.get(rid)
@@ -652,9 +784,14 @@ def _batch_redeem(caller: Caller, batch: _Batch, states: dict[str, VoucherState]
             (earlier.status, earlier.reason, earlier.conflict_with) if earlier is not None
             else (batch.new_rows[rid]["status"], batch.new_rows[rid]["reason"], batch.new_rows[rid]["conflict_with"])
         )
+        token = None
+        if status == "accepted" and earlier is not None and earlier.voided_at is None:
+            token, hashed = new_feedback_token()  # the first answer, and its token, may have been lost
+            batch.reminted.append({"redemption_id": rid, "feedback_token_hash": hashed})
         return ItemResult(rid, "redeem", "duplicate", stored_reason,
                           f"already applied; the platform recorded it as {status}",
-                          {"redemption_id": link, "terminal_id": None, "redeemed_at": None} if link else None)
+                          {"redemption_id": link, "terminal_id": None, "redeemed_at": None} if link else None,
+                          token)
 
     voucher_id = None if parsed is None or isinstance(parsed, Malformed) else parsed.voucher_id
     row = _row(caller, code=item.code, quantity=item.quantity, mode="offline", redeemed_at=item.redeemed_at,
@@ -663,10 +800,22 @@ def _batch_redeem(caller: Caller, batch: _Batch, states: dict[str, VoucherState]
     batch.new_rows[rid] = row
 
     def finish(result: str, why: Reason | str, words: str) -> ItemResult:
-        row.update(status={"accepted": "accepted", "conflict": "conflict"}.get(result, "rejected"),
+        row.update(status={"accepted": "accepted", "conflict": "conflict", "review": "review"}.get(result, "rejected"),
                    reason=str(why), detail=words)
-        return ItemResult(rid, "redeem", result, str(why), words)
+        token = None
+        if result == "accepted":
+            token, row["feedback_token_hash"] = new_feedback_token()
+        return ItemResult(rid, "redeem", result, str(why), words, feedback_token=token)
 
+    impossible = claims.impossible(item.redeemed_at)
+    if impossible is not None:
+        # Recorded at the platform's own time, so that it shows in today's report, not in a year
+        # nobody looks at; the claimed time is in the words.
+        row["redeemed_at"] = now
+        return finish("rejected", *impossible)
+    too_old = claims.too_old(item.redeemed_at)
+    if too_old is None:
+        claims.believed(item.redeemed_at)
     if reason is not None:
         return finish("rejected", reason, detail)
     assert voucher_id is not None
@@ -678,20 +827,37 @@ def _batch_redeem(caller: Caller, batch: _Batch, states: dict[str, VoucherState]
                       "recorded as refused by the terminal; only redemptions accepted offline use the voucher")
     if not 1 <= item.quantity <= min(MAX_QUANTITY, state.uses):
         return finish("rejected", Reason.BAD_QUANTITY, f"quantity must be between 1 and {state.uses}")
-    # Judge at the time the terminal served the customer (not later than now: a fast clock
-    # must not make a voucher look valid that has already expired here).
+    # Judge at the time the terminal served the customer (not later than now: a fast clock must
+    # not make a voucher look valid that has already expired here). A claim older than what the
+    # platform already heard from the terminal is judged at the earliest time it can be true.
     at = min(item.redeemed_at, now)
-    revoked_before = state.revoked_at is not None and state.revoked_at <= item.redeemed_at
-    why, words = judge(state, store_id=caller.store_id, quantity=item.quantity, at=at, revoked=revoked_before)
+    if too_old is not None:
+        floor = claims.floor
+        assert floor is not None
+        at = min(max(item.redeemed_at, floor - claims.skew), now)
+        row["redeemed_at"] = at
+    revoked_before = state.revoked_at is not None and state.revoked_at <= at
+    # A revocation the terminal had fetched before this upload: it should have refused the voucher.
+    pulled = (state.revoked_seq is not None and claims.seen_seq is not None and state.revoked_seq <= claims.seen_seq)
+    why, words = judge(state, store_id=caller.store_id, quantity=item.quantity, at=at,
+                       revoked=revoked_before or pulled)
     if why is None:
         state.used += item.quantity
         state.dirty = True
         batch.last_accepted[voucher_id] = {"redemption_id": rid, "terminal_id": caller.terminal_id,
-                                           "redeemed_at": item.redeemed_at}
+                                           "redeemed_at": row["redeemed_at"]}
+        if too_old is not None:
+            row["review"] = too_old
+            return finish("review", CLAIMED_BEFORE_LAST_UPLOAD, too_old)
         return finish("accepted", Reason.OK, "")
+    if too_old is not None:
+        words = f"{words} (judged at {_t(at)}: {too_old})"
     if why is Reason.REVOKED:
-        return finish("conflict", why, f"revoked at {state.revoked_at.isoformat() if state.revoked_at else '?'}, "
-                                       "before this redemption")
+        revoked_at = state.revoked_at.isoformat() if state.revoked_at else "?"
+        if pulled and not revoked_before:
+            return finish("conflict", why, f"revoked at {revoked_at}; the terminal had already fetched this "
+                                           "revocation before it uploaded this redemption")
+        return finish("conflict", why, f"revoked at {revoked_at}, before this redemption")
     if why in (Reason.ALREADY_REDEEMED, Reason.NO_USES_LEFT):
         result = finish("conflict", why, "the voucher was used up elsewhere first")
         winner = batch.last_accepted.get(voucher_id)
@@ -703,15 +869,16 @@ def _batch_redeem(caller: Caller, batch: _Batch, states: dict[str, VoucherState]
     return finish("rejected", why, words)
 
 
-def _batch_void(session: Session, caller: Caller, batch: _Batch, states: dict[str, VoucherState],
+def _batch_void(batch: _Batch, claims: _Claims, states: dict[str, VoucherState], caller: Caller,
                 item: VoidItem, window: timedelta) -> ItemResult:
     rid = item.redemption_id
     stored = batch.existing.get(rid)
     fresh = batch.new_rows.get(rid)
     if stored is not None:
         target: dict[str, Any] = {"store_id": stored.store_id, "voided_at": stored.voided_at,
-                                  "redeemed_at": stored.redeemed_at, "status": stored.status,
-                                  "voucher_id": stored.voucher_id, "quantity": stored.quantity}
+                                  "redeemed_at": stored.redeemed_at, "received_at": stored.received_at,
+                                  "status": stored.status, "voucher_id": stored.voucher_id,
+                                  "quantity": stored.quantity}
     elif fresh is not None:
         target = fresh
     else:
@@ -720,16 +887,43 @@ def _batch_void(session: Session, caller: Caller, batch: _Batch, states: dict[st
         return ItemResult(rid, "void", "rejected", "not_found", "no redemption with this id at this store")
     if target["voided_at"] is not None or any(v["redemption_id"] == rid for v in batch.voided_existing):
         return ItemResult(rid, "void", "duplicate", "voided", "already voided")
+    impossible = claims.impossible(item.voided_at)
+    if impossible is not None:
+        return ItemResult(rid, "void", "rejected", *impossible)
+
+    def hold(why: str, words: str) -> ItemResult:
+        # Not applied: the use stays counted until a person decides; the claim is kept with the redemption.
+        held = {"review": words, "void_claimed_at": item.voided_at, "void_reason": item.reason[:500]}
+        if fresh is not None:
+            fresh.update(held)
+        else:
+            batch.reviewed_existing.append({"redemption_id": rid, **held})
+        return ItemResult(rid, "void", "review", why, words)
+
+    too_old = claims.too_old(item.voided_at)
+    if too_old is not None:
+        return hold(CLAIMED_BEFORE_LAST_UPLOAD, too_old)
+    claims.believed(item.voided_at)
+    if item.voided_at < target["redeemed_at"] - claims.skew:
+        return ItemResult(rid, "void", "rejected", VOID_BEFORE_REDEMPTION,
+                          f"the terminal says it voided at {_t(item.voided_at)}, before the redemption "
+                          f"({_t(target['redeemed_at'])}); check the terminal's clock")
     if item.voided_at - target["redeemed_at"] > window:
         return ItemResult(rid, "void", "rejected", "too_late",
                           f"voids are allowed for {_minutes(window)} after the redemption")
+    # The window also runs on the platform's clock, from when the redemption reached it: a void
+    # that arrives later is not applied on the terminal's word about when it happened.
+    if claims.now - target["received_at"] > window:
+        return hold(VOID_LATE, f"the void reached the platform at {_t(claims.now)}, more than "
+                               f"{_minutes(window)} after the redemption did ({_t(target['received_at'])}); the "
+                               "use stays counted and the void is held for review")
     if fresh is not None:
         fresh.update(voided_at=item.voided_at, void_reason=item.reason[:500])
     else:
         batch.voided_existing.append({"redemption_id": rid, "voided_at": item.voided_at,
                                       "void_reason": item.reason[:500]})
     state = states.get(target["voucher_id"]) if target["voucher_id"] else None
-    if target["status"] == "accepted" and state is not None:
+    if target["status"] in USING and state is not None:
         state.used = max(state.used - target["quantity"], 0)
         state.dirty = True
         if batch.last_accepted.get(state.voucher_id, {}).get("redemption_id") == rid:
@@ -750,7 +944,7 @@ def _resolve_conflicts(session: Session, batch: _Batch, results: list[ItemResult
     for chunk in _chunks(voucher_ids):
         rows = session.execute(
             select(Redemption.redemption_id, Redemption.voucher_id, Redemption.terminal_id, Redemption.redeemed_at)
-            .where(Redemption.voucher_id.in_(chunk), Redemption.status == "accepted", Redemption.voided_at.is_(None))
+            .where(Redemption.voucher_id.in_(chunk), Redemption.status.in_(USING), Redemption.voided_at.is_(None))
             .order_by(Redemption.redeemed_at)
         )
         for r in rows:

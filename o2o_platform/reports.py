@@ -19,7 +19,7 @@ from o2o_platform.quality import parse_day
 from o2o_platform.schemas import DayReportOut
 
 CSV_COLUMNS = ("redemption_id", "terminal_id", "voucher_id", "sku", "quantity", "status", "mode", "paid_minor",
-               "list_minor", "currency", "redeemed_at")
+               "list_minor", "currency", "redeemed_at", "review")
 
 
 def parse_zone(name: str) -> ZoneInfo:
@@ -30,6 +30,23 @@ def parse_zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"{name!r} is not an IANA time zone like Asia/Shanghai or UTC") from None
+
+
+# The days a report can cover: the platform stores times of the years 2000 to 9998 only (see
+# schemas.TerminalTime), and the end of 9999-12-31 is past what Python's dates can hold.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(9998, 12, 31)
+
+
+class DayOutOfRange(ValueError):
+    """A well-formed date outside the days the platform can report on."""
+
+
+def check_day(day: date) -> date:
+    """``day`` when a report can cover it; :class:`DayOutOfRange` otherwise."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise DayOutOfRange(f"{day.isoformat()} is outside the days the platform can report on "
+                            f"({FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}); give a day in that range")
+    return day
 
 
 def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -47,15 +64,16 @@ def report_status(status: str, voided_at: datetime | None) -> str:
 def day_report(db: Database, store_id: str, day: str, tz: str = "UTC") -> dict[str, Any]:
     """Everything the platform holds for ``store_id`` on ``day`` (``YYYY-MM-DD`` in zone ``tz``).
 
-    Raises ValueError for a bad date or zone.
+    Raises ValueError for a bad date or zone (:class:`DayOutOfRange` for a day outside 2000 to 9998).
     """
-    the_day = parse_day(day)
+    the_day = check_day(parse_day(day))
     zone = parse_zone(tz)
     start, end = day_bounds(the_day, zone)
     with db.transaction() as session:
         rows = session.execute(
             select(Redemption.redemption_id, Redemption.terminal_id, Redemption.voucher_id, Redemption.quantity,
                    Redemption.status, Redemption.mode, Redemption.redeemed_at, Redemption.voided_at,
+                   Redemption.review,
                    Voucher.sku, Voucher.paid_minor, Voucher.list_minor, Voucher.currency)
             .outerjoin(Voucher, Voucher.voucher_id == Redemption.voucher_id)
             .where(Redemption.store_id == store_id, Redemption.redeemed_at >= start, Redemption.redeemed_at < end)
@@ -73,7 +91,7 @@ def day_report(db: Database, store_id: str, day: str, tz: str = "UTC") -> dict[s
 
     redemptions = []
     totals = {"count": 0, "quantity": 0, "paid_minor": 0, "list_minor": 0, "saving_minor": 0, "conflicts": 0,
-              "rejected": 0, "voided": 0, "refused": 0}
+              "rejected": 0, "voided": 0, "refused": 0, "review": 0}
     for r in rows:
         status = report_status(r.status, r.voided_at)
         paid = None if r.paid_minor is None else r.paid_minor * r.quantity
@@ -81,8 +99,10 @@ def day_report(db: Database, store_id: str, day: str, tz: str = "UTC") -> dict[s
         redemptions.append({
             "redemption_id": r.redemption_id, "terminal_id": r.terminal_id, "voucher_id": r.voucher_id,
             "sku": r.sku, "quantity": r.quantity, "status": status, "mode": r.mode, "paid_minor": paid,
-            "list_minor": listed, "currency": r.currency, "redeemed_at": r.redeemed_at,
+            "list_minor": listed, "currency": r.currency, "redeemed_at": r.redeemed_at, "review": r.review,
         })
+        if r.review is not None:
+            totals["review"] += 1
         if status == "accepted":
             totals["count"] += 1
             totals["quantity"] += r.quantity

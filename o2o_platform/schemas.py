@@ -91,6 +91,9 @@ class RedeemOut(Model):
     list_minor: int | None = None
     currency: str | None = None
     detail: str = ""
+    feedback_token: str | None = Field(default=None, description="for an accepted redemption: the secret the "
+                                       "receipt's feedback link carries (?t=); only its holder can rate the visit. "
+                                       "The platform keeps only its hash; a retry of the same id gets a new one")
 
 
 class BatchRedeemIn(Model):
@@ -125,10 +128,14 @@ class ConflictWithOut(Model):
 class BatchResultOut(Model):
     redemption_id: str
     kind: Literal["redeem", "void"]
-    result: Literal["accepted", "duplicate", "conflict", "rejected"]
+    result: Literal["accepted", "duplicate", "conflict", "review", "rejected"] = Field(
+        description="review: the platform cannot believe the time the terminal claims; a redemption keeps its "
+                    "use, a void is not applied, and a person decides")
     reason: str
     detail: str = ""
     conflict_with: ConflictWithOut | None = None
+    feedback_token: str | None = Field(default=None, description="for an accepted redemption (or a duplicate of "
+                                       "one): the secret for the receipt's feedback link")
 
 
 class BatchOut(Model):
@@ -161,13 +168,14 @@ class RedemptionOut(Model):
     voucher_id: str | None
     terminal_id: str
     mode: Literal["online", "offline"]
-    status: Literal["accepted", "refused", "conflict", "rejected"]
+    status: Literal["accepted", "refused", "conflict", "rejected", "review"]
     reason: str
     detail: str
     quantity: int
     redeemed_at: datetime
     conflict_with: str | None
     voided_at: datetime | None
+    review: str | None = Field(default=None, description="why it, or a void of it, is held for review")
 
 
 class TerminalStatusOut(Model):
@@ -178,6 +186,8 @@ class TerminalStatusOut(Model):
     rejected: int = Field(description="uploads the platform found invalid")
     refused: int = Field(description="online redemptions answered with a reason other than ok")
     voided: int
+    review: int = Field(default=0, description="uploads held for review (a claimed time the platform cannot "
+                        "believe)")
 
 
 class HealthOut(Model):
@@ -230,12 +240,14 @@ class DayRedemptionOut(Model):
     voucher_id: str | None
     sku: str | None = Field(description="the deal; null when the code named no known voucher")
     quantity: int
-    status: Literal["accepted", "conflict", "rejected", "voided", "refused"]
+    status: Literal["accepted", "conflict", "rejected", "voided", "refused", "review"]
     mode: Literal["online", "offline"] = Field(description="online: POST /redemptions; offline: batch upload")
     paid_minor: int | None = Field(description="paid online for this redemption (per use × quantity)")
     list_minor: int | None = Field(description="store list price for this redemption (per use × quantity)")
     currency: str | None
     redeemed_at: datetime
+    review: str | None = Field(default=None, description="why the platform holds this redemption, or a void of "
+                               "it, for review (a claimed time it cannot believe); null otherwise")
 
 
 class DayTotalsOut(Model):
@@ -248,6 +260,7 @@ class DayTotalsOut(Model):
     rejected: int
     voided: int
     refused: int = Field(description="online redemptions answered with a reason other than ok")
+    review: int = Field(default=0, description="lines held for review (their review field is set)")
 
 
 class DayReportOut(Model):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, insert, select, text
+from sqlalchemy import case, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -193,6 +193,8 @@ def enroll_terminal(db: Database, code: str, *, now: datetime | None = None) -> 
         enrollment.used_at = moment
         terminal.token_hash = sha256_hex(token)
         terminal.enrolled_at = moment
+        if terminal.first_enrolled_at is None:
+            terminal.first_enrolled_at = moment
         return token, Caller(terminal.id, terminal.store_id, terminal.terminal_id)
 
 
@@ -264,16 +266,31 @@ def parse_cursor(since: str | None) -> int:
     return int(since)
 
 
-def revocations_since(db: Database, since: str | None) -> tuple[list[Revocation], str, bool]:
-    """Revocations after ``since``, the cursor to pass next time, and whether more are waiting."""
+def revocations_since(db: Database, since: str | None, *, reader: Caller | None = None,
+                      now: datetime | None = None) -> tuple[list[Revocation], str, bool]:
+    """Revocations after ``since``, the cursor to pass next time, and whether more are waiting.
+
+    With ``reader``, the platform remembers how far that terminal has now read the feed, and when:
+    a revocation it has fetched applies to every redemption it uploads afterwards, whatever time
+    it claims for it.
+    """
     after = parse_cursor(since)
     with db.transaction() as session:
         rows = list(session.scalars(
             select(Revocation).where(Revocation.seq > after).order_by(Revocation.seq).limit(MAX_REVOCATIONS_PAGE + 1)
         ))
-    more = len(rows) > MAX_REVOCATIONS_PAGE
-    rows = rows[:MAX_REVOCATIONS_PAGE]
-    cursor = rows[-1].seq if rows else after
+        more = len(rows) > MAX_REVOCATIONS_PAGE
+        rows = rows[:MAX_REVOCATIONS_PAGE]
+        cursor = rows[-1].seq if rows else after
+        if reader is not None:
+            # Only forward: a terminal that reads from an old cursor again still knew what it read.
+            session.execute(
+                update(Terminal).where(Terminal.id == reader.pk)
+                .values(revocations_seen_seq=func.max(func.coalesce(Terminal.revocations_seen_seq, 0), cursor)
+                        if db.dialect == "sqlite" else
+                        func.greatest(func.coalesce(Terminal.revocations_seen_seq, 0), cursor),
+                        revocations_seen_at=now or utcnow())
+            )
     return rows, str(cursor), more
 
 
@@ -291,9 +308,10 @@ def terminal_status(db: Database, caller: Caller) -> dict[str, Any]:
                 func.sum(case((Redemption.status == "rejected", 1), else_=0)),
                 func.sum(case((Redemption.status == "refused", 1), else_=0)),
                 func.sum(case((Redemption.voided_at.is_not(None), 1), else_=0)),
+                func.sum(case((Redemption.review.is_not(None), 1), else_=0)),
             ).where(Redemption.terminal_pk == caller.pk)
         ).one()
-    accepted, conflicts, rejected, refused, voided = (int(v or 0) for v in row)
+    accepted, conflicts, rejected, refused, voided, review = (int(v or 0) for v in row)
     return {
         "terminal_id": caller.terminal_id,
         "store_id": caller.store_id,
@@ -302,4 +320,5 @@ def terminal_status(db: Database, caller: Caller) -> dict[str, Any]:
         "rejected": rejected,
         "refused": refused,
         "voided": voided,
+        "review": review,
     }

@@ -273,6 +273,10 @@ class LedgerTx:
                 store_id=context.terminal.store_id, terminal_id=terminal_id, cashier=context.cashier,
                 source=context.source, channel=claims.channel if claims else "",
                 upload_state="pending" if offline else "online",
+                # The receipt's feedback link carries the platform's token for an online acceptance
+                # (an offline one gets it with the upload's answer).
+                platform_answer=json.dumps({"reason": "ok", "feedback_token": answer.feedback_token})
+                if answer is not None and answer.feedback_token else None,
             )
         )
         uses_allowed = claims.uses if claims else decision.quantity + (decision.uses_left or 0)

@@ -205,7 +205,10 @@ class BatchResult:
     """The platform's answer to one uploaded item.
 
     ``result``: ``accepted``, ``duplicate`` (already applied earlier: fine), ``conflict``
-    (recorded, but the voucher was used up elsewhere or revoked first) or ``rejected`` (invalid).
+    (recorded, but the voucher was used up elsewhere or revoked first), ``review`` (the platform
+    cannot believe the time claimed: a redemption keeps its use, a void is not applied, a person
+    decides) or ``rejected`` (invalid). ``feedback_token``: for an accepted redemption, the secret
+    of its receipt's feedback link.
     """
 
     redemption_id: str
@@ -214,6 +217,7 @@ class BatchResult:
     reason: str
     detail: str
     conflict_with: ConflictRef | None
+    feedback_token: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -485,6 +489,7 @@ class PlatformApi:
                 paid_minor=answer.get("paid_minor"),
                 list_minor=answer.get("list_minor"),
                 currency=answer.get("currency"),
+                feedback_token=answer.get("feedback_token"),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise PlatformUnavailable(f"unexpected answer from the platform: {exc}") from None
@@ -501,7 +506,7 @@ class PlatformApi:
             ref = None if not link else ConflictRef(link["redemption_id"], link.get("terminal_id"),
                                                     _time(link.get("redeemed_at")))
             results.append(BatchResult(r["redemption_id"], r["kind"], r["result"], r["reason"], r.get("detail", ""),
-                                       ref))
+                                       ref, r.get("feedback_token")))
         if len(results) != len(payload):
             raise PlatformUnavailable("the platform answered a different number of items than were sent")
         return results

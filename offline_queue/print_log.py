@@ -118,12 +118,18 @@ class PrintLog:
                     uses_left = None
             decided = from_text(row.decided_at)
             assert decided is not None
+            token = ""
+            if row.platform_answer:
+                try:
+                    token = str(json.loads(row.platform_answer).get("feedback_token") or "")
+                except (ValueError, AttributeError):
+                    token = ""
             return RecordedRedemption(
                 redemption_id=row.id, voucher_id=row.voucher_id, deal=row.sku, quantity=row.quantity,
                 currency=row.currency, paid_minor=row.paid_minor, list_minor=row.list_minor, mode=row.mode,
                 decided_at=decided, terminal_id=row.terminal_id, cashier=row.cashier,
                 upload_state=row.upload_state, uses_allowed=uses_allowed, uses_left=uses_left,
-                voided=row.voided_at is not None,
+                voided=row.voided_at is not None, feedback_token=token,
             )
 
     def named(self, store: StoreInfo) -> StoreInfo:

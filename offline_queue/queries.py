@@ -23,7 +23,7 @@ from offline_queue.ledger import SqliteLedger
 from offline_queue.models import Redemption
 from offline_queue.timefmt import from_text, to_text
 
-REVIEW_STATES = ("conflict", "rejected", "void_refused")
+REVIEW_STATES = ("conflict", "review", "rejected", "void_refused")
 
 
 def _answer(text: str | None) -> dict[str, Any] | None:
@@ -68,7 +68,8 @@ def day_summary(ledger: SqliteLedger, day: date, tz: tzinfo | None) -> DaySummar
 
 
 def review_rows(ledger: SqliteLedger, *, since: datetime | None = None, limit: int = 500) -> list[DayRow]:
-    """Conflicts, rejections and refused voids (newest first): what the manager should look at."""
+    """Conflicts, redemptions held for review, rejections and refused voids (newest first): what the
+    manager should look at."""
     query = select(Redemption).where(Redemption.upload_state.in_(REVIEW_STATES))
     if since is not None:
         query = query.where(Redemption.decided_at >= to_text(since))

@@ -11,7 +11,8 @@ from offline_queue.models import OutboxEntry, Redemption, SyncStateRow
 
 
 def local_status(ledger: SqliteLedger) -> dict[str, Any]:
-    """pending uploads, conflicts, rejected and last_sync_at from the ledger alone (no network)."""
+    """pending uploads, conflicts, held for review, rejected and last_sync_at from the ledger alone
+    (no network)."""
     with ledger.sessions() as session:
         pending = session.scalar(select(func.count()).where(OutboxEntry.done_at.is_(None))) or 0
         by_state = dict(
@@ -21,6 +22,7 @@ def local_status(ledger: SqliteLedger) -> dict[str, Any]:
     return {
         "pending": int(pending),
         "conflicts": int(by_state.get("conflict", 0)),
+        "review": int(by_state.get("review", 0)),
         "rejected": int(by_state.get("rejected", 0)),
         "last_sync_at": row.last_sync_at if row else None,
     }

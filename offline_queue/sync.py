@@ -32,10 +32,13 @@ log = logging.getLogger(__name__)
 
 # What each per-item platform result means for the redemption row.
 UPLOAD_STATE_FOR_RESULT = {"accepted": "uploaded", "duplicate": "uploaded", "conflict": "conflict",
-                           "rejected": "rejected"}
+                           "review": "review", "rejected": "rejected"}
 # A "duplicate" answer carries the reason the platform stored the first time: a re-upload after a
 # crash must not turn a conflict into "uploaded" and hide it from the manager.
 CONFLICT_REASONS = frozenset({"already_redeemed", "no_uses_left", "revoked"})
+# The reasons of a redemption the platform holds for review (a claimed time it cannot believe):
+# the use is counted there, and the manager looks at it like a conflict.
+REVIEW_REASONS = frozenset({"claimed_before_last_upload", "void_late"})
 # Online attempts whose answer never reached the ledger are checked on the platform once they are
 # this old (well past the longest online timeout, so no redemption is still in flight).
 ATTEMPT_GRACE_S = 20.0
@@ -71,6 +74,7 @@ class SyncReport:
     accepted: int = 0
     duplicate: int = 0
     conflict: int = 0
+    review: int = 0
     rejected: int = 0
     pending: int = 0
     revocations: int = 0
@@ -278,7 +282,8 @@ class SyncEngine:
                 state = UPLOAD_STATE_FOR_RESULT.get(outcome, "rejected")
                 if outcome == "duplicate":
                     stored = str(_field(result, "reason") or "ok")
-                    state = "uploaded" if stored == "ok" else "conflict" if stored in CONFLICT_REASONS else "rejected"
+                    state = ("uploaded" if stored == "ok" else "conflict" if stored in CONFLICT_REASONS
+                             else "review" if stored in REVIEW_REASONS else "rejected")
                 states.append({"b_id": entry.redemption_id,
                                "b_state": state,
                                "b_answer": json.dumps(answer, default=str)})
@@ -287,7 +292,7 @@ class SyncEngine:
                                "b_state": VOID_STATE_FOR_RESULT.get(outcome, "void_refused"),
                                "b_answer": json.dumps(answer, default=str)})
             report.uploaded += 1
-            if outcome in ("accepted", "duplicate", "conflict", "rejected"):
+            if outcome in ("accepted", "duplicate", "conflict", "review", "rejected"):
                 setattr(report, outcome, getattr(report, outcome) + 1)
             report.results.append(answer)
         # One executemany per kind of change: a 200-item batch is three statements, not 400.

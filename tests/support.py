@@ -79,8 +79,9 @@ def free_port() -> int:
 class PlatformProcess:
     """A real ``o2o-platform serve`` on 127.0.0.1 that a test can stop and start again (an outage)."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, *serve_args: str) -> None:
         self.workdir = workdir
+        self.serve_args = serve_args  # more options of ``o2o-platform serve``, e.g. a short void window
         self.keys = workdir / "platform-keys"
         self.db_url = f"sqlite:///{workdir / 'platform.db'}"
         self.port = free_port()
@@ -99,7 +100,7 @@ class PlatformProcess:
         log = open(self.workdir / "platform.log", "ab")  # noqa: SIM115 - lives as long as the process
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "o2o_platform.cli", "serve", "--db", self.db_url, "--host", "127.0.0.1",
-             "--port", str(self.port), "--key", str(self.keys)],
+             "--port", str(self.port), "--key", str(self.keys), *self.serve_args],
             stdout=log, stderr=log, env=subprocess_env(), cwd=REPO,
         )
         import time

@@ -5,6 +5,7 @@ a slow platform, a conflict, a void, a rating — and every figure of ``kiosk re
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -96,7 +97,8 @@ def _scripted_day(tmp_path: Path, platform: PlatformProcess, slow_url: str) -> N
     assert (d3.mode.value, d3.accepted) == ("offline", True) and d3.wait_ms is not None and d3.wait_ms >= 1400
 
     online = ctx.redemption_service(platform=ctx.platform())
-    assert online.redeem(tea, source="camera").accepted
+    tea_decision = online.redeem(tea, source="camera")
+    assert tea_decision.accepted
     assert online.redeem(pass5, quantity=2, source="manual").accepted
     assert online.redeem("not a voucher", source="manual").reason.value == "malformed"
     # v2 again: the platform has not seen v2 yet (its offline use is still queued here), so the
@@ -110,7 +112,16 @@ def _scripted_day(tmp_path: Path, platform: PlatformProcess, slow_url: str) -> N
     sync = json.loads(run_cli(*kiosk, "sync").stdout)
     assert (sync["ok"], sync["pending"], sync["conflict"]) == (True, 0, 1)
 
-    page = httpx.post(f"{platform.url}/feedback/{d2.redemption_id}", data={"stars": "4", "comment": "quick"})
+    # The receipt's feedback link carries the token the platform answered the upload with.
+    with sqlite3.connect(data_dir / "kiosk.db") as conn:
+        (answer,) = conn.execute("SELECT platform_answer FROM redemptions WHERE id = ?", (d2.redemption_id,)).fetchone()
+    feedback_token = json.loads(answer)["feedback_token"]
+    assert feedback_token
+    for decision, token in ((d2, feedback_token), (tea_decision, tea_decision.platform_answer.feedback_token)):
+        lines = json.loads(run_cli(*kiosk, "receipt", decision.redemption_id).stdout)["lines"]
+        assert token and any(f"/feedback/{decision.redemption_id}?t={token}" in line for line in lines), lines
+    page = httpx.post(f"{platform.url}/feedback/{d2.redemption_id}",
+                      data={"stars": "4", "comment": "quick", "t": feedback_token})
     assert page.status_code == 200
     assert json.loads(run_cli(*kiosk, "sync").stdout)["ok"]  # pulls the rating, reports QoS again
 

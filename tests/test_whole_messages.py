@@ -130,11 +130,12 @@ def test_every_void_answer_reads_whole() -> None:
         check(refusal)
 
 
-@pytest.mark.parametrize("state", ["conflict", "rejected", "void_refused", "uploaded"])
+@pytest.mark.parametrize("state", ["conflict", "review", "rejected", "void_refused", "uploaded"])
 def test_every_day_row_answer_reads_whole(state: str) -> None:
     reasons = ["already_redeemed", "no_uses_left", "revoked", "expired", "not_yet_valid", "wrong_store",
                "bad_signature", "unknown_key", "malformed", "unknown_voucher", "bad_quantity", "id_reused",
-               "too_late", "not_found", "something_new", ""]
+               "too_late", "not_found", "claimed_before_last_upload", "void_late", "claimed_in_future",
+               "claimed_before_enrollment", "void_before_redemption", "ok", "something_new", ""]
     links: list[dict[str, Any] | None] = [
         None, {"redemption_id": "abcdef0123"}, {"redemption_id": "abcdef0123", "terminal_id": "T2"},
         {"redemption_id": "abcdef0123", "redeemed_at": NOW.isoformat()},

@@ -84,6 +84,7 @@ QTableView { gridline-color: #ddd; }
 STATE_COLOURS = {
     "pending": "#fff4e0",
     "conflict": "#ffe0e0",
+    "review": "#ffe0e0",
     "rejected": "#ffe0e0",
     "void refused": "#ffe0e0",
     "voided": "#eeeeee",
@@ -96,6 +97,7 @@ def state_words(state: str) -> str:
         "pending": t("pending"),
         "uploaded": t("uploaded"),
         "conflict": t("conflict"),
+        "review": t("review"),
         "rejected": t("rejected"),
         "voided": t("voided"),
         "void refused": t("void refused"),

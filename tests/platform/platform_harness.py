@@ -14,10 +14,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from sqlalchemy import update
 
 from o2o_platform.db import Database, open_database
 from o2o_platform.issuing import VoucherSpec, issue_signed
 from o2o_platform.keys import load_keyring
+from o2o_platform.models import Terminal
 from o2o_platform.services import create_enrollment
 from offline_queue.platform_api import PlatformApi
 
@@ -64,9 +66,19 @@ class RunningPlatform:
             self._db = open_database(self.db_url)
         return self._db
 
-    def terminal(self, store: str, terminal: str, *, timeout: float = 5.0) -> PlatformApi:
-        """Enroll a terminal the way a technician does (CLI code, then the API) and connect it."""
+    def terminal(self, store: str, terminal: str, *, timeout: float = 5.0,
+                 enrolled_before: timedelta | None = None) -> PlatformApi:
+        """Enroll a terminal the way a technician does (CLI code, then the API) and connect it.
+
+        ``enrolled_before``: the platform records the terminal's first enrollment that long ago, so
+        that a test may upload offline work of that age (the platform refuses claims older than
+        the terminal's enrollment).
+        """
         enrollment = PlatformApi.enroll(self.base_url, self.enroll_code(store, terminal))
+        if enrolled_before is not None:
+            with self.database().transaction() as session:
+                session.execute(update(Terminal).where(Terminal.store_id == store, Terminal.terminal_id == terminal)
+                                .values(first_enrolled_at=datetime.now(UTC) - enrolled_before))
         api = PlatformApi(self.base_url, enrollment.terminal_token, timeout=timeout)
         self._clients.append(api)
         return api

@@ -40,7 +40,6 @@ def test_batch_answers_accepted_duplicate_conflict_rejected_in_order(platform: R
     online_rid = _rid()
     assert t1.redeem(redemption_id=online_rid, code=used_online, quantity=1).reason == "ok"
     platform.revoke(_vid(revoked_early), "chargeback")
-    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
 
     first = _redeem(fresh)
     first_results = t2.upload_batch([first])
@@ -56,7 +55,7 @@ def test_batch_answers_accepted_duplicate_conflict_rejected_in_order(platform: R
         twin_a,                                       # 5 accepted
         twin_b,                                       # 6 conflict with item 5
         _redeem(revoked_early, at=datetime.now(UTC)),  # 7 conflict: revoked before it was served
-        _redeem(revoked_late, at=an_hour_ago),        # 8 accepted: revoked only after (below)
+        _redeem(revoked_late, at=datetime.now(UTC)),  # 8 accepted: revoked only after (below)
         BatchRedeem(first.redemption_id, twice, 1, first.redeemed_at),  # 9 same id, other body
     ]
     results = t2.upload_batch(items)
@@ -102,7 +101,7 @@ def _vid(code: str) -> str:
 
 
 def test_offline_redemptions_are_judged_at_their_own_time(platform: RunningPlatform, store_id: str) -> None:
-    api = platform.terminal(store_id, "T1")
+    api = platform.terminal(store_id, "T1", enrolled_before=timedelta(days=3))
     now = datetime.now(UTC)
     ended_yesterday = platform.sign(stores=(store_id,), valid_from=now - timedelta(days=2), days=1)[0]
     served_in_time = _redeem(ended_yesterday, at=now - timedelta(days=1, hours=12))
@@ -130,7 +129,7 @@ def test_voids_online_within_the_window_give_the_use_back(platform: RunningPlatf
 
 
 def test_void_after_the_window_is_too_late(platform: RunningPlatform, store_id: str) -> None:
-    api = platform.terminal(store_id, "T1")
+    api = platform.terminal(store_id, "T1", enrolled_before=timedelta(hours=1))
     code = platform.sign(stores=(store_id,))[0]
     old = _redeem(code, at=datetime.now(UTC) - timedelta(minutes=20))
     assert api.upload_batch([old])[0].result == "accepted"
@@ -140,7 +139,7 @@ def test_void_after_the_window_is_too_late(platform: RunningPlatform, store_id: 
 
 
 def test_batch_voids(platform: RunningPlatform, store_id: str) -> None:
-    api = platform.terminal(store_id, "T1")
+    api = platform.terminal(store_id, "T1", enrolled_before=timedelta(hours=1))
     single, other = platform.sign(stores=(store_id,), count=2)
     t0 = datetime.now(UTC) - timedelta(minutes=50)
     a, b = _redeem(single, at=t0), _redeem(single, at=t0 + timedelta(minutes=2))
@@ -212,3 +211,48 @@ def test_batch_size_and_body_limits(platform: RunningPlatform, store_id: str) ->
     assert api.terminal_status().accepted == 0
     info = api.lookup(code)
     assert info is not None and info.uses_left == 1
+
+
+def test_claimed_times_are_bounded_by_what_the_platform_saw(platform: RunningPlatform, store_id: str) -> None:
+    api = platform.terminal(store_id, "T1", enrolled_before=timedelta(days=2))
+    other = platform.terminal(store_id, "T2")
+    now = datetime.now(UTC)
+    fresh, old, revoked, far, voided_late = platform.sign(stores=(store_id,), count=5,
+                                                          valid_from=now - timedelta(days=3))
+    platform.revoke(_vid(revoked), "refunded")
+    feed = api.revocations("")  # the terminal reads the feed past that revocation
+    assert _vid(revoked) in {r.voucher_id for r in feed.revocations}
+    first = _redeem(fresh, at=now - timedelta(minutes=1))
+    assert api.upload_batch([first])[0].result == "accepted"
+
+    late = _redeem(voided_late, at=now - timedelta(minutes=1))
+    results = api.upload_batch([
+        _redeem(old, at=now - timedelta(hours=3)),               # older than its last upload and feed read
+        _redeem(revoked, at=now - timedelta(days=1)),            # "before" the revocation it had read
+        _redeem(far, at=now + timedelta(days=400)),              # the future
+        _redeem(far, at=now - timedelta(days=30)),               # before its enrollment
+        late,
+    ])
+    assert [(r.result, r.reason) for r in results] == [
+        ("review", "claimed_before_last_upload"), ("conflict", "revoked"), ("rejected", "claimed_in_future"),
+        ("rejected", "claimed_before_enrollment"), ("accepted", "ok")]
+    held = _stored(platform, results[0].redemption_id)
+    assert held.status == "review" and held.review and "earlier uploads" in held.review
+    assert held.redeemed_at >= now - timedelta(minutes=7)  # recorded at the earliest time it can be true
+    assert _stored(platform, results[2].redemption_id).redeemed_at >= now  # at the platform's own time
+    # The held redemption keeps its use.
+    assert other.redeem(redemption_id=_rid(), code=old, quantity=1).reason == "already_redeemed"
+
+    # The redemption reached the platform 20 minutes ago (the window is 15): a void claimed a minute
+    # after it is held, not applied; the use stays counted.
+    with platform.database().transaction() as session:
+        row = session.get(Redemption, late.redemption_id)
+        assert row is not None
+        row.received_at = datetime.now(UTC) - timedelta(minutes=20)
+    (void,) = api.upload_batch([BatchVoid(late.redemption_id, "changed mind", datetime.now(UTC))])
+    assert (void.result, void.reason) == ("review", "void_late")
+    stored = _stored(platform, late.redemption_id)
+    assert stored.voided_at is None and stored.void_claimed_at is not None and stored.review
+    assert other.redeem(redemption_id=_rid(), code=voided_late, quantity=1).reason == "already_redeemed"
+    status = api.terminal_status()
+    assert status.accepted == 2 and (status.conflicts, status.rejected) == (1, 2)

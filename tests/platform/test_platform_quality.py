@@ -46,17 +46,27 @@ def _rid() -> str:
     return str(uuid.uuid4())
 
 
+# The feedback token the platform answered for each accepted redemption (printed on its receipt).
+_TOKENS: dict[str, str] = {}
+
+
 def _feedback(platform: RunningPlatform, rid: str) -> str:
-    return f"{platform.base_url}/feedback/{rid}"
+    """The receipt's feedback link: the redemption id and, when known, its token."""
+    token = _TOKENS.get(rid)
+    return f"{platform.base_url}/feedback/{rid}" + (f"?t={token}" if token else "")
 
 
 def _rate(platform: RunningPlatform, rid: str, stars: object, comment: str = "") -> httpx.Response:
-    return httpx.post(_feedback(platform, rid), data={"stars": str(stars), "comment": comment}, timeout=10)
+    """A customer's rating, sent by the page's form (its hidden field carries the token)."""
+    return httpx.post(f"{platform.base_url}/feedback/{rid}",
+                      data={"stars": str(stars), "comment": comment, "t": _TOKENS.get(rid, "")}, timeout=10)
 
 
 def _redeemed_online(platform: RunningPlatform, api: PlatformApi, code: str, quantity: int = 1) -> str:
     rid = _rid()
-    assert api.redeem(redemption_id=rid, code=code, quantity=quantity).reason == "ok"
+    answer = api.redeem(redemption_id=rid, code=code, quantity=quantity)
+    assert answer.reason == "ok" and answer.feedback_token
+    _TOKENS[rid] = answer.feedback_token
     return rid
 
 
@@ -152,6 +162,39 @@ def test_feedback_refuses_unknown_visits_big_bodies_and_other_formats(platform: 
     assert as_json.status_code == 415 and "form" in as_json.text
     garbled = httpx.post(_feedback(platform, unknown), content=b"stars=5&comment=%FF%FE", headers=form, timeout=10)
     assert garbled.status_code == 400
+
+
+def test_only_the_receipts_token_rates_and_only_an_accepted_redemption(platform: RunningPlatform,
+                                                                        store_id: str) -> None:
+    api = platform.terminal(store_id, "T1")
+    first, other = platform.sign(stores=(store_id,), count=2)
+    rid = _redeemed_online(platform, api, first)
+    token = _TOKENS[rid]
+    refused = _rid()
+    assert api.redeem(redemption_id=refused, code=first, quantity=1).reason == "already_redeemed"
+    voided = _redeemed_online(platform, api, other)
+    voided_token = _TOKENS[voided]
+    assert api.void(voided, "wrong voucher").result == "voided"
+    # Someone who knows (or guesses) the id but holds no receipt: no token, a wrong one, another
+    # redemption's token, the token of a voided visit, a refused redemption (it never had one).
+    attempts = [(rid, ""), (rid, "x" * 22), (rid, voided_token), (voided, voided_token), (refused, token)]
+    for target, guess in attempts:
+        page = httpx.get(f"{platform.base_url}/feedback/{target}", params={"t": guess}, timeout=10)
+        post = httpx.post(f"{platform.base_url}/feedback/{target}", data={"stars": "1", "t": guess}, timeout=10)
+        for answer in (page, post):
+            assert answer.status_code == 404 and "We cannot find this visit" in answer.text, (target, guess)
+        assert _stored_rating(platform, target) is None
+    # The platform keeps only the token's hash.
+    with platform.database().transaction() as session:
+        stored = session.get(Redemption, rid)
+        assert stored is not None and stored.feedback_token_hash == hashlib.sha256(token.encode()).hexdigest()
+        assert token not in json.dumps(stored.answer)
+    # The receipt's holder: the page opens with the token, its form carries it, the rating is stored.
+    page = httpx.get(_feedback(platform, rid), timeout=10)
+    assert page.status_code == 200 and f'name="t" value="{token}"' in page.text
+    assert _rate(platform, rid, 5, "from the receipt").status_code == 200
+    saved = _stored_rating(platform, rid)
+    assert saved is not None and (saved.stars, saved.store_id) == (5, store_id)
 
 
 # --- the ratings feed ---------------------------------------------------------------------------
@@ -278,6 +321,8 @@ def test_day_report_holds_a_scripted_day_with_totals_qos_ratings_and_the_cli_pri
     results = t2.upload_batch([offline_ok, conflict, offline_void, bad,
                                BatchVoid(offline_void.redemption_id, "customer changed mind", earlier(10))])
     assert [r.result for r in results] == ["accepted", "conflict", "accepted", "rejected", "accepted"]
+    assert results[0].feedback_token and results[1].feedback_token is None
+    _TOKENS[offline_ok.redemption_id] = results[0].feedback_token
     _redeemed_online(platform, stranger, platform.sign(stores=(f"{store_id}-X",))[0])  # another store's
 
     t1.report_qos(the_day.isoformat(), {"availability": 0.75, "response_ms_p95": 900})
@@ -312,7 +357,8 @@ def test_day_report_holds_a_scripted_day_with_totals_qos_ratings_and_the_cli_pri
     assert times == sorted(times)
 
     assert report["totals"] == {"count": 3, "quantity": 4, "paid_minor": 35200, "list_minor": 51200,
-                                "saving_minor": 16000, "conflicts": 1, "rejected": 1, "voided": 2, "refused": 1}
+                                "saving_minor": 16000, "conflicts": 1, "rejected": 1, "voided": 2, "refused": 1,
+                                "review": 0}
     assert report["qos"] == {"T1": {"availability": 0.75, "response_ms_p95": 900}, "T2": {"availability": 1.0}}
     assert [(r["redemption_id"], r["stars"], r["comment"]) for r in report["ratings"]] == [
         (online_1, 4, "tasty"), (offline_ok.redemption_id, 2, "ok after all")]
@@ -328,7 +374,7 @@ def test_day_report_holds_a_scripted_day_with_totals_qos_ratings_and_the_cli_pri
     assert as_csv.returncode == 0, as_csv.stderr
     rows = list(csv.reader(io.StringIO(as_csv.stdout)))
     assert rows[0] == ["redemption_id", "terminal_id", "voucher_id", "sku", "quantity", "status", "mode",
-                       "paid_minor", "list_minor", "currency", "redeemed_at"]
+                       "paid_minor", "list_minor", "currency", "redeemed_at", "review"]
     assert len(rows) == 1 + len(report["redemptions"])
     assert [row[0] for row in rows[1:]] == [r["redemption_id"] for r in report["redemptions"]]
     by_id = {row[0]: row for row in rows[1:]}
@@ -339,7 +385,7 @@ def test_day_report_holds_a_scripted_day_with_totals_qos_ratings_and_the_cli_pri
 
 def test_day_boundaries_follow_the_time_zone_and_bad_dates_or_zones_are_refused(platform: RunningPlatform,
                                                                                 store_id: str) -> None:
-    api = platform.terminal(store_id, "T1")
+    api = platform.terminal(store_id, "T1", enrolled_before=timedelta(days=4))
     # A day in the past (in Shanghai), with offline work right at its edges.
     day = (datetime.now(SHANGHAI) - timedelta(days=2)).date()
     codes = platform.sign(stores=(store_id,), count=4, valid_from=datetime.now(UTC) - timedelta(days=5))
@@ -369,6 +415,14 @@ def test_day_boundaries_follow_the_time_zone_and_bad_dates_or_zones_are_refused(
         with pytest.raises(PlatformRequestError) as exc:
             api.day_report(bad_date, bad_zone)
         assert exc.value.status == 422, (bad_date, bad_zone)
+    # A real date the platform cannot cover: 400 and words, never a 500; the command exits 2.
+    for far in ("9999-12-31", "1999-12-31", "0001-01-01"):
+        with pytest.raises(PlatformRequestError) as exc:
+            api.day_report(far, "Pacific/Kiritimati")
+        assert exc.value.status == 400 and "2000-01-01 to 9998-12-31" in exc.value.detail, far
+    out_of_range = run_cli("report", "--db", platform.db_url, "--store", store_id, "--date", "9999-12-31")
+    assert out_of_range.returncode == 2 and out_of_range.stdout == ""
+    assert "2000-01-01 to 9998-12-31" in out_of_range.stderr and "Traceback" not in out_of_range.stderr
     cli = run_cli("report", "--db", platform.db_url, "--store", store_id, "--date", "2025-03-01", "--tz", "Nowhere/X")
     assert cli.returncode == 2 and "time zone" in cli.stderr and cli.stdout == ""
 
