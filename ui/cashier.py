@@ -29,20 +29,22 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.codes import Malformed, SignedCode, parse_code
+from kiosk.i18n import N_
 from kiosk.messages import describe
 from kiosk.pricing import PriceComparison, compare
 from kiosk.qos import WaitClock
 from kiosk.reasons import Mode, Status
 from kiosk.redemption import Decision, RedemptionService
-from ui.i18n import current_language, t
+from ui.i18n import current_language, render_current, t
 from ui.keypad import Keypad
+from ui.problems import problem_words
 from ui.services import AppServices
 from ui.style import AMBER, GREEN, RED, px, result_style, touch_px
 
 log = logging.getLogger(__name__)
 
 COLOURS = {Status.ACCEPTED: GREEN, Status.NEEDS_ONLINE: AMBER, Status.REJECTED: RED}
-TITLES = {Status.ACCEPTED: "ACCEPTED", Status.NEEDS_ONLINE: "CHECK NEEDED", Status.REJECTED: "NOT VALID"}
+TITLES = {Status.ACCEPTED: N_("ACCEPTED"), Status.NEEDS_ONLINE: N_("CHECK NEEDED"), Status.REJECTED: N_("NOT VALID")}
 ICONS = {Status.ACCEPTED: "✔", Status.NEEDS_ONLINE: "!", Status.REJECTED: "✖"}
 
 
@@ -442,8 +444,13 @@ class CashierScreen(QWidget):
     def _failed(self, exc: BaseException) -> None:
         # Nothing was recorded (the transaction rolled back): say so plainly, keep the code.
         self.busy = False
-        self.working.setText(t("Could not record this redemption: {error}. Nothing was saved — scan again; "
-                               "if it repeats, call the technician.").format(error=str(exc)[:120]))
+        words = getattr(exc, "words", None)
+        if words is not None:  # the ledger said why in words (a full disk, a damaged database)
+            log.warning("redemption not recorded: %r", exc)
+            self.working.setText(render_current(words))
+        else:
+            self.working.setText(t("Could not record this redemption: {error}. Nothing was saved — scan again; "
+                                   "if it repeats, call the technician.").format(error=problem_words(exc)))
         self._next_in_queue()
 
     def _next_in_queue(self) -> None:

@@ -8,6 +8,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
+from kiosk.i18n import N_
 from ui.i18n import t
 from ui.services import AppServices
 from ui.style import px
@@ -145,7 +146,7 @@ class DemoPanel(QWidget):
         if plugged:
             self.services.events.sync_requested.emit()
         else:
-            self.services.events.status.emit("platform", "bad", "Platform: offline")
+            self.services.events.status.emit("platform", "bad", N_("Platform: offline"))
 
     def retranslate(self) -> None:
         self.toggle.setText(t("Demo") + (" ▸" if self.toggle.isChecked() else " ◂"))

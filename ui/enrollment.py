@@ -5,18 +5,26 @@ No Qt here: the screen calls :func:`enroll` on a background thread.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kiosk.i18n import N_, Message, message, render
 from kiosk.settings import SettingError, Settings
 from ui.context import KioskContext
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from offline_queue.platform_api import Enrollment
 
 
 class EnrollError(Exception):
-    """Enrollment did not happen; the message says why and what to do."""
+    """Enrollment did not happen; ``words`` says why and what to do (``str()``: in English)."""
+
+    def __init__(self, words: Message) -> None:
+        super().__init__(render(words))
+        self.words = words
 
 
 @dataclass(frozen=True)
@@ -35,28 +43,28 @@ class Enrolled:
 def enroll(ctx: KioskContext, url: str, code: str, *, actor: str = "technician") -> Enrolled:
     """Trade a one-time enrollment code for this terminal's identity, token and keys; save them,
     then run a first sync so revocations are here before the first offline redemption."""
-    from offline_queue.platform_api import PlatformApi, PlatformAuthError, PlatformRequestError
+    from offline_queue.platform_api import PlatformApi, PlatformAuthError, PlatformRequestError, unreachable_words
 
     settings = ctx.settings
     probe = Settings()  # validate first: a refused enrollment changes no setting
     try:
         probe.set("platform.url", url)
     except SettingError as exc:
-        raise EnrollError(str(exc)) from None
+        raise EnrollError(exc.words) from None
     clean_url = probe.get("platform.url")
     if not clean_url:
-        raise EnrollError("enter the platform address, e.g. https://platform.example.com")
+        raise EnrollError(message(N_("Enter the platform address, e.g. https://platform.example.com.")))
     if not code.strip():
-        raise EnrollError("enter the enrollment code from the platform operator")
+        raise EnrollError(message(N_("Enter the enrollment code from the platform operator.")))
     try:
         enrolled = PlatformApi.enroll(clean_url, code.strip(), verify=settings.get("platform.verify_tls"))
     except (PlatformAuthError, PlatformRequestError) as exc:
-        detail = getattr(exc, "detail", "") or str(exc)
-        raise EnrollError(f"the platform refused the enrollment code: {detail}. Ask the platform operator for a "
-                          "new code ('o2o-platform enroll').") from None
+        log.info("enrollment refused: %s", getattr(exc, "detail", "") or exc)
+        raise EnrollError(message(N_("The platform refused the enrollment code: it is wrong, used or expired. "
+                                     "Ask the platform operator for a new code."))) from None
     except Exception as exc:
-        raise EnrollError(f"cannot reach the platform at {url}: {exc}. Check the address and the network.") \
-            from None
+        log.info("enrollment: cannot reach %s: %r", clean_url, exc)
+        raise EnrollError(unreachable_words(exc, clean_url)) from None
     return apply_enrollment(ctx, enrolled, actor=actor)
 
 

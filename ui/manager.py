@@ -48,11 +48,13 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.day_summary import STATES, DayRow, DaySummary, Total, answer_in_words
+from kiosk.i18n import N_, render
 from kiosk.voids import DEFAULT_VOID_WINDOW, MAX_REASON_CHARS, void_refusal
 from offline_queue.queries import day_summary, export_day_csv, review_rows
 from offline_queue.voids import VoidDone, VoidRefused, void_redemption
 from ui.folder_picker import FolderPicker, exports_folder, removable_drives
 from ui.i18n import current_language, t
+from ui.problems import problem_words
 from ui.quality_view import QualityView
 from ui.services import AppServices
 from ui.widgets import guard_wheel, named, run_for
@@ -109,7 +111,8 @@ def mode_words(mode: str) -> str:
 class DayModel(QAbstractTableModel):
     """The day's redemptions; display text in DisplayRole, sort keys in :data:`SORT_ROLE`."""
 
-    HEADERS = ("Time", "Voucher", "Deal", "Qty", "Cashier", "Mode", "State", "Paid", "List", "Saving")
+    HEADERS = (N_("Time"), N_("Voucher"), N_("Deal"), N_("Qty"), N_("Cashier"), N_("Mode"),
+               N_("State"), N_("Paid"), N_("List"), N_("Saving"))
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -563,7 +566,7 @@ class ManagerScreen(QWidget):
         self.quality.load(day)
 
     def _load_failed(self, exc: BaseException) -> None:
-        self._say(t("Could not read the ledger:") + f" {exc}", error=True)
+        self._say(t("Could not read the ledger:") + " " + problem_words(exc), error=True)
 
     def _apply_filters(self) -> None:
         self.proxy.set_filters(text=self.search.text(), state=self.state_filter.currentData() or "",
@@ -691,10 +694,10 @@ class ManagerScreen(QWidget):
         self._keep_message = False
         refusal = void_refusal(decided_at=row.decided_at, now=self.ctx.clock.now(), reason="-",
                                voided_at=row.voided_at, window=DEFAULT_VOID_WINDOW,
-                               tz=self.ctx.settings.timezone(), lang=current_language())
+                               tz=self.ctx.settings.timezone())
         self.void_button.setEnabled(refusal is None and not self._busy_void)
         if refusal:
-            self._void_says(refusal, error=True)
+            self._void_says(render(refusal, current_language()), error=True)
         else:
             self._void_says(t("Selected:") + f" {row.deal} × {row.quantity}, "
                             f"{row.decided_at.astimezone(self.ctx.settings.timezone()):%H:%M}", error=False,
@@ -709,16 +712,16 @@ class ManagerScreen(QWidget):
         if self._busy_void:
             return
         reason, actor, ctx = self.void_reason.text(), self.services.session.actor, self.ctx
-        tz, lang = ctx.settings.timezone(), current_language()
+        tz, lang = ctx.settings.timezone(), current_language()  # read here: work() runs on another thread
         self._busy_void = True
         self.void_button.setEnabled(False)
 
         def work() -> VoidDone | str:
             try:
                 return void_redemption(ctx.ledger, row.redemption_id, reason=reason, actor=actor,
-                                       now=ctx.clock.now(), tz=tz, lang=lang)
+                                       now=ctx.clock.now(), tz=tz)
             except VoidRefused as exc:  # an answer, not a failure: no traceback in the log
-                return str(exc)
+                return render(exc.words, lang)
 
         def done(result: VoidDone | str) -> None:
             self._busy_void = False
@@ -737,7 +740,7 @@ class ManagerScreen(QWidget):
         def failed(exc: BaseException) -> None:
             self._busy_void = False
             self._selection_changed()
-            self._void_says(t("The void was not saved:") + f" {exc}", error=True)
+            self._void_says(t("The void was not saved:") + " " + problem_words(exc), error=True)
 
         run_for(self, self.services, work, done, failed)
 
@@ -758,12 +761,13 @@ class ManagerScreen(QWidget):
         except OSError as exc:
             log.error("cannot create the exports folder: %s", exc)
             self._say(t("Could not create the exports folder ({error}). Check that the disk is not full, or "
-                        "call the technician.").format(error=exc), error=True)
+                        "call the technician.").format(error=problem_words(exc)), error=True)
             return
         shortcuts = [(t("Exports folder"), start)]
         shortcuts += [(t("USB drive {name}").format(name=drive.name), drive) for drive in removable_drives()]
         day = self.day()
-        picker = FolderPicker(start, title="Export the day as CSV: choose a folder", shortcuts=shortcuts, parent=self)
+        picker = FolderPicker(start, title=N_("Export the day as CSV: choose a folder"), shortcuts=shortcuts,
+                              parent=self)
         picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         picker.chosen.connect(lambda folder: self.export_csv(Path(folder) / export_file_name(day)))
         self.export_picker = picker
@@ -781,7 +785,7 @@ class ManagerScreen(QWidget):
         def failed(exc: BaseException) -> None:
             log.error("CSV export to %s failed: %s", path, exc)
             self._say(t("Could not save the CSV file ({error}). Choose another folder, or check that the drive "
-                        "is plugged in and not full.").format(error=exc), error=True)
+                        "is plugged in and not full.").format(error=problem_words(exc)), error=True)
 
         run_for(self, self.services, lambda: export_day_csv(ledger, day, tz, path), done, failed)
 
@@ -810,7 +814,9 @@ class ManagerScreen(QWidget):
             self.services.events.ledger_changed.emit()
 
         def failed(exc: BaseException) -> None:
-            self._say(t("The report was not printed:") + f" {exc}", error=True)
+            words = getattr(exc, "words", None)  # a refusal in words (a second Z with nothing new)
+            self._say(render(words, current_language()) if words is not None
+                      else t("The report was not printed:") + " " + problem_words(exc), error=True)
 
         run_for(self, self.services, lambda: reports(kind, day, actor), done, failed)
 
@@ -850,7 +856,8 @@ class ManagerScreen(QWidget):
 class ReviewModel(QAbstractTableModel):
     """Conflicts, rejections and refused voids with the platform's answer in words."""
 
-    HEADERS = ("Date and time", "Voucher", "Deal", "Qty", "Cashier", "State", "What the platform said")
+    HEADERS = (N_("Date and time"), N_("Voucher"), N_("Deal"), N_("Qty"), N_("Cashier"), N_("State"),
+               N_("What the platform said"))
     ANSWER_COLUMN = 6
 
     def __init__(self, parent: QWidget | None = None) -> None:

@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from kiosk.i18n import N_
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
@@ -161,7 +163,7 @@ def take_screenshots(out: Path, *, suffix: str = "", only: set[str] | None = Non
             scan("Valid set meal #2")
             window.cashier.show_idle()
             scheduler.refresh_counts()
-            services.events.status.emit("platform", "bad", "Platform: offline")
+            services.events.status.emit("platform", "bad", N_("Platform: offline"))
             _wait(600)
             shot("cashier-offline-pending")
             panel.plug.setChecked(True)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.i18n import N_
 from kiosk.roles import Lockout, Role
 from ui.i18n import t
 from ui.pins import DEMO_PINS, PinStore
@@ -154,7 +155,8 @@ class SignInScreen(QWidget):
             self.message.setText(t("You can try again now."))
 
     def retranslate(self) -> None:
-        titles = {Role.CASHIER: "Enter your PIN", Role.MANAGER: "Manager PIN", Role.TECHNICIAN: "Technician PIN"}
+        titles = {Role.CASHIER: N_("Enter your PIN"), Role.MANAGER: N_("Manager PIN"),
+                  Role.TECHNICIAN: N_("Technician PIN")}
         self.title.setText(t(titles[self.needed]))
         self.cancel_button.setText(t("Cancel"))
         if self.services.demo:

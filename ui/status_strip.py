@@ -11,7 +11,8 @@ from PySide6.QtCore import QEvent, QPoint, QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSizePolicy, QToolTip, QWidget
 
-from ui.i18n import t
+from kiosk.i18n import N_, Message, message
+from ui.i18n import render_current
 
 DOT = {"ok": "#3ddc84", "warn": "#ffb300", "bad": "#ff5252", "off": "#9aa3b2"}
 DOT_CHAR = {"ok": "●", "warn": "▲", "bad": "■", "off": "○"}
@@ -56,12 +57,12 @@ class StatusStrip(QFrame):
         layout.setContentsMargins(4, 0, 4, 0)
         layout.setSpacing(4)
         self.labels: dict[str, StatusPart] = {}
-        self.values: dict[str, tuple[str, str]] = {
-            "platform": ("off", "Platform: checking…"),
-            "pending": ("ok", "Uploads pending: 0"),
-            "printer": ("off", "Printer: not set up"),
-            "camera": ("off", "Camera: starting…"),
-            "cashier": ("off", "Nobody signed in"),
+        self.values: dict[str, tuple[str, Message | str]] = {
+            "platform": ("off", N_("Platform: checking…")),
+            "pending": ("ok", message(N_("Uploads pending: {n}"), n=0)),
+            "printer": ("off", N_("Printer: not set up")),
+            "camera": ("off", N_("Camera: starting…")),
+            "cashier": ("off", N_("Nobody signed in")),
         }
         for part in self.PARTS:
             label = StatusPart(part)
@@ -73,9 +74,10 @@ class StatusStrip(QFrame):
     def minimumSizeHint(self) -> QSize:
         return QSize(5 * 44, 44)
 
-    def set_part(self, part: str, state: str, message: str) -> None:
-        """``state`` is ok/warn/bad/off; ``message`` is English (translated here)."""
-        self.values[part] = (state, message)
+    def set_part(self, part: str, state: str, words: Message | str) -> None:
+        """``state`` is ok/warn/bad/off; ``words`` is a catalogue message or string, shown in the screen
+        language (and again in the new one when the language changes)."""
+        self.values[part] = (state, words)
         self._render(part)
 
     def text(self, part: str) -> str:
@@ -84,9 +86,10 @@ class StatusStrip(QFrame):
 
     def _words(self, part: str) -> tuple[str, str]:
         """(full, short): "Printer: ready" and "▤ ready"."""
-        state, message = self.values[part]
-        full = _translate_status(message)
-        short = f"{ICONS[part]} {t(message.split(': ', 1)[1])}" if ": " in message else full
+        state, words = self.values[part]
+        full = render_current(words)
+        value = _value_of(full)
+        short = f"{ICONS[part]} {value}" if value else full
         return f"{DOT_CHAR.get(state, '○')} {full}", f"{DOT_CHAR.get(state, '○')} {short}"
 
     def _render(self, part: str) -> None:
@@ -131,9 +134,64 @@ class StatusStrip(QFrame):
         super().changeEvent(event)
 
 
-def _translate_status(message: str) -> str:
-    """Messages are 'Label: value' in English; the label part and whole known phrases translate."""
-    if ": " in message:
-        label, value = message.split(": ", 1)
-        return f"{t(label + ':')} {t(value)}"
-    return t(message)
+def _value_of(words: str) -> str:
+    """The value of "Printer: ready" / "打印机：就绪" (the icon stands for the label), or ""."""
+    for colon in (": ", "："):
+        if colon in words:
+            return words.split(colon, 1)[1].strip()
+    return ""
+
+
+#: The printer's state (hardware.printing.device.PrinterState and the queue's own) on the strip.
+PRINTER_WORDS = {
+    "ready": N_("Printer: ready"),
+    "unknown": N_("Printer: ready"),
+    "idle": N_("Printer: ready"),
+    "printing": N_("Printer: printing…"),
+    "paper_low": N_("Printer: paper low"),
+    "paper_out": N_("Printer: out of paper"),
+    "cover_open": N_("Printer: cover open"),
+    "offline": N_("Printer: offline"),
+    "unreachable": N_("Printer: cannot be reached"),
+    "no_answer": N_("Printer: not answering"),
+    "not_configured": N_("Printer: not set up"),
+    "none": N_("Printer: printing is off"),
+    "error": N_("Printer: error, see Technician → Printer"),
+}
+#: How the last print job ended.
+JOB_WORDS = {
+    "printed": N_("Printer: last job printed"),
+    "failed": N_("Printer: last job failed"),
+    "skipped": N_("Printer: last job skipped"),
+}
+#: The camera's state (kiosk.scanning.SourceState and the scan loop's "error").
+CAMERA_WORDS = {
+    "live": N_("Camera: ready"),
+    "starting": N_("Camera: starting…"),
+    "disconnected": N_("Camera: disconnected, retrying"),
+    "ended": N_("Camera: video ended"),
+    "stopped": N_("Camera: stopped"),
+    "error": N_("Camera: scanning stopped, restarting"),
+    "not_set_up": N_("Camera: not set up"),
+}
+ROLE_WORDS = {"cashier": N_("cashier"), "manager": N_("manager"), "technician": N_("technician")}
+
+
+def printer_words(state: str) -> str:
+    """The strip's words for a printer state (unknown states read as an error)."""
+    return PRINTER_WORDS.get(state, PRINTER_WORDS["error"])
+
+
+def job_words(state: str) -> str:
+    """The strip's words for how the last print job ended."""
+    return JOB_WORDS.get(state, JOB_WORDS["failed"])
+
+
+def camera_words(state: str) -> str:
+    """The strip's words for a camera state."""
+    return CAMERA_WORDS.get(state, CAMERA_WORDS["error"])
+
+
+def on_duty(role: str) -> Message:
+    """"On duty: cashier", with the role in the screen language."""
+    return message(N_("On duty: {role}"), role=Message(ROLE_WORDS.get(role, role)))
