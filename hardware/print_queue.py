@@ -63,7 +63,7 @@ class PrintQueue:
         self,
         store: JobStore,
         device: Callable[[], PrinterDevice],
-        store_info: StoreInfo,
+        store_info: StoreInfo | Callable[[], StoreInfo],
         *,
         clock: Clock | None = None,
         on_status: StatusCallback | None = None,
@@ -73,7 +73,8 @@ class PrintQueue:
     ) -> None:
         self._store = store
         self._device = device
-        self._store_info = store_info
+        # A callable is asked at every job, so a changed store name or language prints at once.
+        self._store_source = store_info
         self._clock = clock or SystemClock()
         self._on_status = on_status
         self._on_job = on_job
@@ -88,6 +89,10 @@ class PrintQueue:
 
     # --- lifecycle -------------------------------------------------------------------------------
 
+
+    def _store_info(self) -> StoreInfo:
+        source = self._store_source
+        return source if isinstance(source, StoreInfo) else source()
     def start(self) -> PrintQueue:
         if self._thread is None or not self._thread.is_alive():
             self._stop.clear()
@@ -137,17 +142,17 @@ class PrintQueue:
     def submit_receipt(self, redemption_id: str) -> int | None:
         """The receipt of a just-recorded redemption (once: asking again gives the same job)."""
         return self._submit("receipt", lambda: self._store.enqueue_receipt(
-            redemption_id, self._store_info, now=self._clock.now())[0])
+            redemption_id, self._store_info(), now=self._clock.now())[0])
 
     def submit_reprint(self, redemption_id: str, *, actor: str) -> int | None:
         """A deliberate reprint (cashier button), logged with who asked."""
         return self._submit("reprint", lambda: self._store.enqueue_reprint(
-            redemption_id, self._store_info, now=self._clock.now(), actor=actor))
+            redemption_id, self._store_info(), now=self._clock.now(), actor=actor))
 
     def submit_test_page(self, *, actor: str = "technician") -> int | None:
         def action() -> int:
             device = self._device()
-            blocks = test_page_blocks(self._store_info, columns=device.config.columns, printer=device.where,
+            blocks = test_page_blocks(self._store_info(), columns=device.config.columns, printer=device.where,
                                       now=self._clock.now())
             return self._store.enqueue("test", {"type": "blocks", "blocks": blocks_to_json(blocks)},
                                        now=self._clock.now(), actor=actor, audit={})

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from kiosk.day_summary import DayRow
+from kiosk.i18n import N_
 from kiosk.qos import ServiceQuality
 
 
@@ -34,13 +35,13 @@ def price_flags(rows: Sequence[DayRow], store_prices: Mapping[str, tuple[int, st
             flags.setdefault((row.deal, "online_above_list"), {
                 "deal": row.deal, "flag": "online_above_list", "currency": row.currency,
                 "paid_minor": row.paid_minor, "list_minor": row.list_minor,
-                "words": "the price paid online is above the list price"})
+                "words": N_("the price paid online is above the list price")})
         own = store_prices.get(row.deal)
         if own is not None and (own[0], own[1]) != (row.list_minor, row.currency):
             flags.setdefault((row.deal, "list_differs"), {
                 "deal": row.deal, "flag": "list_differs", "currency": row.currency, "list_minor": row.list_minor,
                 "store_list_minor": own[0], "store_currency": own[1],
-                "words": "the platform's list price differs from the store's own price"})
+                "words": N_("the platform's list price differs from the store's own price")})
     return [flags[k] for k in sorted(flags)]
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any
 
+from kiosk.i18n import N_, Message, message, render
 from kiosk.money import Money
 
 #: The states a manager sees (``upload_state`` in the ledger, with voids and online ones folded in).
@@ -158,95 +159,83 @@ def summarize(day: date, rows: Sequence[DayRow], tz: tzinfo | None) -> DaySummar
 
 # --- the platform's answer in words ---------------------------------------------------------------
 
+#: The platform's reasons, as a clause that completes one of :data:`_HEADS`.
 _REASON_WORDS = {
-    "en": {
-        "ok": "accepted",
-        "already_redeemed": "the voucher had already been redeemed elsewhere",
-        "no_uses_left": "the voucher had no uses left",
-        "revoked": "the platform had cancelled the voucher (refund or revocation) before this redemption",
-        "expired": "the voucher had expired",
-        "not_yet_valid": "the voucher was not valid yet",
-        "wrong_store": "the voucher is for another store",
-        "bad_signature": "the code is not genuine",
-        "unknown_key": "the code was signed with a key the platform does not know",
-        "malformed": "it is not a voucher code",
-        "unknown_voucher": "the platform does not know this voucher",
-        "bad_quantity": "the quantity was not allowed",
-        "id_reused": "the redemption id was reused with another code",
-        "too_late": "the void came after the platform's void window",
-        "not_found": "the platform has no such redemption for this store",
-        "claimed_before_last_upload": "its time is older than work this terminal had already sent; the platform "
-                                      "counts the use and holds it for review",
-        "void_late": "the void reached the platform after its void window; the use stays counted, held for review",
-        "claimed_in_future": "its time is ahead of the platform's clock; check this terminal's clock",
-        "claimed_before_enrollment": "its time is before this terminal was enrolled; check this terminal's clock",
-        "void_before_redemption": "the void's time is before the redemption; check this terminal's clock",
-    },
-    "zh_CN": {
-        "ok": "已接受",
-        "already_redeemed": "该券已先在别处核销",
-        "no_uses_left": "该券已无剩余次数",
-        "revoked": "该券在本次核销前已被平台作废（退款或撤销）",
-        "expired": "该券已过期",
-        "not_yet_valid": "该券尚未生效",
-        "wrong_store": "该券仅限其他门店",
-        "bad_signature": "此码不是真券",
-        "unknown_key": "此码的签名密钥平台不认识",
-        "malformed": "不是券码",
-        "unknown_voucher": "平台不认识此券",
-        "bad_quantity": "数量不被允许",
-        "id_reused": "核销编号被另一个券码重复使用",
-        "too_late": "撤销超过了平台的撤销时限",
-        "not_found": "平台上本店没有这笔核销",
-        "claimed_before_last_upload": "时间早于本终端已上传的记录；平台已计入使用次数，待人工复核",
-        "void_late": "撤销到达平台时已超过撤销时限；使用次数仍计入，待人工复核",
-        "claimed_in_future": "时间晚于平台时钟；请检查本终端的时钟",
-        "claimed_before_enrollment": "时间早于本终端注册；请检查本终端的时钟",
-        "void_before_redemption": "撤销时间早于核销时间；请检查本终端的时钟",
-    },
+    "ok": N_("accepted"),
+    "already_redeemed": N_("the voucher had already been redeemed elsewhere"),
+    "no_uses_left": N_("the voucher had no uses left"),
+    "revoked": N_("the platform had cancelled the voucher (refund or revocation) before this redemption"),
+    "expired": N_("the voucher had expired"),
+    "not_yet_valid": N_("the voucher was not valid yet"),
+    "wrong_store": N_("the voucher is for another store"),
+    "bad_signature": N_("the code is not genuine"),
+    "unknown_key": N_("the code was signed with a key the platform does not know"),
+    "malformed": N_("it is not a voucher code"),
+    "unknown_voucher": N_("the platform does not know this voucher"),
+    "bad_quantity": N_("the quantity was not allowed"),
+    "id_reused": N_("the redemption id was reused with another code"),
+    "too_late": N_("the void came after the platform's void window"),
+    "not_found": N_("the platform has no such redemption for this store"),
+    "claimed_before_last_upload": N_("its time is older than work this terminal had already sent; the platform "
+                                     "counts the use and holds it for review"),
+    "void_late": N_("the void reached the platform after its void window; the use stays counted, held for review"),
+    "claimed_in_future": N_("its time is ahead of the platform's clock; check this terminal's clock"),
+    "claimed_before_enrollment": N_("its time is before this terminal was enrolled; check this terminal's clock"),
+    "void_before_redemption": N_("the void's time is before the redemption; check this terminal's clock"),
 }
 _HEADS = {
-    "en": {"void refused": "The platform refused the void:", "conflict": "Conflict: recorded by the platform, but",
-           "review": "Held for review by the platform:",
-           "rejected": "Rejected by the platform:", "": "The platform says:", "none": "no reason given",
-           "lost": ". It lost to redemption {rid}", "where": " on terminal {terminal}", "when": " at {when}",
-           "end": "."},
-    "zh_CN": {"void refused": "平台拒绝了撤销：", "conflict": "冲突：平台已记录，但", "rejected": "被平台拒绝：",
-              "review": "平台待复核：",
-              "": "平台答复：", "none": "未说明原因", "lost": "。先核销的是 {rid}", "where": "（终端 {terminal}",
-              "when": "，{when}", "end": "。"},
+    "void refused": N_("The platform refused the void: {reason}."),
+    "conflict": N_("Conflict: recorded by the platform, but {reason}."),
+    "review": N_("Held for review by the platform: {reason}."),
+    "rejected": N_("Rejected by the platform: {reason}."),
+    "": N_("The platform says: {reason}."),
 }
+
+
+def _link_message(link: dict[str, Any], tz: tzinfo | None) -> Message:
+    rid = str(link["redemption_id"])[:8]
+    terminal = str(link.get("terminal_id") or "")
+    when = ""
+    if link.get("redeemed_at"):
+        try:
+            when = f"{datetime.fromisoformat(str(link['redeemed_at'])).astimezone(tz):%Y-%m-%d %H:%M}"
+        except ValueError:
+            when = ""
+    if terminal and when:
+        return message(N_("It lost to redemption {rid} on terminal {terminal} at {when}."), rid=rid,
+                       terminal=terminal, when=when)
+    if terminal:
+        return message(N_("It lost to redemption {rid} on terminal {terminal}."), rid=rid, terminal=terminal)
+    if when:
+        return message(N_("It lost to redemption {rid} at {when}."), rid=rid, when=when)
+    return message(N_("It lost to redemption {rid}."), rid=rid)
+
+
+def answer_message(row: DayRow, tz: tzinfo | None) -> Message:
+    """What the platform said about this redemption (or its void), for the review tab.
+
+    The platform's free-text ``detail`` is not repeated: it is English and for the log; the reason
+    code, which every platform answer carries, says it in the reader's language.
+    """
+    answer = row.platform_answer or {}
+    reason = str(answer.get("reason") or "")
+    head = _HEADS.get(row.state if row.state in REVIEW else "", _HEADS[""])
+    if reason in _REASON_WORDS:
+        words: Message = message(_REASON_WORDS[reason])
+    elif reason:
+        words = message(N_("a reason this kiosk does not know ({code})"), code=reason)
+    else:
+        words = message(N_("no reason given"))
+    text = message(head, reason=words)
+    link = answer.get("conflict_with")
+    if isinstance(link, dict) and link.get("redemption_id"):
+        return message(N_("{answer} {link}"), answer=text, link=_link_message(link, tz))
+    return text
 
 
 def answer_in_words(row: DayRow, tz: tzinfo | None, *, lang: str = "en") -> str:
-    """What the platform said about this redemption (or its void), for the review tab."""
-    heads = _HEADS.get(lang, _HEADS["en"])
-    reasons = _REASON_WORDS.get(lang, _REASON_WORDS["en"])
-    answer = row.platform_answer or {}
-    reason = str(answer.get("reason") or "")
-    detail = str(answer.get("detail") or "")
-    head = heads.get(row.state if row.state in REVIEW else "", heads[""])
-    words = reasons.get(reason, reason.replace("_", " ") if reason else heads["none"])
-    text = f"{head} {words}" if lang == "en" else f"{head}{words}"
-    if detail and (reason not in reasons or (lang == "en" and any(ch.isdigit() for ch in detail))):
-        text += f" ({detail})" if lang == "en" else f"（{detail}）"
-    link = answer.get("conflict_with")
-    if isinstance(link, dict) and link.get("redemption_id"):
-        text += heads["lost"].format(rid=str(link["redemption_id"])[:8])
-        extra = ""
-        if link.get("terminal_id"):
-            extra += heads["where"].format(terminal=link["terminal_id"])
-        if link.get("redeemed_at"):
-            try:
-                moment = datetime.fromisoformat(str(link["redeemed_at"]))
-                extra += heads["when"].format(when=f"{moment.astimezone(tz):%Y-%m-%d %H:%M}")
-            except ValueError:
-                pass
-        if lang == "zh_CN" and extra:
-            extra = extra.lstrip("，") if not link.get("terminal_id") else extra
-            extra = ("（" + extra.lstrip("（，") + "）") if extra else ""
-        text += extra
-    return text + heads["end"]
+    """:func:`answer_message` in ``lang``."""
+    return render(answer_message(row, tz), lang)
 
 
 def filter_rows(rows: Iterable[DayRow], *, state: str = "", mode: str = "", deal: str = "",

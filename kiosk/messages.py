@@ -1,8 +1,10 @@
-"""Plain words for every decision, in English and Simplified Chinese.
+"""Plain words for every decision, as catalogue messages (kiosk.i18n).
 
-The domain returns reasons and facts; this module turns them into what a cashier reads. The
-time of an earlier redemption is shown in the store's time zone, as "today 14:02" when it was
-today and with the date otherwise.
+The domain returns reasons and facts; :func:`explain` turns them into a :class:`Message` that reads
+as a whole sentence with the facts that are known, and no hole where a fact is missing (the
+platform's online answer, for one, may not say where a voucher was first used). The time of an
+earlier redemption is shown in the store's time zone, as "today 14:02" when it was today and with
+the date otherwise.
 """
 
 from __future__ import annotations
@@ -10,85 +12,120 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
+from kiosk.i18n import LANGUAGES, N_, Message, message, render
 from kiosk.reasons import Reason
 
 if TYPE_CHECKING:
     from kiosk.redemption import Decision
 
-LANGUAGES = ("en", "zh_CN")
+__all__ = ["LANGUAGES", "describe", "explain", "format_when", "when_message"]
 
-_TEMPLATES: dict[str, dict[Reason, str]] = {
-    "en": {
-        Reason.OK: "Accepted: {sku} × {quantity}. {uses_left_text}",
-        Reason.ALREADY_REDEEMED: "Already redeemed {when} on terminal {terminal}. Do not serve again.",
-        Reason.NO_USES_LEFT: "No uses left ({detail}). First used {when} on terminal {terminal}.",
-        Reason.EXPIRED: "Expired on {valid_until}. The customer can ask the platform for a refund or extension.",
-        Reason.NOT_YET_VALID: "Not valid yet: it can be used from {valid_from}.",
-        Reason.WRONG_STORE: "This voucher is for another store ({detail}), not this one.",
-        Reason.REVOKED: "This voucher was cancelled by the platform (refunded or revoked). Do not serve.",
-        Reason.BAD_SIGNATURE: "This code is not genuine or was damaged. "
-        "Ask the customer to show it again from the app.",
-        Reason.UNKNOWN_KEY: "This code was signed with a key this terminal does not know yet. Sync with the "
-        "platform, then scan again.",
-        Reason.MALFORMED: "Not a voucher code ({detail}). Scan again, or type the code carefully.",
-        Reason.NEEDS_ONLINE: "Only the platform can check this code and it cannot be reached now. Try again when "
-        "the terminal is online.",
-        Reason.OFFLINE_LIMIT: "Offline limit reached: {detail}. Connect to the platform before redeeming this.",
-        Reason.BAD_QUANTITY: "Wrong quantity: {detail}.",
-        Reason.UNKNOWN_VOUCHER: "The platform does not know this code. Check that it was typed correctly.",
-    },
-    "zh_CN": {
-        Reason.OK: "核销成功：{sku} × {quantity}。{uses_left_text}",
-        Reason.ALREADY_REDEEMED: "已于{when}在终端 {terminal} 核销过，请勿重复服务。",
-        Reason.NO_USES_LEFT: "剩余次数不足（{detail}）。首次使用：{when}，终端 {terminal}。",
-        Reason.EXPIRED: "已于 {valid_until} 过期。顾客可联系平台申请退款或延期。",
-        Reason.NOT_YET_VALID: "尚未生效：{valid_from} 起可用。",
-        Reason.WRONG_STORE: "此券仅限其他门店使用（{detail}），本店不可核销。",
-        Reason.REVOKED: "此券已被平台作废（已退款或撤销），请勿服务。",
-        Reason.BAD_SIGNATURE: "此码不是真券或已损坏，请顾客在应用中重新出示。",
-        Reason.UNKNOWN_KEY: "此码使用了本终端尚未知道的密钥签名。请先与平台同步，再扫一次。",
-        Reason.MALFORMED: "不是券码（{detail}）。请重新扫描，或仔细手动输入。",
-        Reason.NEEDS_ONLINE: "此码只能由平台在线校验，目前无法连接平台。请在联网后再试。",
-        Reason.OFFLINE_LIMIT: "已达离线限额：{detail}。请连接平台后再核销。",
-        Reason.BAD_QUANTITY: "数量有误：{detail}。",
-        Reason.UNKNOWN_VOUCHER: "平台不认识此码，请检查是否输入正确。",
-    },
+#: The sentence of each reason when the code carries no further facts to add.
+PLAIN: dict[Reason, str] = {
+    Reason.OK: N_("Accepted: {deal} × {quantity}."),
+    Reason.ALREADY_REDEEMED: N_("Already redeemed. Do not serve again."),
+    Reason.NO_USES_LEFT: N_("No uses left on this voucher. Do not serve again."),
+    Reason.EXPIRED: N_("This voucher has expired. The customer can ask the platform for a refund or extension."),
+    Reason.NOT_YET_VALID: N_("This voucher is not valid yet."),
+    Reason.WRONG_STORE: N_("This voucher is for another store, not this one."),
+    Reason.REVOKED: N_("This voucher was cancelled by the platform (refunded or revoked). Do not serve."),
+    Reason.BAD_SIGNATURE: N_("This code is not genuine or was damaged. Ask the customer to show it again from "
+                             "the app."),
+    Reason.UNKNOWN_KEY: N_("This code was signed with a key this terminal does not know yet. Sync with the "
+                           "platform, then scan again."),
+    Reason.MALFORMED: N_("Not a voucher code. Scan again, or type the code carefully."),
+    Reason.NEEDS_ONLINE: N_("Only the platform can check this code and it cannot be reached now. Try again when "
+                            "the terminal is online."),
+    Reason.OFFLINE_LIMIT: N_("Offline limit reached. Connect to the platform before redeeming this."),
+    Reason.BAD_QUANTITY: N_("Wrong quantity: choose between 1 and {most}."),
+    Reason.UNKNOWN_VOUCHER: N_("The platform does not know this code. Check that it was typed correctly."),
 }
 
-_UNKNOWN = {"en": "unknown", "zh_CN": "未知"}
 
-
-def format_when(moment: datetime | None, *, now: datetime, tz: tzinfo | None, lang: str = "en") -> str:
+def when_message(moment: datetime, *, now: datetime, tz: tzinfo | None) -> Message:
     """'today 14:02' for today (store time), '2026-11-20 14:02' otherwise."""
-    if moment is None:
-        return _UNKNOWN.get(lang, "unknown")
     local, today = moment.astimezone(tz), now.astimezone(tz)
     clock = local.strftime("%H:%M")
     if local.date() == today.date():
-        return f"today {clock}" if lang == "en" else f"今天 {clock} "
-    return f"{local:%Y-%m-%d} {clock}" if lang == "en" else f"{local:%Y-%m-%d} {clock} "
+        return message(N_("today {clock}"), clock=clock)
+    return message(N_("{date} {clock}"), date=f"{local:%Y-%m-%d}", clock=clock)
+
+
+def format_when(moment: datetime | None, *, now: datetime, tz: tzinfo | None, lang: str = "en") -> str:
+    """:func:`when_message` in ``lang``; "unknown" when there is no moment."""
+    if moment is None:
+        return render(N_("unknown"), lang)
+    return render(when_message(moment, now=now, tz=tz), lang)
+
+
+def _first_use(decision: Decision, now: datetime, tz: tzinfo | None) -> Message | None:
+    """Where and when the voucher was first used, as much of it as is known."""
+    when = when_message(decision.first_redeemed_at, now=now, tz=tz) if decision.first_redeemed_at else None
+    terminal = decision.first_redeemed_terminal
+    if when and terminal:
+        return message(N_("First used {when} on terminal {terminal}."), when=when, terminal=terminal)
+    if when:
+        return message(N_("First used {when}."), when=when)
+    if terminal:
+        return message(N_("First used on terminal {terminal}."), terminal=terminal)
+    return None
+
+
+def explain(decision: Decision, *, tz: tzinfo | None = None, now: datetime | None = None,
+            deal: str = "") -> Message:
+    """The cashier's sentence for a decision, in no language yet.
+
+    ``deal`` is the deal's title when the caller knows one (else the code's sku is named).
+    """
+    from kiosk.redemption import MAX_QUANTITY
+
+    now = now or decision.decided_at
+    claims, reason = decision.claims, decision.reason
+    first = _first_use(decision, now, tz)
+    if reason is Reason.OK:
+        name = deal or decision.deal or decision.voucher_id or ""
+        if not name:
+            return message(N_("Accepted."))
+        if decision.uses_left is None:
+            return message(PLAIN[reason], deal=name, quantity=decision.quantity)
+        return message(N_("Accepted: {deal} × {quantity}. Uses left: {left}."), deal=name,
+                       quantity=decision.quantity, left=decision.uses_left)
+    if reason is Reason.ALREADY_REDEEMED:
+        if decision.first_redeemed_at and decision.first_redeemed_terminal:
+            return message(N_("Already redeemed {when} on terminal {terminal}. Do not serve again."),
+                           when=when_message(decision.first_redeemed_at, now=now, tz=tz),
+                           terminal=decision.first_redeemed_terminal)
+        if first:
+            return message(N_("Already redeemed. {first_use} Do not serve again."), first_use=first)
+        return message(PLAIN[reason])
+    if reason is Reason.NO_USES_LEFT:
+        left = decision.uses_left
+        if left:
+            head = message(N_("Only {left} uses left, {quantity} asked: lower the quantity."), left=left,
+                           quantity=decision.quantity)
+        elif claims is not None:
+            head = message(N_("No uses left: all {uses} uses are taken."), uses=claims.uses)
+        else:
+            head = message(PLAIN[reason])
+        return message(N_("{sentence} {first_use}"), sentence=head, first_use=first) if first else head
+    if reason is Reason.EXPIRED and claims is not None:
+        return message(N_("Expired on {day}. The customer can ask the platform for a refund or extension."),
+                       day=f"{claims.valid_until.astimezone(tz):%Y-%m-%d %H:%M}")
+    if reason is Reason.NOT_YET_VALID and claims is not None:
+        return message(N_("Not valid yet: it can be used from {day}."),
+                       day=f"{claims.valid_from.astimezone(tz):%Y-%m-%d %H:%M}")
+    if reason is Reason.WRONG_STORE and claims is not None and claims.stores:
+        return message(N_("This voucher is for another store ({stores}), not this one."),
+                       stores=", ".join(claims.stores))
+    if reason is Reason.OFFLINE_LIMIT and decision.limit is not None:
+        return message(N_("Offline limit reached: {limit}. Connect to the platform before redeeming this."),
+                       limit=decision.limit)
+    if reason is Reason.BAD_QUANTITY:
+        return message(PLAIN[reason], most=MAX_QUANTITY)
+    return message(PLAIN[reason])
 
 
 def describe(decision: Decision, *, lang: str = "en", tz: tzinfo | None = None,
-             now: datetime | None = None) -> str:
-    """The cashier's sentence for a decision."""
-    lang = lang if lang in _TEMPLATES else "en"
-    now = now or decision.decided_at
-    claims = decision.claims
-    if decision.uses_left is None:
-        uses_left_text = ""
-    elif lang == "en":
-        uses_left_text = f"{decision.uses_left} use{'s' if decision.uses_left != 1 else ''} left."
-    else:
-        uses_left_text = f"剩余 {decision.uses_left} 次。"
-    fields = {
-        "sku": claims.sku if claims else (decision.voucher_id or ""),
-        "quantity": decision.quantity,
-        "uses_left_text": uses_left_text,
-        "when": format_when(decision.first_redeemed_at, now=now, tz=tz, lang=lang),
-        "terminal": decision.first_redeemed_terminal or _UNKNOWN[lang],
-        "detail": decision.detail,
-        "valid_until": f"{claims.valid_until.astimezone(tz):%Y-%m-%d %H:%M}" if claims else "",
-        "valid_from": f"{claims.valid_from.astimezone(tz):%Y-%m-%d %H:%M}" if claims else "",
-    }
-    return _TEMPLATES[lang][decision.reason].format(**fields).strip()
+             now: datetime | None = None, deal: str = "") -> str:
+    """The cashier's sentence for a decision, in ``lang``."""
+    return render(explain(decision, tz=tz, now=now, deal=deal), lang)

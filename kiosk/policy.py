@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from kiosk.i18n import N_, Message, message
+
 
 @dataclass(frozen=True, slots=True)
 class OfflinePolicy:
@@ -30,12 +32,20 @@ class PolicyBreach:
     """Which limit an offline redemption would cross, in words and numbers."""
 
     limit: str
-    detail: str
+    detail: str  # for the log and the audit trail, in English
+    words: Message  # for the cashier, in any language
 
 
 def _hours(delta: timedelta) -> str:
     hours = delta.total_seconds() / 3600
     return f"{hours:.0f} h" if hours >= 1 else f"{delta.total_seconds() / 60:.0f} min"
+
+
+def _span(delta: timedelta) -> Message:
+    hours = delta.total_seconds() / 3600
+    if hours >= 1:
+        return message(N_("{n} h"), n=f"{hours:.0f}")
+    return message(N_("{n} min"), n=f"{delta.total_seconds() / 60:.0f}")
 
 
 def check_offline_policy(
@@ -50,22 +60,30 @@ def check_offline_policy(
     """The first limit crossed by one more offline redemption of ``value_minor``, or None."""
     if last_sync_at is None or now - last_sync_at > policy.max_since_sync:
         ago = "never" if last_sync_at is None else _hours(now - last_sync_at) + " ago"
+        words = (message(N_("this terminal has never reached the platform (limit {limit})"),
+                         limit=_span(policy.max_since_sync)) if last_sync_at is None else
+                 message(N_("the last contact with the platform was {age} ago (limit {limit})"),
+                         age=_span(now - last_sync_at), limit=_span(policy.max_since_sync)))
         return PolicyBreach(
             "max_since_sync",
             f"last contact with the platform: {ago} (limit {_hours(policy.max_since_sync)})",
+            words,
         )
     if revocations_synced_at is None or now - revocations_synced_at > policy.max_revocations_age:
         ago = "never" if revocations_synced_at is None else _hours(now - revocations_synced_at) + " old"
+        words = (message(N_("the list of cancelled vouchers was never fetched (limit {limit})"),
+                         limit=_span(policy.max_revocations_age)) if revocations_synced_at is None else
+                 message(N_("the list of cancelled vouchers is {age} old (limit {limit})"),
+                         age=_span(now - revocations_synced_at), limit=_span(policy.max_revocations_age)))
         return PolicyBreach(
             "max_revocations_age",
             f"the list of cancelled vouchers is {ago} (limit {_hours(policy.max_revocations_age)})",
+            words,
         )
     if value_minor > policy.max_value_per_redemption_minor:
-        return PolicyBreach(
-            "max_value_per_redemption", "this redemption is worth more than one offline redemption may carry"
-        )
+        text = N_("this redemption is worth more than one offline redemption may carry")
+        return PolicyBreach("max_value_per_redemption", text, message(text))
     if pending_offline_value_minor + value_minor > policy.max_total_offline_value_minor:
-        return PolicyBreach(
-            "max_total_offline_value", "the offline redemptions waiting for upload have reached their total limit"
-        )
+        text = N_("the offline redemptions waiting for upload have reached their total limit")
+        return PolicyBreach("max_total_offline_value", text, message(text))
     return None

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
+from kiosk.i18n import Message, render
+
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -102,7 +104,12 @@ class Ledger(Protocol):
 
 class StorageError(Exception):
     """The ledger cannot record (disk full, read-only or damaged database): nothing was recorded, so
-    nothing may be shown as accepted. The message is plain words for the cashier and the technician."""
+    nothing may be shown as accepted. ``words`` are plain words for the cashier and the technician
+    (a catalogue message); ``str()`` is their English text."""
+
+    def __init__(self, words: Message | str) -> None:
+        self.words = words if isinstance(words, Message) else Message(words)
+        super().__init__(render(self.words))
 
 
 class PlatformUnavailable(Exception):

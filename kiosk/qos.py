@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from kiosk.i18n import N_, Message, message, render
+
 # Attempts whose code was not a voucher at all say nothing about the store's service.
 NOT_A_VOUCHER = frozenset({"malformed", "bad_signature", "unknown_key"})
 
@@ -124,24 +126,22 @@ def service_quality(calls: Iterable[CallSample], attempts: Iterable[AttemptSampl
     )
 
 
-_MARGIN_WORDS = {
-    "en": {"under_a_day": "less than a day", "one_day": "1 day", "days": "{n} days"},
-    "zh_CN": {"under_a_day": "不到一天", "one_day": "1 天", "days": "{n} 天"},
-}
-
-
-def expiry_margin_words(hours: float, *, lang: str = "en") -> str:
+def expiry_margin_message(hours: float) -> Message:
     """How long before its expiry a voucher was redeemed, as a manager reads it: whole days
     ("30 days" for 719.9 h, rounded to the nearest day), "less than a day" under 24 hours.
 
     Vouchers are sold valid for days or weeks, so hours and tenths of an hour say nothing more to a
     manager and hide the figure that matters; only the last day is worth singling out.
     """
-    words = _MARGIN_WORDS.get(lang, _MARGIN_WORDS["en"])
     if hours < 24:
-        return words["under_a_day"]
+        return message(N_("less than a day"))
     days = max(1, int(hours / 24 + 0.5))  # half up: 36 h reads "2 days", as a person would round
-    return words["one_day"] if days == 1 else words["days"].format(n=days)
+    return message(N_("1 day")) if days == 1 else message(N_("{n} days"), n=days)
+
+
+def expiry_margin_words(hours: float, *, lang: str = "en") -> str:
+    """:func:`expiry_margin_message` in ``lang``."""
+    return render(expiry_margin_message(hours), lang)
 
 
 class WaitClock:

@@ -7,6 +7,9 @@ fields that round-trip through JSON (the print log keeps them for reprints) and 
 blocks (:class:`Text`, :class:`Pair`, :class:`Rule`, :class:`QrCode`, :class:`Feed`) that the
 printer adapter turns into bytes and the preview into pixels.
 
+Every word printed comes from the kiosk's catalogue (:mod:`kiosk.i18n`) in the language the
+receipt or report carries (``language``), so a reprint is in the language of the original.
+
 Widths are counted in printer columns: 32 on 58 mm paper, 48 on 80 mm. CJK characters take two
 columns; :func:`wrap` never splits a character and prefers to break at spaces.
 """
@@ -20,13 +23,17 @@ from datetime import date, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kiosk.i18n import LANGUAGES, N_, Message, message, render
 from kiosk.money import Money
 
-OFFLINE_MARK = "OFFLINE — pending upload"
-ONLINE_MARK = "Confirmed online"
-DEFAULT_FOOTER = "Thank you for your visit! Keep this receipt until your service is complete."
+OFFLINE_MARK = N_("OFFLINE — pending upload")
+ONLINE_MARK = N_("Confirmed online")
+DEFAULT_FOOTER = N_("Thank you for your visit! Keep this receipt until your service is complete.")
+#: Words the ledger keeps for who redeemed when nobody gave a name: a role, not a person.
+ROLE_NAMES = frozenset({"cashier", "manager", "technician", "nobody", ""})
 COLUMNS = {58: 32, 80: 48}
 _WIDE_PUNCTUATION = frozenset("—…“”‘’×·")
+_NO_LINE_START = frozenset("。，、；：！？）」』】”")
 
 
 def columns_for(width_mm: int) -> int:
@@ -56,8 +63,8 @@ def is_wide(ch: str) -> bool:
 
 
 def _split_chunks(text: str) -> list[str]:
-    """Break opportunities: runs of non-space Latin text stay together; each CJK character stands alone;
-    spaces are their own chunks."""
+    """Break opportunities: runs of non-space Latin text stay together; each CJK character stands alone
+    (with the closing punctuation that follows it); spaces are their own chunks."""
     chunks: list[str] = []
     current = ""
     for ch in text:
@@ -66,6 +73,12 @@ def _split_chunks(text: str) -> list[str]:
                 chunks.append(current)
             chunks.append(" ")
             current = ""
+        elif ch in _NO_LINE_START and (current or (chunks and chunks[-1] != " ")):
+            # closing punctuation never starts a line: it stays with what it closes
+            if current:
+                current += ch
+            else:
+                chunks[-1] += ch
         elif is_wide(ch):
             if current:
                 chunks.append(current)
@@ -227,6 +240,9 @@ class StoreInfo:
     timezone: str = "local"
     feedback_base: str = ""
     footer: str = DEFAULT_FOOTER
+    receipt_language: str = "en"  # the customers' receipts
+    report_language: str = "en"  # X/Z reports and test pages: the terminal's language
+    deal_titles: Mapping[str, str] = field(default_factory=dict)  # sku → the store's name for the deal
 
     @classmethod
     def from_settings(cls, settings: Any) -> StoreInfo:
@@ -241,7 +257,17 @@ class StoreInfo:
             address=settings.get("terminal.store_address"),
             timezone=settings.get("terminal.timezone"),
             feedback_base=feedback,
+            receipt_language=receipt_language(settings),
+            report_language=settings.get("terminal.language"),
         )
+
+    def with_titles(self, titles: Mapping[str, str]) -> StoreInfo:
+        """The same store, naming deals by ``titles`` (sku → title) on receipts and reports."""
+        return StoreInfo(**{**{f.name: getattr(self, f.name) for f in fields(self)}, "deal_titles": dict(titles)})
+
+    def title_of(self, sku: str) -> str:
+        """The deal's human title, or its sku when the store has none."""
+        return self.deal_titles.get(sku) or sku
 
     def tz(self) -> tzinfo | None:
         return None if self.timezone in ("", "local") else ZoneInfo(self.timezone)
@@ -281,6 +307,21 @@ class RecordedRedemption:
     feedback_token: str = ""
 
 
+def receipt_language(settings: Any) -> str:
+    """``terminal.receipt_language``, with "same" meaning the screen's ``terminal.language``."""
+    chosen = settings.get("terminal.receipt_language")
+    return settings.get("terminal.language") if chosen == "same" or chosen not in LANGUAGES else chosen
+
+
+def _copy_words(label: str) -> Message | str:
+    """The stored copy label ("REPRINT 2026-11-23 14:05", "COPY of Z No. 3") in catalogue form."""
+    if label.startswith("REPRINT "):
+        return message(N_("REPRINT {at}"), at=label.removeprefix("REPRINT "))
+    if label.startswith("COPY of Z No. "):
+        return message(N_("COPY of Z No. {number}"), number=label.removeprefix("COPY of Z No. "))
+    return label
+
+
 def local_time_text(moment: datetime, tz: tzinfo | None) -> str:
     return f"{moment.astimezone(tz):%Y-%m-%d %H:%M}"
 
@@ -316,6 +357,10 @@ class Receipt:
     footer: str
     copy_label: str = ""  # "REPRINT …" on a deliberate reprint
     voided: bool = False
+    language: str = "en"
+    deal_title: str = ""  # the store's name for the deal; the sku when empty
+    uses_allowed: int | None = None  # a pass of several uses: its price is shared over them
+    pass_paid: str = ""  # the whole pass, paid online (only for a pass of several uses)
 
     @property
     def short_id(self) -> str:
@@ -337,60 +382,79 @@ class Receipt:
         return Receipt(**{**asdict(self), "copy_label": label})
 
     def blocks(self) -> list[Block]:
-        """The receipt's layout, top to bottom; the printer adds the cut."""
+        """The receipt's layout, top to bottom, in the receipt's language; the printer adds the cut."""
+        lang = self.language
+
+        def tr(words: Message | str, **params: Any) -> str:
+            return render(message(words, **params) if params and isinstance(words, str) else words, lang)
+
         out: list[Block] = []
         if self.copy_label:
-            out += [Text(self.copy_label, align="center", bold=True, invert=True), Feed()]
-        out.append(Text(self.store_name or self.store_id or "Store", align="center", bold=True, big=True))
+            out += [Text(tr(_copy_words(self.copy_label)), align="center", bold=True, invert=True), Feed()]
+        out.append(Text(self.store_name or self.store_id or tr(N_("Store")), align="center", bold=True, big=True))
         if self.store_address:
             out.append(Text(self.store_address, align="center"))
         out += [
             Rule(),
-            Pair(f"Terminal {self.terminal_id}", f"Cashier {self.cashier}" if self.cashier else ""),
-            Pair("Date", self.local_time),
+            Pair(tr(N_("Terminal {terminal}"), terminal=self.terminal_id),
+                 tr(N_("Cashier: {name}"), name=self.cashier) if self.cashier else ""),
+            Pair(tr(N_("Date")), self.local_time),
             Rule(),
-            Text("VOUCHER REDEEMED" if not self.voided else "VOUCHER REDEEMED — VOIDED", bold=True),
-            Text(self.deal or "(deal unknown)", bold=True),
-            Pair("Quantity", str(self.quantity)),
+            Text(tr(N_("VOUCHER REDEEMED — VOIDED") if self.voided else N_("VOUCHER REDEEMED")), bold=True),
+            Text(self.deal_title or self.deal or tr(N_("(deal unknown)")), bold=True),
+            Pair(tr(N_("Quantity")), str(self.quantity)),
         ]
         if self.uses_left is not None:
-            out.append(Pair("Uses left", str(self.uses_left)))
-        out += [
-            Rule(),
-            Pair(f"Paid online ({self.currency})", self.paid),
-            Pair("Store list price", self.list_price),
-        ]
-        if self.overpriced:
+            out.append(Pair(tr(N_("Uses left")), str(self.uses_left)))
+        out.append(Rule())
+        if self.pass_paid and self.uses_allowed:
             out += [
-                Pair("Paid above list price", self.saving.lstrip("-"), bold=True),
-                Text("NOTE: the online price is above the store's list price.", bold=True),
+                Pair(tr(N_("Pass price ({uses} uses, {currency})"), uses=self.uses_allowed, currency=self.currency),
+                     self.pass_paid),
+                Pair(tr(N_("This visit: {quantity} of {uses} uses"), quantity=self.quantity, uses=self.uses_allowed),
+                     self.paid, bold=True),
             ]
         else:
-            out.append(Pair("You saved", self.saving, bold=True))
+            out.append(Pair(tr(N_("Paid online ({currency})"), currency=self.currency), self.paid))
+        out.append(Pair(tr(N_("Store list price")), self.list_price))
+        if self.overpriced:
+            out += [
+                Pair(tr(N_("Paid above list price")), self.saving.lstrip("-"), bold=True),
+                Text(tr(N_("NOTE: the online price is above the store's list price.")), bold=True),
+            ]
+        else:
+            out.append(Pair(tr(N_("You saved")), self.saving, bold=True))
         out += [
             Rule(),
-            Text(self.mode_text, align="center", bold=True, invert=self.offline),
-            Pair("Redemption", self.short_id, bold=True),
+            Text(tr(self.mode_text), align="center", bold=True, invert=self.offline),
+            Pair(tr(N_("Receipt number")), self.short_id, bold=True),
+            Text(tr(N_("Receipt number (for the store)")), align="center"),
             QrCode(self.redemption_id, size=4),
         ]
         if self.feedback_url:
-            out += [Rule(), Text("How was your visit? Scan to rate us:", align="center"),
+            out += [Rule(), Text(tr(N_("Rate your visit: scan with your phone")), align="center"),
                     QrCode(self.feedback_url, size=4)]
-        out += [Rule(), Text(self.footer, align="center")]
+        out += [Rule(), Text(tr(self.footer), align="center")]
         return out
 
 
 def build_receipt(redemption: RecordedRedemption, store: StoreInfo) -> Receipt:
-    """The receipt of a recorded redemption, in the store's time zone and words."""
+    """The receipt of a recorded redemption, in the store's time zone and the customers' language.
+
+    A voucher of several uses was paid once for all of them: this visit's value is its share,
+    the price paid online ÷ uses × quantity, printed beside the whole pass price.
+    """
     currency = redemption.currency or "CNY"
-    paid = redemption.paid_minor * redemption.quantity
-    listed = redemption.list_minor * redemption.quantity
+    uses = redemption.uses_allowed if redemption.uses_allowed and redemption.uses_allowed > 1 else 1
+    paid = redemption.paid_minor * redemption.quantity // uses
+    listed = redemption.list_minor * redemption.quantity // uses
+    title = store.title_of(redemption.deal)
     return Receipt(
         store_name=store.name,
         store_address=store.address,
         store_id=store.store_id,
         terminal_id=redemption.terminal_id or store.terminal_id,
-        cashier=redemption.cashier,
+        cashier="" if redemption.cashier.strip().lower() in ROLE_NAMES else redemption.cashier.strip(),
         local_time=local_time_text(redemption.decided_at, store.tz()),
         deal=redemption.deal,
         quantity=redemption.quantity,
@@ -405,27 +469,33 @@ def build_receipt(redemption: RecordedRedemption, store: StoreInfo) -> Receipt:
         feedback_url=store.feedback_url(redemption.redemption_id, redemption.feedback_token),
         footer=store.footer,
         voided=redemption.voided,
+        language=store.receipt_language,
+        deal_title=title if title != redemption.deal else "",
+        uses_allowed=uses if uses > 1 else None,
+        pass_paid=_money(redemption.paid_minor, currency) if uses > 1 else "",
     )
 
 
 def test_page_blocks(store: StoreInfo, *, columns: int, printer: str, now: datetime) -> list[Block]:
-    """A technician's test page: identity, the column ruler, wrapping, Chinese text and a QR."""
+    """A technician's test page, in the terminal's language: identity, the column ruler, wrapping,
+    Chinese text and a QR."""
+    lang = store.report_language
     ruler = "".join(str(i % 10) for i in range(1, columns + 1))
     return [
-        Text("PRINTER TEST", align="center", bold=True, big=True),
-        Text(store.name or store.store_id or "Store", align="center"),
+        Text(render(N_("PRINTER TEST"), lang), align="center", bold=True, big=True),
+        Text(store.name or store.store_id or render(N_("Store"), lang), align="center"),
         Rule(),
-        Pair("Terminal", store.terminal_id or "-"),
-        Pair("Printer", printer),
-        Pair("Columns", str(columns)),
-        Pair("Time", local_time_text(now, store.tz())),
+        Pair(render(N_("Terminal"), lang), store.terminal_id or "-"),
+        Pair(render(N_("Printer"), lang), printer),
+        Pair(render(N_("Columns"), lang), str(columns)),
+        Pair(render(N_("Time"), lang), local_time_text(now, store.tz())),
         Rule(),
         Text(ruler),
-        Text("Bold line", bold=True),
-        Text("Centred", align="center"),
+        Text(render(N_("Bold line"), lang), bold=True),
+        Text(render(N_("Centred"), lang), align="center"),
         Text("中文测试：双人套餐 88.00 元", bold=False),
         QrCode("https://example.com/printer-test", size=4),
-        Text("If you can read this, printing works.", align="center"),
+        Text(render(N_("If you can read this, printing works."), lang), align="center"),
     ]
 
 
@@ -509,6 +579,8 @@ class DayReport:
     totals: tuple[CurrencyTotal, ...] = ()
     copy_label: str = ""
     redemption_ids: tuple[str, ...] = field(default=(), repr=False)
+    language: str = "en"
+    deal_titles: tuple[tuple[str, str], ...] = ()  # (sku, title) of the deals the store names
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -523,6 +595,7 @@ class DayReport:
         values["by_mode"] = tuple(ModeTotal(**m) for m in data.get("by_mode", ()))
         values["totals"] = tuple(CurrencyTotal(**t) for t in data.get("totals", ()))
         values["redemption_ids"] = tuple(data.get("redemption_ids", ()))
+        values["deal_titles"] = tuple(tuple(pair) for pair in data.get("deal_titles", ()))
         return cls(**values)
 
     def as_copy(self, label: str) -> DayReport:
@@ -530,69 +603,91 @@ class DayReport:
 
     @property
     def title(self) -> str:
+        """The report's heading, in English (the printed one is in the report's language)."""
+        return render(self._title())
+
+    def _title(self) -> Message:
         if self.kind == "Z":
-            return f"Z REPORT No. {self.number}"
-        return "X REPORT"
+            return message(N_("Z REPORT No. {number}"), number=self.number)
+        return message(N_("X REPORT"))
 
     def blocks(self) -> list[Block]:
+        """The report's layout, in the report's language (the terminal's, when it was made)."""
+        lang = self.language
+
+        def tr(words: Message | str, **params: Any) -> str:
+            return render(message(words, **params) if params and isinstance(words, str) else words, lang)
+
+        titles = dict(self.deal_titles)
         out: list[Block] = []
         if self.copy_label:
-            out += [Text(self.copy_label, align="center", bold=True, invert=True), Feed()]
+            out += [Text(tr(_copy_words(self.copy_label)), align="center", bold=True, invert=True), Feed()]
         out += [
-            Text(self.title, align="center", bold=True, big=True),
+            Text(tr(self._title()), align="center", bold=True, big=True),
             Text(self.store_name or self.store_id, align="center"),
             Rule(),
-            Pair("Business date", self.business_date),
-            Pair("Terminal", self.terminal_id),
-            Pair("Printed", self.generated_at),
+            Pair(tr(N_("Business date")), self.business_date),
+            Pair(tr(N_("Terminal")), self.terminal_id),
+            Pair(tr(N_("Printed")), self.generated_at),
         ]
         if self.kind == "Z" and self.part > 1:
-            out.append(Text(f"Part {self.part} of the day: activity after the previous Z", bold=True))
+            out.append(Text(tr(N_("Part {part} of the day: activity after the previous Z"), part=self.part),
+                            bold=True))
         if self.kind == "X":
-            out.append(Text("The day so far. Not a closing report: totals may still change.", align="center"))
+            out.append(Text(tr(N_("The day so far. Not a closing report: totals may still change.")),
+                            align="center"))
         if self.first_at:
-            out.append(Pair("First / last", f"{self.first_at[-5:]} / {self.last_at[-5:]}"))
-        out += [Rule("="), Text("BY DEAL", bold=True)]
+            out.append(Pair(tr(N_("First / last")), f"{self.first_at[-5:]} / {self.last_at[-5:]}"))
+        out += [Rule("="), Text(tr(N_("BY DEAL")), bold=True)]
         if not self.by_deal:
-            out.append(Text("No redemptions."))
+            out.append(Text(tr(N_("No redemptions."))))
         for deal in self.by_deal:
             out += [
-                Text(deal.deal or "(unknown deal)"),
-                Pair(f"  {deal.count} redeemed, qty {deal.quantity}", _money(deal.paid_minor, deal.currency)),
-                Pair("  list / saving",
+                Text(titles.get(deal.deal) or deal.deal or tr(N_("(deal unknown)"))),
+                Pair("  " + tr(N_("Redemptions")), str(deal.count)),
+                Pair("  " + tr(N_("Quantity")), str(deal.quantity)),
+                Pair("  " + tr(N_("Paid online ({currency})"), currency=deal.currency),
+                     _money(deal.paid_minor, deal.currency)),
+                Pair("  " + tr(N_("List price / saving")),
                      f"{_money(deal.list_minor, deal.currency)} / {_money(deal.saving_minor, deal.currency)}"),
             ]
-        out += [Rule(), Text("BY MODE", bold=True)]
+        out += [Rule(), Text(tr(N_("BY MODE")), bold=True)]
         for mode in self.by_mode:
-            out.append(Pair(f"{mode.mode.capitalize()}: {mode.count} (qty {mode.quantity})",
-                            _money(mode.paid_minor, mode.currency)))
+            words = N_("Offline: {count} redemptions, quantity {quantity}") if mode.mode == "offline" else \
+                N_("Online: {count} redemptions, quantity {quantity}")
+            out += [Text(tr(words, count=mode.count, quantity=mode.quantity)),
+                    Pair("  " + tr(N_("Paid online ({currency})"), currency=mode.currency),
+                         _money(mode.paid_minor, mode.currency))]
         if not self.by_mode:
-            out.append(Text("No redemptions."))
-        out += [Rule("="), Text("TOTALS", bold=True)]
+            out.append(Text(tr(N_("No redemptions."))))
+        out += [Rule("="), Text(tr(N_("TOTALS")), bold=True)]
         for total in self.totals:
             out += [
-                Pair(f"Redemptions ({total.currency})", str(total.count)),
-                Pair("Quantity", str(total.quantity)),
-                Pair("Paid online", _money(total.paid_minor, total.currency), bold=True),
-                Pair("List price", _money(total.list_minor, total.currency)),
-                Pair("Customers saved", _money(total.saving_minor, total.currency)),
+                Pair(tr(N_("Redemptions")), str(total.count)),
+                Pair(tr(N_("Quantity")), str(total.quantity)),
+                Pair(tr(N_("Paid online ({currency})"), currency=total.currency),
+                     _money(total.paid_minor, total.currency), bold=True),
+                Pair(tr(N_("List price ({currency})"), currency=total.currency),
+                     _money(total.list_minor, total.currency)),
+                Pair(tr(N_("Customers saved ({currency})"), currency=total.currency),
+                     _money(total.saving_minor, total.currency)),
             ]
         if not self.totals:
-            out.append(Pair("Redemptions", "0"))
+            out.append(Pair(tr(N_("Redemptions")), "0"))
         out += [
             Rule(),
-            Pair("Pending upload", str(self.pending), bold=self.pending > 0),
-            Pair("Conflicts", str(self.conflicts), bold=self.conflicts > 0),
-            Pair("Rejected by platform", str(self.rejected)),
-            Pair("Voided (not counted)", str(self.voided)),
-            Pair("Paid above list price", str(self.overpriced)),
+            Pair(tr(N_("Pending upload")), str(self.pending), bold=self.pending > 0),
+            Pair(tr(N_("Conflicts")), str(self.conflicts), bold=self.conflicts > 0),
+            Pair(tr(N_("Rejected by platform")), str(self.rejected)),
+            Pair(tr(N_("Voided (not counted)")), str(self.voided)),
+            Pair(tr(N_("Paid above list price")), str(self.overpriced)),
             Rule(),
         ]
         if self.kind == "Z":
-            out += [Text(f"End of Z report No. {self.number}", align="center", bold=True),
-                    Text("Signature: ____________________", align="left"), Feed()]
+            out += [Text(tr(N_("End of Z report No. {number}"), number=self.number), align="center", bold=True),
+                    Text(tr(N_("Signature: ____________________")), align="left"), Feed()]
         else:
-            out.append(Text("End of X report", align="center"))
+            out.append(Text(tr(N_("End of X report")), align="center"))
         return out
 
 
@@ -650,6 +745,9 @@ def build_day_report(
         by_mode=tuple(ModeTotal(mode, cur, *v) for (mode, cur), v in sorted(modes.items())),
         totals=tuple(CurrencyTotal(cur, *v) for cur, v in sorted(totals.items())),
         redemption_ids=tuple(r.redemption_id for r in rows),
+        language=store.report_language,
+        deal_titles=tuple(sorted((sku, title) for sku, title in store.deal_titles.items()
+                                 if any(sku == d for (d, _c) in deals))),
     )
 
 

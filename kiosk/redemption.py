@@ -24,6 +24,7 @@ from kiosk.codes import (
     parse_code,
     verify_signature,
 )
+from kiosk.i18n import Message
 from kiosk.keytrust import CertifiedKey
 from kiosk.policy import OfflinePolicy, check_offline_policy
 from kiosk.ports import Clock, Ledger, LedgerTransaction, PlatformAnswer, PlatformRedeemer, PlatformUnavailable
@@ -67,7 +68,8 @@ class Decision:
     uses_left: int | None = None
     first_redeemed_at: datetime | None = None
     first_redeemed_terminal: str | None = None
-    detail: str = ""
+    detail: str = ""  # facts for the log and the audit trail, in English
+    limit: Message | None = None  # the offline limit crossed, in the cashier's words
     code_text: str = field(default="", repr=False)
     platform_answer: PlatformAnswer | None = None
     # Service-quality measurements (DESIGN §5): was the platform asked, did it answer, how fast;
@@ -198,7 +200,7 @@ def decide_offline(
         pending_offline_value_minor=ledger.pending_offline_value_minor(),
     )
     if breach is not None:
-        return decision(Reason.OFFLINE_LIMIT, uses_left=left, detail=breach.detail)
+        return decision(Reason.OFFLINE_LIMIT, uses_left=left, detail=breach.detail, limit=breach.words)
     return decision(Reason.OK, uses_left=left - quantity, **prior)
 
 

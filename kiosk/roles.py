@@ -9,6 +9,8 @@ import secrets
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from kiosk.i18n import N_
+
 
 class Role(StrEnum):
     CASHIER = "cashier"
@@ -55,11 +57,11 @@ def check_pin(pin: str, stored: str) -> bool:
 
 
 def validate_pin(pin: str) -> str | None:
-    """None when the PIN is acceptable, else what is wrong with it in words."""
+    """None when the PIN is acceptable, else what is wrong with it, as a catalogue string."""
     if not pin.isdigit() or not 4 <= len(pin) <= 8:
-        return "a PIN is 4 to 8 digits"
+        return N_("A PIN is 4 to 8 digits.")
     if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
-        return "too easy to guess: avoid repeated or consecutive digits"
+        return N_("Too easy to guess: avoid repeated or consecutive digits.")
     return None
 
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kiosk.i18n import N_, Message, message, render
 from kiosk.policy import OfflinePolicy
 from kiosk.redemption import TerminalIdentity
 
@@ -20,13 +21,24 @@ _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 
 
 class SettingError(ValueError):
-    """A setting name or value that cannot be used; the message says what would work."""
+    """A setting name or value that cannot be used; the words say what would work.
+
+    ``problem`` is what is wrong with the value and ``words`` the same with the setting's key in
+    front (when known); both are catalogue messages, to render in the reader's language. ``str()``
+    is the English text, for the command line and the log.
+    """
+
+    def __init__(self, problem: Message | str, *, key: str = "") -> None:
+        self.problem = problem if isinstance(problem, Message) else Message(problem)
+        self.key = key
+        self.words = message(N_("{key}: {problem}"), key=key, problem=self.problem) if key else self.problem
+        super().__init__(render(self.words))
 
 
 def _identifier(value: Any) -> str:
     text = str(value).strip()
     if not _ID_RE.match(text):
-        raise SettingError("use 1-32 letters, digits, '-', '_' or '.', starting with a letter or digit")
+        raise SettingError(N_("use 1-32 letters, digits, '-', '_' or '.', starting with a letter or digit"))
     return text
 
 
@@ -37,7 +49,7 @@ def _optional_identifier(value: Any) -> str:
 def _text(value: Any) -> str:
     text = str(value).strip()
     if len(text) > 200:
-        raise SettingError("at most 200 characters")
+        raise SettingError(N_("at most 200 characters"))
     return text
 
 
@@ -46,9 +58,9 @@ def _number(low: float, high: float, *, integer: bool = False) -> Callable[[Any]
         try:
             number = int(value) if integer else float(value)
         except (TypeError, ValueError):
-            raise SettingError(f"expected a {'whole ' if integer else ''}number") from None
+            raise SettingError(N_("expected a whole number") if integer else N_("expected a number")) from None
         if not low <= number <= high:
-            raise SettingError(f"must be between {low:g} and {high:g}")
+            raise SettingError(message(N_("must be between {low} and {high}"), low=f"{low:g}", high=f"{high:g}"))
         return number
 
     return check
@@ -62,14 +74,14 @@ def _boolean(value: Any) -> bool:
         return True
     if text in ("false", "no", "off", "0"):
         return False
-    raise SettingError("expected true or false")
+    raise SettingError(N_("expected true or false"))
 
 
 def _choice(*options: str) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         text = str(value).strip()
         if text not in options:
-            raise SettingError(f"choose one of: {', '.join(options)}")
+            raise SettingError(message(N_("choose one of: {options}"), options=", ".join(options)))
         return text
 
     return check
@@ -82,7 +94,7 @@ def _choice_int(*options: int) -> Callable[[Any], int]:
         except ValueError:
             number = -1
         if number not in options:
-            raise SettingError(f"choose one of: {', '.join(map(str, options))}")
+            raise SettingError(message(N_("choose one of: {options}"), options=", ".join(map(str, options))))
         return number
 
     return check
@@ -95,14 +107,14 @@ def _timezone(value: Any) -> str:
     try:
         ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError):
-        raise SettingError("use an IANA time zone such as Asia/Shanghai, or 'local'") from None
+        raise SettingError(N_("use an IANA time zone such as Asia/Shanghai, or 'local'")) from None
     return text
 
 
 def _url(value: Any) -> str:
     text = str(value).strip()
     if text and not re.match(r"^https?://[^\s/]+", text):
-        raise SettingError("use an address like https://platform.example.com (or http://127.0.0.1:8000 on a lab)")
+        raise SettingError(N_("use an address like https://platform.example.com (or http://127.0.0.1:8000 on a lab)"))
     return text.rstrip("/")
 
 
@@ -112,14 +124,14 @@ def _hex_id(value: Any) -> str:
         return ""
     digits = text[2:] if text.startswith("0x") else text
     if not re.fullmatch(r"[0-9a-f]{1,4}", digits):
-        raise SettingError("use a USB id in hex such as 04b8 (see 'lsusb': ID 04b8:0202)")
+        raise SettingError(N_("use a USB id in hex such as 04b8 (see 'lsusb': ID 04b8:0202)"))
     return "0x" + digits.zfill(4)
 
 
 def _host(value: Any) -> str:
     text = str(value).strip()
     if text and not re.fullmatch(r"[A-Za-z0-9_.:-]{1,253}", text):
-        raise SettingError("use a host name or an IP address such as 192.168.1.50")
+        raise SettingError(N_("use a host name or an IP address such as 192.168.1.50"))
     return text
 
 
@@ -127,16 +139,16 @@ def _paper_width(value: Any) -> int:
     try:
         width = int(str(value).strip().removesuffix("mm").strip())
     except ValueError:
-        raise SettingError("choose 58 or 80 (paper width in millimetres)") from None
+        raise SettingError(N_("choose 58 or 80 (paper width in millimetres)")) from None
     if width not in (58, 80):
-        raise SettingError("choose 58 or 80 (paper width in millimetres)")
+        raise SettingError(N_("choose 58 or 80 (paper width in millimetres)"))
     return width
 
 
 def _printer_profile(value: Any) -> str:
     text = str(value).strip() or "default"
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", text):
-        raise SettingError("use a python-escpos profile name such as default, TM-T88V or ZJ-5870")
+        raise SettingError(N_("use a python-escpos profile name such as default, TM-T88V or ZJ-5870"))
     return text
 
 
@@ -148,11 +160,11 @@ def _camera_source(value: Any) -> str:
     if kind in ("device", "folder", "file") and rest:
         text = rest.strip()
         if kind == "device" and not text.isdigit():
-            raise SettingError("device: takes a camera number such as device:0")
+            raise SettingError(N_("device: takes a camera number such as device:0"))
     if not text or len(text) > 500:
-        raise SettingError("use a camera number (0 for the first camera), a folder of images or a video file path")
+        raise SettingError(N_("use a camera number (0 for the first camera), a folder of images or a video file path"))
     if text.isdigit() and int(text) > 63:
-        raise SettingError("camera numbers go from 0 to 63")
+        raise SettingError(N_("camera numbers go from 0 to 63"))
     return text
 
 
@@ -166,63 +178,68 @@ class SettingSpec:
 
 
 SCHEMA: dict[str, SettingSpec] = {
-    "terminal.store_id": SettingSpec("", _optional_identifier, "store this terminal belongs to"),
-    "terminal.terminal_id": SettingSpec("", _optional_identifier, "this terminal's id within the store"),
-    "terminal.store_name": SettingSpec("", _text, "store name printed on receipts"),
-    "terminal.store_address": SettingSpec("", _text, "store address printed on receipts"),
-    "terminal.timezone": SettingSpec("local", _timezone, "store time zone for receipts and reports"),
-    "terminal.language": SettingSpec("en", _choice("en", "zh_CN"), "screen language"),
-    "platform.url": SettingSpec("", _url, "base URL of the O2O platform"),
-    "platform.timeout_s": SettingSpec(1.5, _number(0.2, 10), "longest wait for an online answer, seconds"),
-    "platform.verify_tls": SettingSpec(True, _boolean, "check the platform's TLS certificate"),
+    "terminal.store_id": SettingSpec("", _optional_identifier, N_("store this terminal belongs to")),
+    "terminal.terminal_id": SettingSpec("", _optional_identifier, N_("this terminal's id within the store")),
+    "terminal.store_name": SettingSpec("", _text, N_("store name printed on receipts")),
+    "terminal.store_address": SettingSpec("", _text, N_("store address printed on receipts")),
+    "terminal.timezone": SettingSpec("local", _timezone, N_("store time zone for receipts and reports")),
+    "terminal.language": SettingSpec("en", _choice("en", "zh_CN"), N_("screen language")),
+    "terminal.receipt_language": SettingSpec(
+        "same", _choice("same", "en", "zh_CN"),
+        N_("language of the customers' receipts: same (as the screen), en or zh_CN"),
+    ),
+    "platform.url": SettingSpec("", _url, N_("base URL of the O2O platform")),
+    "platform.timeout_s": SettingSpec(1.5, _number(0.2, 10), N_("longest wait for an online answer, seconds")),
+    "platform.verify_tls": SettingSpec(True, _boolean, N_("check the platform's TLS certificate")),
     "platform.ca_file": SettingSpec(
         "", _text, "PEM file of the CA that signed the platform's certificate (empty: the system's CAs)"
     ),
     "platform.allow_insecure": SettingSpec(
         False, _boolean, "allow plain http:// to a platform that is not on this machine (closed test networks only)"
     ),
-    "platform.sync_interval_s": SettingSpec(30, _number(5, 3600, integer=True), "seconds between sync passes"),
-    "platform.batch_size": SettingSpec(200, _number(1, 500, integer=True), "offline redemptions per upload"),
-    "offline.max_hours_since_sync": SettingSpec(24.0, _number(0.1, 24 * 14), "offline only this long after a sync"),
-    "offline.max_revocations_age_hours": SettingSpec(24.0, _number(0.1, 24 * 14), "oldest cancelled-voucher list"),
+    "platform.sync_interval_s": SettingSpec(30, _number(5, 3600, integer=True), N_("seconds between sync passes")),
+    "platform.batch_size": SettingSpec(200, _number(1, 500, integer=True), N_("offline redemptions per upload")),
+    "offline.max_hours_since_sync": SettingSpec(24.0, _number(0.1, 24 * 14), N_("offline only this long after a sync")),
+    "offline.max_revocations_age_hours": SettingSpec(24.0, _number(0.1, 24 * 14), N_("oldest cancelled-voucher list")),
     "offline.max_value_per_redemption_minor": SettingSpec(
-        50_000, _number(0, 10**10, integer=True), "largest offline redemption, in minor units (fen)"
+        50_000, _number(0, 10**10, integer=True), N_("largest offline redemption, in minor units (fen)")
     ),
     "offline.max_total_value_minor": SettingSpec(
-        500_000, _number(0, 10**12, integer=True), "all offline redemptions awaiting upload, in minor units"
+        500_000, _number(0, 10**12, integer=True), N_("all offline redemptions awaiting upload, in minor units")
     ),
     "camera.source": SettingSpec(
-        "0", _camera_source, "camera number (0 = first camera), or a folder of images, or a video file"
+        "0", _camera_source, N_("camera number (0 = first camera), or a folder of images, or a video file")
     ),
-    "camera.width": SettingSpec(1280, _number(160, 3840, integer=True), "capture width, pixels"),
-    "camera.height": SettingSpec(720, _number(120, 2160, integer=True), "capture height, pixels"),
-    "camera.fps": SettingSpec(30, _number(1, 120, integer=True), "capture frames per second"),
-    "camera.decoder": SettingSpec("zxing", _choice("zxing", "zbar"), "QR decoder: zxing (default) or zbar"),
+    "camera.width": SettingSpec(1280, _number(160, 3840, integer=True), N_("capture width, pixels")),
+    "camera.height": SettingSpec(720, _number(120, 2160, integer=True), N_("capture height, pixels")),
+    "camera.fps": SettingSpec(30, _number(1, 120, integer=True), N_("capture frames per second")),
+    "camera.decoder": SettingSpec("zxing", _choice("zxing", "zbar"), N_("QR decoder: zxing (default) or zbar")),
     "camera.duplicate_window_s": SettingSpec(
-        3.0, _number(0.5, 60), "the same code seen again within this many seconds counts once"
+        3.0, _number(0.5, 60), N_("the same code seen again within this many seconds counts once")
     ),
     "printer.type": SettingSpec(
         "file", _choice("none", "file", "network", "usb", "serial", "cups"),
-        "how the receipt printer is attached (file: receipts saved in DATA/receipts as .bin + .png)",
+        N_("how the receipt printer is attached (file: receipts saved in DATA/receipts as .bin + .png)"),
     ),
-    "printer.host": SettingSpec("", _host, "network printer: host name or IP address"),
-    "printer.port": SettingSpec(9100, _number(1, 65535, integer=True), "network printer: TCP port (raw 9100)"),
-    "printer.path": SettingSpec("", _text, "file printer: device or file path (empty: DATA/receipts)"),
-    "printer.usb_vendor": SettingSpec("", _hex_id, "USB printer: vendor id in hex, e.g. 04b8"),
-    "printer.usb_product": SettingSpec("", _hex_id, "USB printer: product id in hex, e.g. 0202"),
-    "printer.serial_port": SettingSpec("", _text, "serial printer: port, e.g. /dev/ttyUSB0 or COM3"),
+    "printer.host": SettingSpec("", _host, N_("network printer: host name or IP address")),
+    "printer.port": SettingSpec(9100, _number(1, 65535, integer=True), N_("network printer: TCP port (raw 9100)")),
+    "printer.path": SettingSpec("", _text, N_("file printer: device or file path (empty: DATA/receipts)")),
+    "printer.usb_vendor": SettingSpec("", _hex_id, N_("USB printer: vendor id in hex, e.g. 04b8")),
+    "printer.usb_product": SettingSpec("", _hex_id, N_("USB printer: product id in hex, e.g. 0202")),
+    "printer.serial_port": SettingSpec("", _text, N_("serial printer: port, e.g. /dev/ttyUSB0 or COM3")),
     "printer.baudrate": SettingSpec(
-        9600, _choice_int(2400, 4800, 9600, 19200, 38400, 57600, 115200), "serial printer: speed in baud"
+        9600, _choice_int(2400, 4800, 9600, 19200, 38400, 57600, 115200), N_("serial printer: speed in baud")
     ),
-    "printer.cups_queue": SettingSpec("", _text, "CUPS printer: queue name (raw queue)"),
-    "printer.width_mm": SettingSpec(80, _paper_width, "paper width: 58 (32 columns) or 80 (48 columns)"),
-    "printer.profile": SettingSpec("default", _printer_profile, "python-escpos printer profile name"),
+    "printer.cups_queue": SettingSpec("", _text, N_("CUPS printer: queue name (raw queue)")),
+    "printer.width_mm": SettingSpec(80, _paper_width, N_("paper width: 58 (32 columns) or 80 (48 columns)")),
+    "printer.profile": SettingSpec("default", _printer_profile, N_("python-escpos printer profile name")),
     "printer.chinese": SettingSpec(
         "auto", _choice("auto", "gb18030", "image"),
-        "Chinese text: gb18030 (printer has a Chinese font), image (rendered), auto (by profile)",
+        N_("Chinese text: gb18030 (printer has a Chinese font), image (rendered), auto (by profile)"),
     ),
     "printer.feedback_url": SettingSpec(
-        "", _url, "base URL of the feedback QR (empty: platform.url + /feedback/{redemption_id})"
+        "", _url,
+        N_("base URL of the feedback QR, the redemption id is added at the end (empty: platform.url + /feedback/)"),
     ),
 }
 
@@ -241,7 +258,8 @@ class Settings:
         if key not in SCHEMA:
             section = key.split(".")[0]
             near = [k for k in SCHEMA if k.startswith(section + ".")] or sorted(SCHEMA)
-            raise SettingError(f"unknown setting {key!r}; known: {', '.join(near)}")
+            raise SettingError(message(N_("unknown setting {key}; known: {known}"), key=repr(key),
+                                       known=", ".join(near)))
         return SCHEMA[key]
 
     def get(self, key: str) -> Any:
@@ -253,7 +271,7 @@ class Settings:
         try:
             self._values[key] = spec.check(value)
         except SettingError as exc:
-            raise SettingError(f"{key}: {exc}") from None
+            raise SettingError(exc.problem, key=key) from None
 
     def items(self) -> Iterator[tuple[str, Any]]:
         yield from self._values.items()
@@ -264,7 +282,7 @@ class Settings:
         flat: dict[str, Any] = {}
         for section, table in data.items():
             if not isinstance(table, Mapping):
-                raise SettingError(f"[{section}] should be a table of settings")
+                raise SettingError(message(N_("[{section}] should be a table of settings"), section=section))
             for name, value in table.items():
                 flat[f"{section}.{name}"] = value
         return cls(flat)

@@ -10,25 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
 
+from kiosk.i18n import N_, Message, message
+
 DEFAULT_VOID_WINDOW = timedelta(minutes=15)
 MAX_REASON_CHARS = 200
-
-_WORDS = {
-    "en": {
-        "already": "Already voided at {at}.",
-        "too_late": "Too late to void: voids are allowed for {window} min after the redemption (this one was "
-                    "{age} ago). Ask the platform operator to correct it.",
-        "no_reason": "Write why you are voiding it (for example: wrong voucher scanned).",
-        "too_long": "The reason is too long: at most {limit} characters (this one has {length}).",
-    },
-    "zh_CN": {
-        "already": "已于 {at} 撤销。",
-        "too_late": "已超过撤销时限：核销后 {window} 分钟内才能撤销（此笔已过去 {age}）。请联系平台运营人员更正。",
-        "no_reason": "请填写撤销原因（例如：扫错了券）。",
-        "too_long": "原因太长：最多 {limit} 个字符（现在有 {length} 个）。",
-    },
-}
-
 
 def void_refusal(
     *,
@@ -38,24 +23,27 @@ def void_refusal(
     voided_at: datetime | None = None,
     window: timedelta = DEFAULT_VOID_WINDOW,
     tz: tzinfo | None = None,
-    lang: str = "en",
-) -> str | None:
+) -> Message | None:
     """None when the redemption may be voided now, else why not, in words a manager understands.
+
+    The refusal is a catalogue message: render it in the reader's language.
 
     Checks in order: already voided, the window since ``decided_at``, a reason of 1-200 characters.
     ``tz`` is the store's zone for times in the message (None: this machine's zone).
     """
-    words = _WORDS.get(lang, _WORDS["en"])
     if voided_at is not None:
-        return words["already"].format(at=f"{voided_at.astimezone(tz):%Y-%m-%d %H:%M}")
+        return message(N_("Already voided at {at}."), at=f"{voided_at.astimezone(tz):%Y-%m-%d %H:%M}")
     age = now - decided_at
     if age > window:
-        return words["too_late"].format(window=f"{window.total_seconds() / 60:g}", age=_age_text(age, lang))
+        return message(N_("Too late to void: voids are allowed for {window} min after the redemption (this one "
+                          "was {age} ago). Ask the platform operator to correct it."),
+                       window=f"{window.total_seconds() / 60:g}", age=_age(age))
     text = clean_reason(reason)
     if not text:
-        return words["no_reason"]
+        return message(N_("Write why you are voiding it (for example: wrong voucher scanned)."))
     if len(text) > MAX_REASON_CHARS:
-        return words["too_long"].format(limit=MAX_REASON_CHARS, length=len(text))
+        return message(N_("The reason is too long: at most {limit} characters (this one has {length})."),
+                       limit=MAX_REASON_CHARS, length=len(text))
     return None
 
 
@@ -64,13 +52,11 @@ def clean_reason(reason: str) -> str:
     return " ".join(reason.split())
 
 
-def _age_text(age: timedelta, lang: str) -> str:
+def _age(age: timedelta) -> Message:
     minutes = int(age.total_seconds() // 60)
     hours, rest = divmod(minutes, 60)
-    if lang == "zh_CN":
-        if minutes < 60:
-            return f"{minutes} 分钟"
-        return f"{hours} 小时 {rest} 分钟" if hours < 48 else f"{hours // 24} 天"
     if minutes < 60:
-        return f"{minutes} min"
-    return f"{hours} h {rest} min" if hours < 48 else f"{hours // 24} days"
+        return message(N_("{minutes} min"), minutes=minutes)
+    if hours < 48:
+        return message(N_("{hours} h {minutes} min"), hours=hours, minutes=rest)
+    return message(N_("{days} days"), days=hours // 24)

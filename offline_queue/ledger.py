@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.audit import GENESIS, AuditRecord, canonical_json, entry_hash
 from kiosk.codes import key_id_for
+from kiosk.i18n import N_, Message, message, render
 from kiosk.keytrust import CertifiedKey, KeyCertificate, KeyUpdate, fingerprint
 from kiosk.ports import PlatformWord, StorageError, SyncState, VoucherUsage
 from kiosk.reasons import Mode, Reason
@@ -126,6 +127,11 @@ def _nearly_full(db_path: str | None) -> bool:
 
 
 def storage_words(exc: BaseException, db_path: str | None = None, *, redeeming: bool = True) -> str:
+    """:func:`storage_message` in English (the command line, the log)."""
+    return render(storage_message(exc, db_path, redeeming=redeeming))
+
+
+def storage_message(exc: BaseException, db_path: str | None = None, *, redeeming: bool = True) -> Message:
     """What a storage failure means, in words a cashier can act on (and a technician can fix).
 
     ``redeeming`` False: the words for any other command (a status, a sync, a setting), which
@@ -135,21 +141,22 @@ def storage_words(exc: BaseException, db_path: str | None = None, *, redeeming: 
     "disk I/O error": the free space next to ``db_path`` tells the two apart."""
     text = str(getattr(exc, "orig", None) or exc).lower()
     if "full" in text or _nearly_full(db_path):
-        why = "the disk is full"
+        why = N_("the disk is full")
     elif "readonly" in text or "read-only" in text or "read only" in text:
-        why = "the database is read-only"
+        why = N_("the database is read-only")
     elif "locked" in text or "busy" in text:
-        why = "the database is busy"
+        why = N_("the database is busy")
     elif "i/o" in text:
-        why = "the disk cannot be written (read/write error)"
+        why = N_("the disk cannot be written (read/write error)")
     elif "malformed" in text or "not a database" in text:
-        why = "the database is damaged"
+        why = N_("the database is damaged")
     else:
-        why = "the database cannot be written"
+        why = N_("the database cannot be written")
     if not redeeming:
-        return f"cannot write on this terminal: {why}. Nothing was changed. Free some space or call the technician."
-    return (f"cannot record on this terminal: {why}. Nothing was recorded and the voucher was not used; "
-            "do not serve. Call the technician.")
+        return message(N_("cannot write on this terminal: {why}. Nothing was changed. Free some space or call the "
+                          "technician."), why=Message(why))
+    return message(N_("cannot record on this terminal: {why}. Nothing was recorded and the voucher was not used; "
+                      "do not serve. Call the technician."), why=Message(why))
 
 
 ONLINE_ATTEMPT, ONLINE_ATTEMPT_CHECKED = "online_attempt", "online_attempt_checked"
@@ -303,7 +310,7 @@ class SqliteLedger:
             with self.sessions.begin() as session:
                 yield LedgerTx(session)
         except OperationalError as exc:
-            raise StorageError(storage_words(exc, self.engine.url.database)) from exc
+            raise StorageError(storage_message(exc, self.engine.url.database)) from exc
 
     def note_online_attempt(self, redemption_id: str, *, at: datetime, actor: str) -> None:
         """Write-ahead note of an online redemption about to be sent (see kiosk.ports.Ledger)."""

@@ -48,7 +48,7 @@ class PlatformCall(Base):
 
 
 class StorePrice(Base):
-    """The store's own list price for a deal, kept by the manager."""
+    """The store's own list price for a deal, and the deal's title as customers read it, kept by the manager."""
 
     __tablename__ = "store_prices"
 
@@ -56,6 +56,7 @@ class StorePrice(Base):
     list_minor: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     updated_at: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class Rating(Base):

@@ -18,6 +18,7 @@ Failures map onto a few exceptions, so callers decide without looking at HTTP:
 
 from __future__ import annotations
 
+import socket
 import ssl
 import time
 from collections.abc import Iterable, Mapping
@@ -30,6 +31,7 @@ from typing import Any
 
 import httpx
 
+from kiosk.i18n import N_, Message, message
 from kiosk.ports import PlatformAnswer, PlatformUnavailable
 
 API = "/api/v1"
@@ -37,6 +39,61 @@ DEFAULT_TIMEOUT = 1.5
 DEFAULT_BATCH_TIMEOUT = 30.0
 DEFAULT_CALL_TIMEOUT = 10.0
 MAX_BATCH_ITEMS = 500
+
+
+#: Why a connection failed, as a technician or manager reads it (the exception text is for the log).
+_CAUSES = {
+    "refused": N_("connection refused"),
+    "timeout": N_("no answer in time"),
+    "name": N_("the address's name is not known"),
+    "tls": N_("its certificate was not accepted"),
+    "unreachable": N_("the network cannot reach it"),
+    "auth": N_("this terminal's token was not accepted (enroll it again)"),
+    "busy": N_("it is too busy, try again in a minute"),
+    "error": N_("it answered with an error"),
+    "other": N_("no connection"),
+}
+
+
+def _cause(exc: BaseException) -> str:
+    if isinstance(exc, PlatformAuthError):
+        return "auth"
+    if isinstance(exc, PlatformBusy):
+        return "busy"
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return "refused"
+        if isinstance(seen, socket.gaierror):
+            return "name"
+        if isinstance(seen, ssl.SSLError):
+            return "tls"
+        if isinstance(seen, (httpx.TimeoutException, TimeoutError, FutureTimeout)):
+            return "timeout"
+        if isinstance(seen, OSError) and seen.errno in (101, 113):  # ENETUNREACH, EHOSTUNREACH
+            return "unreachable"
+        if isinstance(seen, httpx.ConnectError):
+            text = str(seen).lower()
+            for needle, cause in (("refused", "refused"), ("name or service", "name"), ("nodename", "name"),
+                                  ("certificate", "tls"), ("unreachable", "unreachable")):
+                if needle in text:
+                    return cause
+        seen = seen.__cause__ or seen.__context__
+    return "error" if "platform error" in str(exc) else "other"
+
+
+def unreachable_words(exc: BaseException, base_url: str) -> Message:
+    """"Cannot reach the platform at HOST: connection refused. Check …", in no language yet.
+
+    Only the cause's plain name is kept; the exception itself (errno, library text) belongs in the
+    log, where the caller writes it.
+    """
+    host = httpx.URL(base_url).host if base_url.startswith(("http://", "https://")) else base_url
+    if not host:
+        return message(N_("Cannot reach the platform: {cause}. Check the network cable and the platform "
+                          "address in Technician → Platform."), cause=Message(_CAUSES[_cause(exc)]))
+    return message(N_("Cannot reach the platform at {host}: {cause}. Check the network cable and the platform "
+                      "address in Technician → Platform."), host=host, cause=Message(_CAUSES[_cause(exc)]))
 
 
 class PlatformBusy(PlatformUnavailable):
@@ -368,7 +425,7 @@ class PlatformApi:
         except httpx.TimeoutException as exc:
             raise PlatformUnavailable(f"platform did not answer in time ({type(exc).__name__})") from exc
         except httpx.TransportError as exc:
-            raise PlatformUnavailable(f"cannot reach the platform: {exc}") from exc
+            raise PlatformUnavailable(f"no connection ({type(exc).__name__}: {exc})") from exc
         return _check(response)
 
     # --- enrollment (no token yet) -------------------------------------------------------------

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import and_, func, select, update
 
 from kiosk.days import day_bounds
+from kiosk.i18n import N_, Message, message, render
 from kiosk.receipt import (
     DayReport,
     Receipt,
@@ -36,6 +37,7 @@ from kiosk.receipt import (
 from offline_queue.ledger import SqliteLedger, append_audit
 from offline_queue.models import PrintJob, Redemption, VoucherUse
 from offline_queue.models_printing import PrintAttempt, ZReport, ZReportItem
+from offline_queue.models_quality import StorePrice
 from offline_queue.timefmt import from_text, to_text
 
 log = logging.getLogger(__name__)
@@ -49,10 +51,11 @@ class UnknownRedemption(LookupError):
 
 
 class ZReportRefused(Exception):
-    """A Z report cannot be taken now; the message says why and what to do."""
+    """A Z report cannot be taken now; ``words`` says why and what to do (``str()``: in English)."""
 
-    def __init__(self, message: str, *, existing: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, words: Message, *, existing: int | None = None) -> None:
+        super().__init__(render(words))
+        self.words = words
         self.existing = existing
 
 
@@ -129,12 +132,20 @@ class PrintLog:
                 voided=row.voided_at is not None, feedback_token=token,
             )
 
+    def named(self, store: StoreInfo) -> StoreInfo:
+        """``store`` with the deal titles of the store's price table (receipts print them, not skus)."""
+        if store.deal_titles:
+            return store
+        with self.ledger.sessions() as session:
+            titles = {p.sku: p.title for p in session.scalars(select(StorePrice)) if p.title}
+        return store.with_titles(titles) if titles else store
+
     def receipt(self, redemption_id: str, store: StoreInfo) -> Receipt:
         """The receipt as first printed (from the print log) or, when never queued, built from the ledger."""
         original = self._receipt_job(redemption_id)
         if original is not None and original.content.get("type") == "receipt":
             return Receipt.from_dict(original.content)
-        return build_receipt(self.recorded_redemption(redemption_id), store)
+        return build_receipt(self.recorded_redemption(redemption_id), self.named(store))
 
     def _receipt_job(self, redemption_id: str) -> JobView | None:
         with self.ledger.sessions() as session:
@@ -164,7 +175,7 @@ class PrintLog:
         existing = self._receipt_job(redemption_id)
         if existing is not None:
             return existing.id, False
-        receipt = build_receipt(self.recorded_redemption(redemption_id), store)
+        receipt = build_receipt(self.recorded_redemption(redemption_id), self.named(store))
         with self.ledger.transaction() as tx:
             row = tx.session.scalars(
                 select(PrintJob).where(PrintJob.redemption_id == redemption_id, PrintJob.kind == "receipt").limit(1)
@@ -295,12 +306,14 @@ class PrintLog:
         """The day so far (every redemption of the day, closed by a Z or not). Changes nothing."""
         with self.ledger.sessions() as session:
             rows = self._rows(session, business_date, store, unclosed_only=False)
-        return build_day_report(rows, kind="X", business_date=business_date, store=store, generated_at=now)
+        return build_day_report(rows, kind="X", business_date=business_date, store=self.named(store),
+                                generated_at=now)
 
     def take_z_report(self, business_date: date, store: StoreInfo, *, now: datetime, actor: str) -> DayReport:
         """Close the day: a new Z with the terminal's next number, covering the day's redemptions that no
         earlier Z covered. The day's first Z is always allowed (even with no activity); a later Z for the
         same day only when there is new activity, otherwise :class:`ZReportRefused`."""
+        store = self.named(store)  # read before the write transaction begins
         with self.ledger.transaction() as tx:
             session = tx.session
             day = business_date.isoformat()
@@ -311,14 +324,14 @@ class PrintLog:
             rows = self._rows(session, business_date, store, unclosed_only=True)
             if earlier and not rows:
                 last = earlier[-1]
-                raise ZReportRefused(
-                    f"Z report No. {last.number} already closed {day} and nothing happened since. "
-                    f"Print a copy with: kiosk report z --date {day} --print --copy",
-                    existing=last.number,
-                )
+                raise ZReportRefused(message(
+                    N_("Z report No. {number} already closed {day} and nothing was redeemed since, so there is "
+                       "nothing new to close. Keep the printed Z No. {number}; print an X report to see the day "
+                       "again."), number=last.number, day=day), existing=last.number)
             number = int(session.scalar(select(func.coalesce(func.max(ZReport.number), 0))
                                         .where(ZReport.terminal_id == store.terminal_id)) or 0) + 1
-            report = build_day_report(rows, kind="Z", business_date=business_date, store=store, generated_at=now,
+            report = build_day_report(rows, kind="Z", business_date=business_date, store=store,
+                                      generated_at=now,
                                       number=number, part=len(earlier) + 1)
             z = ZReport(terminal_id=store.terminal_id, store_id=store.store_id, number=number, business_date=day,
                         part=report.part, created_at=to_text(now),

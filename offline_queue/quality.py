@@ -54,15 +54,27 @@ def store_prices(ledger: SqliteLedger) -> dict[str, tuple[int, str]]:
         return {p.sku: (p.list_minor, p.currency) for p in session.scalars(select(StorePrice))}
 
 
+def deal_titles(ledger: SqliteLedger) -> dict[str, str]:
+    """The deals the store has named: sku → title (receipts print the title, else the sku)."""
+    with ledger.sessions() as session:
+        return {p.sku: p.title for p in session.scalars(select(StorePrice)) if p.title}
+
+
 def set_store_price(ledger: SqliteLedger, sku: str, list_minor: int, currency: str, *, now: datetime,
-                    actor: str) -> None:
-    """Add or change the store's price of a deal (audited)."""
-    values = {"list_minor": list_minor, "currency": currency, "updated_at": to_text(now)}
+                    actor: str, title: str | None = None) -> None:
+    """Add or change the store's price of a deal and, when ``title`` is given, its title (audited).
+
+    ``title=None`` keeps the title the deal already has.
+    """
+    values: dict[str, Any] = {"list_minor": list_minor, "currency": currency, "updated_at": to_text(now)}
+    if title is not None:
+        values["title"] = " ".join(title.split())[:200]
     with ledger.transaction() as tx:
         statement = sqlite_insert(StorePrice).values(sku=sku, **values)
         tx.conn.execute(statement.on_conflict_do_update(index_elements=[StorePrice.sku], set_=values))
         append_audit(tx.session, at=now, actor=actor, action="store_price",
-                     detail={"sku": sku, "list_minor": list_minor, "currency": currency})
+                     detail={"sku": sku, "list_minor": list_minor, "currency": currency,
+                             **({"title": values["title"]} if title is not None else {})})
 
 
 def day_ratings(ledger: SqliteLedger, redemption_ids: Iterable[str]) -> list[dict[str, Any]]:

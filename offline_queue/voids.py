@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy import insert, select, update
 
+from kiosk.i18n import N_, Message, message, render
 from kiosk.voids import DEFAULT_VOID_WINDOW, clean_reason, void_refusal
 from offline_queue.ledger import SqliteLedger, append_audit
 from offline_queue.models import OutboxEntry, Redemption, VoucherUse
@@ -23,7 +24,14 @@ from offline_queue.timefmt import from_text, to_text
 
 
 class VoidRefused(Exception):
-    """The void was not done; the message says why in words (nothing was written)."""
+    """The void was not done; ``words`` says why, to render in the reader's language (nothing was written).
+
+    ``str()`` of the exception is the English text, for the log.
+    """
+
+    def __init__(self, words: Message) -> None:
+        super().__init__(render(words))
+        self.words = words
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +55,6 @@ def void_redemption(
     now: datetime,
     window: timedelta = DEFAULT_VOID_WINDOW,
     tz: tzinfo | None = None,
-    lang: str = "en",
 ) -> VoidDone:
     """Void one redemption now, or raise :class:`VoidRefused` with the reason in words."""
     with ledger.transaction() as tx:
@@ -57,12 +64,11 @@ def void_redemption(
             .where(Redemption.id == redemption_id)
         ).first()
         if row is None:
-            raise VoidRefused("这笔核销不在本终端的记录中。" if lang == "zh_CN"
-                              else "This redemption is not in this terminal's ledger.")
+            raise VoidRefused(message(N_("This redemption is not in this terminal's ledger.")))
         decided_at = from_text(row.decided_at)
         assert decided_at is not None
         refusal = void_refusal(decided_at=decided_at, now=now, reason=reason, voided_at=from_text(row.voided_at),
-                               window=window, tz=tz, lang=lang)
+                               window=window, tz=tz)
         if refusal is not None:
             raise VoidRefused(refusal)
         text, at = clean_reason(reason), to_text(now)

@@ -1,66 +1,109 @@
-"""Build ui/translations/kiosk_zh_CN.ts from the *_zh.py dictionaries and compile the .qm.
+"""Refresh or check the kiosk's translation catalogue (kiosk/locale/).
 
-    .venv/bin/python scripts/translations.py          # rebuild both files
-    .venv/bin/python scripts/translations.py --check  # exit 1 if the committed files are stale
+    .venv/bin/python scripts/translations.py          # extract kiosk.pot, update each .po, compile each .mo
+    .venv/bin/python scripts/translations.py --check  # exit 1 if any of them is stale or a string is untranslated
+
+Babel extracts every string marked with t() (screens), N_() (domain code and tables) or the
+gettext functions from kiosk/, ui/, hardware/ and offline_queue/. The .pot carries no source
+locations, so moving code around does not make the catalogue stale; adding, changing or removing a
+marked string does. Translations are never guessed: a new or changed English string stays empty in
+each .po until someone writes it, and --check names it.
 """
 
 from __future__ import annotations
 
-import importlib
-import subprocess
+import io
 import sys
-import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
-from xml.sax.saxutils import escape
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-OUT = ROOT / "ui" / "translations"
+LOCALE = ROOT / "kiosk" / "locale"
+POT = LOCALE / "kiosk.pot"
+LANGS = ("zh_CN",)
+SOURCES = ("kiosk", "ui", "hardware", "offline_queue")
+KEYWORDS = {"t": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
+# A fixed date: the files change only when their strings do.
+STAMP = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def merged() -> dict[str, str]:
-    table: dict[str, str] = {}
-    for module_path in sorted(OUT.glob("*_zh.py")):
-        module = importlib.import_module(f"ui.translations.{module_path.stem}")
-        for source, target in module.ZH_CN.items():
-            if table.get(source, target) != target:
-                raise SystemExit(f"{source!r} is translated two ways ({table[source]!r}, {target!r})")
-            table[source] = target
-    return table
+def po_path(lang: str) -> Path:
+    return LOCALE / lang / "LC_MESSAGES" / "kiosk.po"
 
 
-def ts_text(table: dict[str, str]) -> str:
-    lines = ['<?xml version="1.0" encoding="utf-8"?>', "<!DOCTYPE TS>", '<TS version="2.1" language="zh_CN">',
-             "<context>", "    <name>kiosk</name>"]
-    for source in sorted(table):
-        lines += ["    <message>", f"        <source>{escape(source)}</source>",
-                  f"        <translation>{escape(table[source])}</translation>", "    </message>"]
-    lines += ["</context>", "</TS>", ""]
-    return "\n".join(lines)
+def extract() -> Catalog:
+    """Every marked string of the kiosk's code, sorted, without locations."""
+    catalog = Catalog(project="o2o-kiosk", version="1", creation_date=STAMP, revision_date=STAMP,
+                      charset="utf-8", fuzzy=False)
+    for folder in SOURCES:
+        for _file, _line, text, comments, context in extract_from_dir(
+                ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=("i18n:",)):
+            catalog.add(text, None, auto_comments=comments, context=context)
+    return catalog
 
 
-def lrelease(ts: Path, qm: Path) -> None:
-    tool = Path(sys.executable).with_name("pyside6-lrelease")
-    subprocess.run([str(tool), "-silent", str(ts), "-qm", str(qm)], check=True)
+def po_bytes(catalog: Catalog, **options: bool) -> bytes:
+    out = io.BytesIO()
+    write_po(out, catalog, width=100, omit_header=False, sort_output=True, ignore_obsolete=True,
+             include_lineno=False, **options)
+    return out.getvalue()
+
+
+def mo_bytes(catalog: Catalog) -> bytes:
+    out = io.BytesIO()
+    write_mo(out, catalog, use_fuzzy=False)
+    return out.getvalue()
+
+
+def updated(lang: str, template: Catalog) -> Catalog:
+    """The language's catalogue with exactly the template's ids (translations kept, none guessed)."""
+    path = po_path(lang)
+    if path.exists():
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=lang)
+    else:
+        catalog = Catalog(locale=lang, project="o2o-kiosk", version="1", creation_date=STAMP)
+    catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
+    catalog.creation_date = catalog.revision_date = STAMP
+    catalog.fuzzy = False
+    catalog.last_translator = catalog.language_team = "o2o-kiosk"
+    return catalog
+
+
+def untranslated(catalog: Catalog) -> list[str]:
+    return [str(m.id) for m in catalog if m.id and (not m.string or m.fuzzy)]
 
 
 def main() -> int:
-    text = ts_text(merged())
-    ts, qm = OUT / "kiosk_zh_CN.ts", OUT / "kiosk_zh_CN.qm"
+    template = extract()
+    files: dict[Path, bytes] = {POT: po_bytes(template)}
+    problems: list[str] = []
+    for lang in LANGS:
+        catalog = updated(lang, template)
+        files[po_path(lang)] = po_bytes(catalog)
+        files[po_path(lang).with_suffix(".mo")] = mo_bytes(catalog)
+        problems += [f"{lang}: no translation for {text!r}" for text in untranslated(catalog)]
     if "--check" in sys.argv:
-        with tempfile.TemporaryDirectory() as tmp:
-            fresh_ts, fresh_qm = Path(tmp) / "k.ts", Path(tmp) / "k.qm"
-            fresh_ts.write_text(text, encoding="utf-8")
-            lrelease(fresh_ts, fresh_qm)
-            stale = not ts.exists() or ts.read_text(encoding="utf-8") != text or not qm.exists() \
-                or qm.read_bytes() != fresh_qm.read_bytes()
-        if stale:
-            print("ui/translations is stale: run .venv/bin/python scripts/translations.py", file=sys.stderr)
+        stale = [p for p, data in files.items() if not p.exists() or p.read_bytes() != data]
+        for path in stale:
+            problems.append(f"{path.relative_to(ROOT)} is stale")
+        if problems:
+            print("\n".join(problems), file=sys.stderr)
+            print("Refresh with: .venv/bin/python scripts/translations.py, then translate the empty entries "
+                  "in kiosk/locale/*/LC_MESSAGES/kiosk.po and run it again.", file=sys.stderr)
             return 1
         return 0
-    ts.write_text(text, encoding="utf-8")
-    lrelease(ts, qm)
-    print(f"{len(merged())} strings → {qm.relative_to(ROOT)}")
+    for path, data in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    print(f"{len(template)} strings; {len(problems)} without a translation")
+    for problem in problems:
+        print("  " + problem)
     return 0
 
 

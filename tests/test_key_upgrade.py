@@ -1,4 +1,4 @@
-"""Upgrading a terminal to the chain of trust (migration 0006), and the platform's key commands.
+"""Upgrading a terminal to the chain of trust (migration 0007), and the platform's key commands.
 
 Keys a terminal trusted before certificates existed: those the technician gave at ``init`` and
 those enrollment returned become roots; those a sync added, never proven to come from the
@@ -29,7 +29,7 @@ def test_old_keys_from_init_and_enrollment_become_roots_and_sync_added_ones_go(t
     cfg = _alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0005")
+        command.upgrade(cfg, "0006")
     engine.dispose()
     keys = {source: Ed25519PrivateKey.generate().public_key() for source in ("init", "enroll", "sync")}
     with sqlite3.connect(db) as conn:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -58,18 +59,22 @@ def service(ledger: SqliteLedger, clock: FixedClock) -> RedemptionService:
 
 
 def test_rule_in_words() -> None:
-    ok = void_refusal(decided_at=T0, now=T0 + timedelta(minutes=14), reason="wrong voucher")
+    def words(lang: str = "en", **kwargs: Any) -> str | None:
+        refusal = void_refusal(**kwargs)
+        return None if refusal is None else refusal.render(lang)
+
+    ok = words(decided_at=T0, now=T0 + timedelta(minutes=14), reason="wrong voucher")
     assert ok is None
-    late = void_refusal(decided_at=T0, now=T0 + timedelta(minutes=16), reason="wrong voucher")
+    late = words(decided_at=T0, now=T0 + timedelta(minutes=16), reason="wrong voucher")
     assert late is not None and "Too late" in late and "15 min" in late and "16 min ago" in late
     assert "reason" not in (late or "")
-    empty = void_refusal(decided_at=T0, now=T0, reason="   \n ")
+    empty = words(decided_at=T0, now=T0, reason="   \n ")
     assert empty is not None and "why" in empty
-    long = void_refusal(decided_at=T0, now=T0, reason="x" * 201)
+    long = words(decided_at=T0, now=T0, reason="x" * 201)
     assert long is not None and "200" in long and "201" in long
-    again = void_refusal(decided_at=T0, now=T0, reason="x", voided_at=T0, tz=UTC)
+    again = words(decided_at=T0, now=T0, reason="x", voided_at=T0, tz=UTC)
     assert again == "Already voided at 2026-11-23 06:02."
-    zh = void_refusal(decided_at=T0, now=T0 + timedelta(hours=3), reason="x", lang="zh_CN")
+    zh = words("zh_CN", decided_at=T0, now=T0 + timedelta(hours=3), reason="x")
     assert zh is not None and "撤销时限" in zh and "3 小时" in zh
 
 

@@ -17,19 +17,20 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
+from kiosk.i18n import N_
 from kiosk.redemption import RedemptionService
 from kiosk.roles import InactivityRule, Role, looks_like_pin, may_redeem
 from kiosk.transport import InsecureTransport
 from ui.background import Background
 from ui.cashier import CashierScreen
 from ui.context import KioskContext
-from ui.i18n import set_language, t
+from ui.i18n import render_current, set_language, t
 from ui.pins import PinStore
 from ui.services import AppEvents, AppServices
 from ui.signin import SignInScreen
 from ui.sound import Sounds
-from ui.status_strip import StatusStrip
-from ui.style import APP_STYLE
+from ui.status_strip import StatusStrip, camera_words, job_words, on_duty, printer_words
+from ui.style import apply_style
 from ui.sync_worker import SyncScheduler
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,16 @@ class ScreenFrame(QWidget):
         self.exit_kiosk.clicked.connect(window.exit_kiosk)
         bar.addWidget(self.exit_kiosk)
         layout.addLayout(bar)
-        layout.addWidget(screen, 1)
+        # On short screens the page scrolls up and down rather than push the window past the
+        # screen's bottom; it never scrolls sideways (the screens are laid out to the width).
+        from PySide6.QtWidgets import QFrame, QScrollArea
+
+        self.page_scroll = QScrollArea()
+        self.page_scroll.setWidgetResizable(True)
+        self.page_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.page_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.page_scroll.setWidget(screen)
+        layout.addWidget(self.page_scroll, 1)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -149,7 +159,7 @@ class KioskWindow(QMainWindow):
         self.stack.setCurrentWidget(self.signin)
 
     def _signed_in(self, role: Role) -> None:
-        self.status.set_part("cashier", "ok", f"On duty: {role.value}")
+        self.status.set_part("cashier", "ok", on_duty(role.value))
         # Asked for a role (the Manager button): go there. Plain sign-in: each role to its own screen.
         target = role if self._after_signin is Role.CASHIER else self._after_signin
         self.show_screen(target if role.may(target) else role)
@@ -212,7 +222,7 @@ class KioskWindow(QMainWindow):
     def sign_out(self) -> None:
         self.services.audit("sign_out", {})
         self.services.session.role, self.services.session.name = None, ""
-        self.status.set_part("cashier", "off", "Nobody signed in")
+        self.status.set_part("cashier", "off", N_("Nobody signed in"))
         self.services.events.signed_out.emit()
         self.ask_pin(Role.CASHIER, can_cancel=False)
 
@@ -234,9 +244,14 @@ class KioskWindow(QMainWindow):
         dock.setObjectName("demoDock")
         dock.setWindowTitle("Demo")
         dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
+        dock.setTitleBarWidget(QWidget())  # the panel's own fold button says what it is
         dock.setWidget(panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.demo_panel = panel
+        fold = getattr(panel, "fold_for_width", None)
+        screen = self.screen() or QApplication.primaryScreen()
+        if callable(fold) and screen is not None:
+            fold(screen.geometry().width())
 
     # --- kiosk mode ---------------------------------------------------------------------
 
@@ -249,6 +264,11 @@ class KioskWindow(QMainWindow):
     def enter_kiosk_mode(self) -> None:
         self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
         self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
+        # Asking for full screen is a request to the window manager; kiosks often run without one,
+        # so the window also takes the screen's geometry itself.
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is not None:
+            self.setGeometry(screen.geometry())
         self.showFullScreen()
         self.activateWindow()
 
@@ -322,7 +342,7 @@ def open_app(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = False,
     workers and show its window. Nothing is left running when this raises."""
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
-    app.setStyleSheet(APP_STYLE)
+    apply_style(app)  # before any screen is built: their sizes follow the screen's
     demo_env = None
     try:
         if demo:
@@ -426,11 +446,6 @@ class SignalStop(QObject):
         self._write.close()
 
 
-def _short(message: str) -> str:
-    """The first sentence of a printer message, for the status strip."""
-    return message.split(". ")[0].split(": ")[0][:60]
-
-
 class Runtime(QObject):
     """Starts and stops the long-lived workers around a window.
 
@@ -461,7 +476,7 @@ class Runtime(QObject):
         settings = self.services.ctx.settings
         spec = self.services.extras.get("camera_source") or settings.get("camera.source")
         if not spec:
-            self.services.events.status.emit("camera", "off", "Camera: not set up")
+            self.services.events.status.emit("camera", "off", camera_words("not_set_up"))
             return
         from hardware.camera import open_source
         from hardware.scan_pipeline import PipelineConfig, ScanPipeline
@@ -513,8 +528,9 @@ class Runtime(QObject):
         if state == "error":  # the scan loop itself failed: start a fresh worker rather than stay blind
             QTimer.singleShot(3000, self._restart_camera)
         level = {"live": "ok", "starting": "warn", "stopped": "off"}.get(state, "bad")
-        self.services.events.status.emit("camera", level, "Camera: ready" if level == "ok" else f"Camera: {message}")
-        self.window.cashier.set_camera_message("" if level == "ok" else message)
+        log.info("camera: %s (%s)", state, message)  # the detail is for the log; the screens say it plainly
+        self.services.events.status.emit("camera", level, camera_words(state))
+        self.window.cashier.set_camera_message("" if level == "ok" else render_current(camera_words(state)))
 
     def _start_printer(self) -> None:
         from kiosk.days import business_date_of
@@ -558,12 +574,13 @@ class Runtime(QObject):
     @Slot(str, str)
     def _printer_state(self, state: str, message: str) -> None:
         level = {"ready": "ok", "unknown": "ok", "paper_low": "warn", "none": "off", "not_configured": "off"}
-        self.services.events.status.emit("printer", level.get(state, "bad"), f"Printer: {_short(message)}")
+        log.info("printer: %s (%s)", state, message)
+        self.services.events.status.emit("printer", level.get(state, "bad"), printer_words(state))
 
     @Slot(int, str)
     def _job_finished(self, job_id: int, state: str) -> None:
         self.services.events.status.emit("printer", "ok" if state in ("printed", "skipped") else "bad",
-                                         f"Printer: last job {state}")
+                                         job_words(state))
         preview = self.services.extras.get("on_printed")
         if preview is not None:
             preview(job_id, state)

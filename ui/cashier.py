@@ -29,20 +29,22 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.codes import Malformed, SignedCode, parse_code
+from kiosk.i18n import N_
 from kiosk.messages import describe
 from kiosk.pricing import PriceComparison, compare
 from kiosk.qos import WaitClock
 from kiosk.reasons import Mode, Status
 from kiosk.redemption import Decision, RedemptionService
-from ui.i18n import current_language, t
+from ui.i18n import current_language, render_current, t
 from ui.keypad import Keypad
+from ui.problems import problem_words
 from ui.services import AppServices
-from ui.style import AMBER, GREEN, RED, result_style
+from ui.style import AMBER, GREEN, RED, px, result_style, touch_px
 
 log = logging.getLogger(__name__)
 
 COLOURS = {Status.ACCEPTED: GREEN, Status.NEEDS_ONLINE: AMBER, Status.REJECTED: RED}
-TITLES = {Status.ACCEPTED: "ACCEPTED", Status.NEEDS_ONLINE: "CHECK NEEDED", Status.REJECTED: "NOT VALID"}
+TITLES = {Status.ACCEPTED: N_("ACCEPTED"), Status.NEEDS_ONLINE: N_("CHECK NEEDED"), Status.REJECTED: N_("NOT VALID")}
 ICONS = {Status.ACCEPTED: "✔", Status.NEEDS_ONLINE: "!", Status.REJECTED: "✖"}
 
 
@@ -51,7 +53,9 @@ class CameraView(QLabel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumSize(480, 360)
+        # Small minimum: the preview only helps the customer aim, and takes whatever room the
+        # screen has left; a large minimum here made the window wider than small screens.
+        self.setMinimumSize(160, 120)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setStyleSheet("background: #10141c; border-radius: 12px;")
@@ -98,24 +102,35 @@ class ResultPanel(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(48, 32, 48, 32)
-        layout.setSpacing(14)
+        layout.setContentsMargins(px(48, floor=16), px(32, floor=12), px(48, floor=16), px(32, floor=12))
+        layout.setSpacing(px(14, floor=6))
         self.icon = QLabel()
         self.title = QLabel()
         self.message = QLabel()
         self.deal = QLabel()
         self.prices = QLabel()
         self.mode = QLabel()
-        for label, size, weight in ((self.icon, 96, 700), (self.title, 64, 800), (self.message, 32, 600),
+        # Icon and title share the first line: the answer is seen at once, and short screens keep
+        # room for the reason and the deal.
+        headline = QHBoxLayout()
+        headline.addStretch(1)
+        headline.addWidget(self.icon)
+        headline.addWidget(self.title)
+        headline.addStretch(1)
+        layout.addLayout(headline)
+        for label, size, weight in ((self.icon, 80, 700), (self.title, 64, 800), (self.message, 32, 600),
                                     (self.deal, 40, 700), (self.prices, 26, 500), (self.mode, 22, 500)):
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            label.setWordWrap(True)
-            label.setStyleSheet(f"color: white; font-size: {size}px; font-weight: {weight}; background: transparent;")
-            layout.addWidget(label)
+            label.setWordWrap(label not in (self.icon, self.title))
+            label.setStyleSheet(f"color: white; font-size: {px(size, floor=16)}px; font-weight: {weight}; "
+                                "background: transparent;")
+            if label not in (self.icon, self.title):
+                label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+                layout.addWidget(label)
         layout.addStretch(1)
         self.next_button = QPushButton()
         self.next_button.setStyleSheet("background: rgba(255,255,255,0.18); color: white; border: 2px solid white;"
-                                       "font-size: 26px; min-height: 72px;")
+                                       f"font-size: {px(26, floor=18)}px; min-height: {touch_px(72)}px;")
         layout.addWidget(self.next_button)
         self.decision: Decision | None = None
 
@@ -178,7 +193,7 @@ class QuantityPicker(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(48, 48, 48, 48)
+        layout.setContentsMargins(px(48, floor=16), px(48, floor=12), px(48, floor=16), px(48, floor=12))
         self.heading = QLabel()
         self.heading.setProperty("role", "title")
         self.heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -188,9 +203,10 @@ class QuantityPicker(QFrame):
         self.minus, self.plus = QPushButton("−"), QPushButton("+")
         self.value = QLabel("1")
         self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.value.setStyleSheet("font-size: 96px; font-weight: 800;")
+        self.value.setStyleSheet(f"font-size: {px(96, floor=48)}px; font-weight: 800;")
         for button in (self.minus, self.plus):
-            button.setStyleSheet("font-size: 56px; min-width: 140px; min-height: 120px;")
+            button.setStyleSheet(f"font-size: {px(56, floor=36)}px; min-width: {px(140, floor=96)}px; "
+                                 f"min-height: {touch_px(120)}px;")
         row.addWidget(self.minus)
         row.addWidget(self.value, 1)
         row.addWidget(self.plus)
@@ -257,8 +273,9 @@ class CashierScreen(QWidget):
         # idle: camera on the left, instructions and actions on the right
         self.idle = QWidget()
         idle = QHBoxLayout(self.idle)
-        idle.setContentsMargins(24, 24, 24, 24)
-        idle.setSpacing(24)
+        gap = px(24, floor=10)
+        idle.setContentsMargins(gap, gap, gap, gap)
+        idle.setSpacing(gap)
         self.camera = CameraView()
         idle.addWidget(self.camera, 3)
         side = QVBoxLayout()
@@ -269,31 +286,41 @@ class CashierScreen(QWidget):
         self.hint.setProperty("role", "hint")
         self.hint.setWordWrap(True)
         self.working = QLabel()
-        self.working.setStyleSheet("font-size: 26px; font-weight: 700;")
+        self.working.setWordWrap(True)
+        self.working.setStyleSheet(f"font-size: {px(26, floor=18)}px; font-weight: 700;")
         side.addWidget(self.heading)
         side.addWidget(self.hint)
         side.addWidget(self.working)
         side.addStretch(1)
         self.type_button = QPushButton()
         self.type_button.setProperty("primary", True)
-        self.type_button.setMinimumHeight(88)
+        self.type_button.setMinimumHeight(touch_px(88))
         self.reprint_button = QPushButton()
         self.manager_button = QPushButton()
         self.technician_button = QPushButton()
         self.sign_out_button = QPushButton()
+        for button in (self.type_button, self.reprint_button, self.manager_button,
+                       self.technician_button, self.sign_out_button):
+            # The column sets the width, not the words: a long translation is cut rather than
+            # making the window wider than the screen.
+            button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         for button in (self.type_button, self.reprint_button, self.manager_button):
             side.addWidget(button)
         row = QHBoxLayout()
         row.addWidget(self.technician_button)
         row.addWidget(self.sign_out_button)
         side.addLayout(row)
-        idle.addLayout(side, 2)
+        side_holder = QWidget()
+        side_holder.setLayout(side)
+        self.side = side_holder
+        side.setContentsMargins(0, 0, 0, 0)
+        idle.addWidget(side_holder, 2)
         self.stack.addWidget(self.idle)
 
         # manual entry
         self.entry = QWidget()
         entry = QVBoxLayout(self.entry)
-        entry.setContentsMargins(40, 24, 40, 24)
+        entry.setContentsMargins(px(40, floor=10) - 10, px(24, floor=8), px(40, floor=10) - 10, px(24, floor=8))
         self.entry_title = QLabel()
         self.entry_title.setProperty("role", "title")
         self.code_field = QLineEdit()
@@ -304,11 +331,15 @@ class CashierScreen(QWidget):
         self.entry_error.setWordWrap(True)
         self.keypad = Keypad(self.code_field)
         self.entry_back = QPushButton()
-        entry.addWidget(self.entry_title)
+        # Back beside the title, not under the keypad: on a short screen the keys get the height.
+        top = QHBoxLayout()
+        top.addWidget(self.entry_back)
+        top.addWidget(self.entry_title, 1)
+        self.entry_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        entry.addLayout(top)
         entry.addWidget(self.code_field)
         entry.addWidget(self.entry_error)
         entry.addWidget(self.keypad, 1)
-        entry.addWidget(self.entry_back)
         self.stack.addWidget(self.entry)
 
         self.picker = QuantityPicker()
@@ -413,8 +444,13 @@ class CashierScreen(QWidget):
     def _failed(self, exc: BaseException) -> None:
         # Nothing was recorded (the transaction rolled back): say so plainly, keep the code.
         self.busy = False
-        self.working.setText(t("Could not record this redemption: {error}. Nothing was saved — scan again; "
-                               "if it repeats, call the technician.").format(error=str(exc)[:120]))
+        words = getattr(exc, "words", None)
+        if words is not None:  # the ledger said why in words (a full disk, a damaged database)
+            log.warning("redemption not recorded: %r", exc)
+            self.working.setText(render_current(words))
+        else:
+            self.working.setText(t("Could not record this redemption: {error}. Nothing was saved — scan again; "
+                                   "if it repeats, call the technician.").format(error=problem_words(exc)))
         self._next_in_queue()
 
     def _next_in_queue(self) -> None:
@@ -449,8 +485,13 @@ class CashierScreen(QWidget):
         self.manager_button.setText(t("Manager"))
         self.technician_button.setText(t("Technician"))
         self.sign_out_button.setText(t("Sign out"))
+        # The column is as wide as its two-button row needs in this language (other buttons are
+        # one to a row and have room), so no word is cut.
+        # (the row splits its width evenly, so twice the wider of the two).
+        pair = 2 * max(self.technician_button.sizeHint().width(), self.sign_out_button.sizeHint().width()) + 12
+        self.side.setMinimumWidth(max(px(280, floor=250), pair))
         self.entry_title.setText(t("Type the voucher code"))
-        self.entry_back.setText(t("Back"))
+        self.entry_back.setText("← " + t("Back"))
         self.picker.retranslate()
         self.result.retranslate(self.services)
 

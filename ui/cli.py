@@ -288,9 +288,13 @@ def cmd_decode(args: argparse.Namespace) -> int:
 
 
 def cmd_screenshots(args: argparse.Namespace) -> int:
-    from ui.screenshots import take_screenshots
+    from ui.screenshots import take_screenshots, take_screenshots_on_screens
 
-    shots = take_screenshots(Path(args.out))
+    if args.sizes:
+        sizes = [tuple(int(n) for n in size.lower().split("x")) for size in args.sizes.split(",")]
+        shots = take_screenshots_on_screens(Path(args.out), sizes)  # type: ignore[arg-type]
+    else:
+        shots = take_screenshots(Path(args.out))
     _print_json({"screenshots": [str(p) for p in shots]})
     return EXIT_OK
 
@@ -371,6 +375,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("screenshots", help="render every screen in its main states to PNG files")
     p.add_argument("--out", required=True, help="folder for the PNG files")
+    p.add_argument("--sizes", default="", help="e.g. 800x480,1024x768,1280x800: each on its own X server "
+                   "(Xvfb), full screen, files named NAME-WxH.png")
     p.set_defaults(func=cmd_screenshots)
 
     p = sub.add_parser("app", help="start the kiosk screens (the default)")

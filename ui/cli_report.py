@@ -71,7 +71,7 @@ def cmd_day_report(args: argparse.Namespace) -> int:
 
 
 def cmd_prices(args: argparse.Namespace) -> int:
-    from offline_queue.quality import set_store_price
+    from offline_queue.quality import deal_titles, set_store_price
 
     ctx = KioskContext(Path(args.data_dir).expanduser())
     if args.prices_cmd == "set":
@@ -86,15 +86,15 @@ def cmd_prices(args: argparse.Namespace) -> int:
         actor = authorize(ctx, Role.MANAGER, pin_file=args.pin_file, what="set a store price") + \
             (f" / {args.actor}" if args.actor else "")
         set_store_price(ctx.ledger, args.sku.strip(), price.minor, price.currency, now=ctx.clock.now(),
-                        actor=actor)
+                        actor=actor, title=args.title)
     prices = {sku: Money(minor, currency).format() + f" {currency}" for sku, (minor, currency)
               in sorted(store_prices(ctx.ledger).items())}
-    print(json.dumps({"store_prices": prices}, ensure_ascii=False))
+    print(json.dumps({"store_prices": prices, "titles": deal_titles(ctx.ledger)}, ensure_ascii=False))
     return 0
 
 
 def add_price_commands(subparsers: Any) -> None:
-    """``kiosk prices list`` / ``kiosk prices set SKU AMOUNT``: the store's own price table."""
+    """``kiosk prices list`` / ``kiosk prices set SKU AMOUNT [--title T]``: the store's own price table."""
     p = subparsers.add_parser("prices", help="the store's own list prices, compared with the platform's")
     psub = p.add_subparsers(dest="prices_cmd", required=True)
     psub.add_parser("list", help="print the price table")
@@ -104,4 +104,6 @@ def add_price_commands(subparsers: Any) -> None:
     s.add_argument("--currency", default="CNY", help="ISO currency code (default CNY)")
     s.add_argument("--actor", default="", help="who changes it (a name, recorded beside the PIN's role)")
     s.add_argument("--pin-file", type=Path, help="a file holding the manager's PIN (otherwise it is asked)")
+    s.add_argument("--title", default=None,
+                   help="the deal's name as customers read it on receipts, e.g. '双人套餐' (default: keep)")
     p.set_defaults(func=cmd_prices)

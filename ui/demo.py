@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from kiosk.i18n import N_
 from ui.context import KioskContext
 
 log = logging.getLogger(__name__)
@@ -172,7 +173,7 @@ class DemoEnvironment:
             self._redeem_elsewhere(self._used_code, self._t2_code)
         except Exception as exc:  # the window is up: say it there and in the log, do not crash
             log.error("the demo platform did not come up: %s", exc)
-            services.events.status.emit("platform", "bad", "Platform: did not start — see platform.log")
+            services.events.status.emit("platform", "bad", N_("Platform: did not start — see platform.log"))
             return
         services.events.sync_requested.emit()
 

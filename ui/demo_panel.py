@@ -6,10 +6,12 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
+from kiosk.i18n import N_
 from ui.i18n import t
 from ui.services import AppServices
+from ui.style import px
 
 
 class DemoPanel(QWidget):
@@ -20,11 +22,29 @@ class DemoPanel(QWidget):
     def __init__(self, env: Any, services: AppServices, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.env, self.services = env, services
-        self.setMinimumWidth(330)
-        self.setMaximumWidth(360)
-        outer = QVBoxLayout(self)
+        frame = QVBoxLayout(self)
+        frame.setContentsMargins(4, 4, 4, 4)
+        # The panel folds to this one button, leaving the screen to the kiosk (small screens start
+        # folded: see fold_for_width).
+        self.toggle = QPushButton()
+        self.toggle.setCheckable(True)
+        self.toggle.setChecked(True)
+        self.toggle.toggled.connect(lambda shown: self.set_folded(not shown))
+        self.toggle.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        frame.addWidget(self.toggle)
+        # Everything else scrolls as one column when the screen is short.
+        self.body = QScrollArea()
+        self.body.setWidgetResizable(True)
+        self.body.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.body.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        content = QWidget()
+        self.body.setWidget(content)
+        frame.addWidget(self.body, 1)
+        frame.addStretch(0)  # folded, the button stays at the top
+        outer = QVBoxLayout(content)
+        outer.setContentsMargins(4, 0, 4, 0)
         self.title = QLabel()
-        self.title.setStyleSheet("font-size: 22px; font-weight: 700;")
+        self.title.setStyleSheet(f"font-size: {px(22, floor=16)}px; font-weight: 700;")
         self.title.setWordWrap(True)
         outer.addWidget(self.title)
         self.network = QLabel()
@@ -34,40 +54,62 @@ class DemoPanel(QWidget):
         self.plug.setCheckable(True)
         self.plug.setChecked(True)
         self.plug.toggled.connect(self._toggle_network)
+        self.plug.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         outer.addWidget(self.plug)
         self.preview = QLabel()
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setFixedHeight(150)
+        self.preview.setFixedHeight(px(150, floor=100))
         outer.addWidget(self.preview)
-        holder = QWidget()
-        column = QVBoxLayout(holder)
+        # The voucher buttons and the last receipt sit in the one scrolling column (no scroll area
+        # inside another: a narrow panel has no width to spare for a second scroll bar).
         self.buttons: list[QPushButton] = []
         for voucher in env.vouchers:
             button = QPushButton(voucher.label)
-            button.setStyleSheet("font-size: 15px; min-height: 44px; text-align: left; padding-left: 8px;")
+            button.setStyleSheet(f"font-size: {px(15)}px; min-height: 32px; text-align: left; padding: 6px;")
+            button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             button.clicked.connect(lambda _=False, v=voucher: self.show_voucher(v))
-            column.addWidget(button)
+            outer.addWidget(button)
             self.buttons.append(button)
-        column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(holder)
-        outer.addWidget(scroll, 1)
         self.receipt_title = QLabel()
         self.receipt_title.setStyleSheet("font-size: 16px; font-weight: 700;")
+        self.receipt_title.setWordWrap(True)
         outer.addWidget(self.receipt_title)
         self.receipt = QLabel()
         self.receipt.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-        receipt_scroll = QScrollArea()
-        receipt_scroll.setWidgetResizable(True)
-        receipt_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        receipt_scroll.setWidget(self.receipt)
-        outer.addWidget(receipt_scroll, 1)
+        outer.addWidget(self.receipt)
+        outer.addStretch(1)
         self.hide_timer = QTimer(self)
         self.hide_timer.setSingleShot(True)
         self.hide_timer.timeout.connect(self._hide)
+        self.open_width = self.WIDTH
+        self.set_folded(False)
         self.retranslate()
+
+    WIDTH = 340
+    """The open panel's width on a wide screen; folded, it is as wide as its button."""
+
+    KIOSK_NEEDS = 600
+    """The width the cashier screen keeps beside the open panel on a narrow screen."""
+
+    def set_folded(self, folded: bool) -> None:
+        """Fold the panel to its button (the kiosk gets the room) or open it again."""
+        self.body.setVisible(not folded)
+        self.toggle.blockSignals(True)
+        self.toggle.setChecked(not folded)
+        self.toggle.blockSignals(False)
+        width = self.toggle.sizeHint().width() + 8 if folded else self.open_width
+        self.setFixedWidth(width)
+        self.retranslate()
+
+    @property
+    def folded(self) -> bool:
+        return not self.toggle.isChecked()
+
+    def fold_for_width(self, screen_width: int) -> None:
+        """Start folded on screens where the open panel would squeeze the cashier screen, and open
+        only as wide as leaves the cashier screen room (the window never grows for the panel)."""
+        self.open_width = max(200, min(self.WIDTH, screen_width - self.KIOSK_NEEDS))
+        self.set_folded(screen_width < 1280)
 
     def show_voucher(self, voucher: Any) -> None:
         """Put the voucher's QR in front of the simulated camera for a moment."""
@@ -81,7 +123,8 @@ class DemoPanel(QWidget):
         previews = sorted(folder.glob("*.png"), key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
         if previews:
             image = QPixmap(str(previews[-1]))
-            self.receipt.setPixmap(image.scaledToWidth(300, Qt.TransformationMode.SmoothTransformation))
+            width = self.open_width - 48  # inside the column's margins and scroll bar
+            self.receipt.setPixmap(image.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation))
 
     def _hide(self) -> None:
         self.env.hide_voucher()
@@ -103,9 +146,10 @@ class DemoPanel(QWidget):
         if plugged:
             self.services.events.sync_requested.emit()
         else:
-            self.services.events.status.emit("platform", "bad", "Platform: offline")
+            self.services.events.status.emit("platform", "bad", N_("Platform: offline"))
 
     def retranslate(self) -> None:
+        self.toggle.setText(t("Demo") + (" ▸" if self.toggle.isChecked() else " ◂"))
         self.title.setText(t("Demo: hold a voucher up to the camera"))
         self.receipt_title.setText(t("Last receipt (file printer)"))
         plugged = self.plug.isChecked()

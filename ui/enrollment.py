@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from kiosk.codes import key_id_for
+from kiosk.i18n import N_, Message, message, render
 from kiosk.keytrust import CertificateError, normalize_fingerprint, parse_offered, plan_key_update
 from kiosk.keytrust import fingerprint as fp
 from kiosk.settings import SettingError, Settings
@@ -27,7 +28,13 @@ if TYPE_CHECKING:
 
 
 class EnrollError(Exception):
-    """Enrollment did not happen; the message says why and what to do."""
+    """Enrollment did not happen; ``words`` says why and what to do (``str()``: in English)."""
+
+    def __init__(self, words: Message | str) -> None:
+        # The root-key and transport refusals are English only for now (plain ``str``): they
+        # carry fingerprints and commands a technician types, not cashier words.
+        super().__init__(render(words))
+        self.words = words if isinstance(words, Message) else Message(words)
 
 
 @dataclass(frozen=True)
@@ -54,19 +61,22 @@ def enroll(ctx: KioskContext, url: str, code: str, *, actor: str = "technician",
     ``root_fingerprint`` (``SHA256:…``, from ``o2o-platform fingerprint``) pins the platform's root
     key: enrollment is refused when the platform's root is another one. See :func:`apply_enrollment`
     for when it may be left out."""
-    from offline_queue.platform_api import PlatformApi, PlatformAuthError, PlatformRequestError
+    from offline_queue.platform_api import PlatformApi, PlatformAuthError, PlatformRequestError, unreachable_words
 
     probe = Settings()  # validate first: a refused enrollment changes no setting
     try:
         probe.set("platform.url", url)
+    except SettingError as exc:
+        raise EnrollError(exc.words) from None
+    try:
         fingerprint = normalize_fingerprint(root_fingerprint) if root_fingerprint else None
-    except (SettingError, CertificateError) as exc:
+    except CertificateError as exc:
         raise EnrollError(str(exc)) from None
     clean_url = probe.get("platform.url")
     if not clean_url:
-        raise EnrollError("enter the platform address, e.g. https://platform.example.com")
+        raise EnrollError(message(N_("Enter the platform address, e.g. https://platform.example.com.")))
     if not code.strip():
-        raise EnrollError("enter the enrollment code from the platform operator")
+        raise EnrollError(message(N_("Enter the enrollment code from the platform operator.")))
     try:
         ctx.check_transport(clean_url)  # before the code travels anywhere
     except InsecureTransport as exc:
@@ -74,12 +84,12 @@ def enroll(ctx: KioskContext, url: str, code: str, *, actor: str = "technician",
     try:
         enrolled = PlatformApi.enroll(clean_url, code.strip(), verify=ctx.tls_verify())
     except (PlatformAuthError, PlatformRequestError) as exc:
-        detail = getattr(exc, "detail", "") or str(exc)
-        raise EnrollError(f"the platform refused the enrollment code: {detail}. Ask the platform operator for a "
-                          "new code ('o2o-platform enroll').") from None
+        log.info("enrollment refused: %s", getattr(exc, "detail", "") or exc)
+        raise EnrollError(message(N_("The platform refused the enrollment code: it is wrong, used or expired. "
+                                     "Ask the platform operator for a new code."))) from None
     except Exception as exc:
-        raise EnrollError(f"cannot reach the platform at {url}: {exc}. Check the address and the network.") \
-            from None
+        log.info("enrollment: cannot reach %s: %r", clean_url, exc)
+        raise EnrollError(unreachable_words(exc, clean_url)) from None
     return apply_enrollment(ctx, enrolled, actor=actor, root_fingerprint=fingerprint)
 
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.i18n import N_
 from ui.i18n import t
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ class FolderPicker(QDialog):
     chosen = Signal(Path)
 
     def __init__(self, start: Path, *, title: str, shortcuts: list[tuple[str, Path]] | None = None,
-                 choose_text: str = "Save here", parent: QWidget | None = None) -> None:
+                 choose_text: str = N_("Save here"), parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("folderPicker")
         self.setModal(True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QGridLayout, QLineEdit, QPushButton, QSizePolicy, QWidget
 
 ROWS = ["1234567890", "QWERTYUIOP", "ASDFGHJKL-", "ZXCVBNM"]
 
@@ -18,6 +18,7 @@ class Keypad(QWidget):
         self.field = field
         grid = QGridLayout(self)
         grid.setSpacing(6)
+        grid.setContentsMargins(0, 0, 0, 0)
         for row, keys in enumerate(ROWS):
             for col, key in enumerate(keys):
                 button = QPushButton(key)
@@ -37,3 +38,8 @@ class Keypad(QWidget):
         self.enter.setProperty("primary", True)
         self.enter.clicked.connect(lambda: self.submitted.emit(self.field.text()))
         grid.addWidget(self.enter, 3, 9)
+        for button in self.findChildren(QPushButton):
+            # Keys share the width and height the screen has; the style sheet keeps them touchable.
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        for column in range(grid.columnCount()):
+            grid.setColumnStretch(column, 1)

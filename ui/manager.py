@@ -48,11 +48,13 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.day_summary import STATES, DayRow, DaySummary, Total, answer_in_words
+from kiosk.i18n import N_, render
 from kiosk.voids import DEFAULT_VOID_WINDOW, MAX_REASON_CHARS, void_refusal
 from offline_queue.queries import day_summary, export_day_csv, review_rows
 from offline_queue.voids import VoidDone, VoidRefused, void_redemption
 from ui.folder_picker import FolderPicker, exports_folder, removable_drives
 from ui.i18n import current_language, t
+from ui.problems import problem_words
 from ui.quality_view import QualityView
 from ui.services import AppServices
 from ui.widgets import guard_wheel, named, run_for
@@ -109,7 +111,8 @@ def mode_words(mode: str) -> str:
 class DayModel(QAbstractTableModel):
     """The day's redemptions; display text in DisplayRole, sort keys in :data:`SORT_ROLE`."""
 
-    HEADERS = ("Time", "Voucher", "Deal", "Qty", "Cashier", "Mode", "State", "Paid", "List", "Saving")
+    HEADERS = (N_("Time"), N_("Voucher"), N_("Deal"), N_("Qty"), N_("Cashier"), N_("Mode"),
+               N_("State"), N_("Paid"), N_("List"), N_("Saving"))
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -267,13 +270,15 @@ class ManagerScreen(QWidget):
 
     def _build(self) -> None:
         root = QVBoxLayout(self)
-        root.setContentsMargins(20, 16, 20, 16)
+        root.setContentsMargins(12, 12, 12, 12)
         root.setSpacing(12)
 
         head = QHBoxLayout()
         self.title = named(QLabel(), "title")
-        head.addWidget(self.title)
-        head.addStretch(1)
+        # The day's controls keep their size; the title takes what is left (cut on a small screen).
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title.setMinimumWidth(80)
+        head.addWidget(self.title, 1)
         self.day_label = QLabel()
         head.addWidget(self.day_label)
         self.prev_button = QPushButton("◀")
@@ -299,6 +304,8 @@ class ManagerScreen(QWidget):
         root.addLayout(head)
 
         self.tabs = QTabWidget()
+        self.tabs.setUsesScrollButtons(False)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
         root.addWidget(self.tabs, 1)
         self.tabs.addTab(self._build_day_tab(), "")
         self.tabs.addTab(self._build_totals_tab(), "")
@@ -320,12 +327,17 @@ class ManagerScreen(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._apply_filters)
         filters.addWidget(self.search, 2)
+        self.search.setMinimumWidth(120)
         self.state_filter = QComboBox()
         self.state_filter.currentIndexChanged.connect(self._apply_filters)
         filters.addWidget(self.state_filter, 1)
         self.mode_filter = QComboBox()
         self.mode_filter.currentIndexChanged.connect(self._apply_filters)
         filters.addWidget(self.mode_filter, 1)
+        for combo in (self.state_filter, self.mode_filter):
+            # As wide as the row gives, not as the longest choice: the row fits an 800 px screen.
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)
         layout.addLayout(filters)
 
         self.model = DayModel(self)
@@ -342,7 +354,11 @@ class ManagerScreen(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(40)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         layout.addWidget(self.table, 1)
 
@@ -362,7 +378,7 @@ class ManagerScreen(QWidget):
         actions.addWidget(self.void_button, 0, 1)
         self.void_message = QLabel()
         self.void_message.setWordWrap(True)
-        self.void_message.setMinimumWidth(280)
+        self.void_message.setMinimumWidth(120)
         actions.addWidget(self.void_message, 0, 2)
         actions.setColumnStretch(0, 2)
         actions.setColumnStretch(2, 3)
@@ -429,6 +445,24 @@ class ManagerScreen(QWidget):
         self.review_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         layout.addWidget(self.review_table, 1)
         return page
+
+    # --- fitting the width ----------------------------------------------------------------------
+
+    NARROW_COLUMNS = ((1100, (1, 4, 5)), (640, (8, 9)))
+    """Below this table width, these columns of the day's list are hidden (Voucher, Cashier,
+    Mode; then List and Saving): Time, Deal, Qty, State and Paid always stay in view."""
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        # The screen's width less its margins: the table itself is resized only after this event.
+        width = self.width() - 60
+        hidden = {column for below, columns in self.NARROW_COLUMNS if width < below for column in columns}
+        header = self.table.horizontalHeader()
+        for column in range(self.model.columnCount()):
+            header.setSectionHidden(column, column in hidden)
 
     # --- language -------------------------------------------------------------------------------
 
@@ -532,7 +566,7 @@ class ManagerScreen(QWidget):
         self.quality.load(day)
 
     def _load_failed(self, exc: BaseException) -> None:
-        self._say(t("Could not read the ledger:") + f" {exc}", error=True)
+        self._say(t("Could not read the ledger:") + " " + problem_words(exc), error=True)
 
     def _apply_filters(self) -> None:
         self.proxy.set_filters(text=self.search.text(), state=self.state_filter.currentData() or "",
@@ -660,10 +694,10 @@ class ManagerScreen(QWidget):
         self._keep_message = False
         refusal = void_refusal(decided_at=row.decided_at, now=self.ctx.clock.now(), reason="-",
                                voided_at=row.voided_at, window=DEFAULT_VOID_WINDOW,
-                               tz=self.ctx.settings.timezone(), lang=current_language())
+                               tz=self.ctx.settings.timezone())
         self.void_button.setEnabled(refusal is None and not self._busy_void)
         if refusal:
-            self._void_says(refusal, error=True)
+            self._void_says(render(refusal, current_language()), error=True)
         else:
             self._void_says(t("Selected:") + f" {row.deal} × {row.quantity}, "
                             f"{row.decided_at.astimezone(self.ctx.settings.timezone()):%H:%M}", error=False,
@@ -678,16 +712,16 @@ class ManagerScreen(QWidget):
         if self._busy_void:
             return
         reason, actor, ctx = self.void_reason.text(), self.services.session.actor, self.ctx
-        tz, lang = ctx.settings.timezone(), current_language()
+        tz, lang = ctx.settings.timezone(), current_language()  # read here: work() runs on another thread
         self._busy_void = True
         self.void_button.setEnabled(False)
 
         def work() -> VoidDone | str:
             try:
                 return void_redemption(ctx.ledger, row.redemption_id, reason=reason, actor=actor,
-                                       now=ctx.clock.now(), tz=tz, lang=lang)
+                                       now=ctx.clock.now(), tz=tz)
             except VoidRefused as exc:  # an answer, not a failure: no traceback in the log
-                return str(exc)
+                return render(exc.words, lang)
 
         def done(result: VoidDone | str) -> None:
             self._busy_void = False
@@ -706,7 +740,7 @@ class ManagerScreen(QWidget):
         def failed(exc: BaseException) -> None:
             self._busy_void = False
             self._selection_changed()
-            self._void_says(t("The void was not saved:") + f" {exc}", error=True)
+            self._void_says(t("The void was not saved:") + " " + problem_words(exc), error=True)
 
         run_for(self, self.services, work, done, failed)
 
@@ -727,12 +761,13 @@ class ManagerScreen(QWidget):
         except OSError as exc:
             log.error("cannot create the exports folder: %s", exc)
             self._say(t("Could not create the exports folder ({error}). Check that the disk is not full, or "
-                        "call the technician.").format(error=exc), error=True)
+                        "call the technician.").format(error=problem_words(exc)), error=True)
             return
         shortcuts = [(t("Exports folder"), start)]
         shortcuts += [(t("USB drive {name}").format(name=drive.name), drive) for drive in removable_drives()]
         day = self.day()
-        picker = FolderPicker(start, title="Export the day as CSV: choose a folder", shortcuts=shortcuts, parent=self)
+        picker = FolderPicker(start, title=N_("Export the day as CSV: choose a folder"), shortcuts=shortcuts,
+                              parent=self)
         picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         picker.chosen.connect(lambda folder: self.export_csv(Path(folder) / export_file_name(day)))
         self.export_picker = picker
@@ -750,7 +785,7 @@ class ManagerScreen(QWidget):
         def failed(exc: BaseException) -> None:
             log.error("CSV export to %s failed: %s", path, exc)
             self._say(t("Could not save the CSV file ({error}). Choose another folder, or check that the drive "
-                        "is plugged in and not full.").format(error=exc), error=True)
+                        "is plugged in and not full.").format(error=problem_words(exc)), error=True)
 
         run_for(self, self.services, lambda: export_day_csv(ledger, day, tz, path), done, failed)
 
@@ -779,7 +814,9 @@ class ManagerScreen(QWidget):
             self.services.events.ledger_changed.emit()
 
         def failed(exc: BaseException) -> None:
-            self._say(t("The report was not printed:") + f" {exc}", error=True)
+            words = getattr(exc, "words", None)  # a refusal in words (a second Z with nothing new)
+            self._say(render(words, current_language()) if words is not None
+                      else t("The report was not printed:") + " " + problem_words(exc), error=True)
 
         run_for(self, self.services, lambda: reports(kind, day, actor), done, failed)
 
@@ -819,7 +856,8 @@ class ManagerScreen(QWidget):
 class ReviewModel(QAbstractTableModel):
     """Conflicts, rejections and refused voids with the platform's answer in words."""
 
-    HEADERS = ("Date and time", "Voucher", "Deal", "Qty", "Cashier", "State", "What the platform said")
+    HEADERS = (N_("Date and time"), N_("Voucher"), N_("Deal"), N_("Qty"), N_("Cashier"), N_("State"),
+               N_("What the platform said"))
     ANSWER_COLUMN = 6
 
     def __init__(self, parent: QWidget | None = None) -> None:

@@ -25,7 +25,8 @@ class PrintWorker(QObject):
     printer_state = Signal(str, str)
     job_finished = Signal(int, str)
 
-    def __init__(self, print_log: PrintLog, device: Callable[[], PrinterDevice], store: StoreInfo, *,
+    def __init__(self, print_log: PrintLog, device: Callable[[], PrinterDevice],
+                 store: StoreInfo | Callable[[], StoreInfo], *,
                  clock: Clock | None = None, retry_s: float = 3.0, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.queue = PrintQueue(print_log, device, store, clock=clock, on_status=self.printer_state.emit,
@@ -33,7 +34,7 @@ class PrintWorker(QObject):
 
     @classmethod
     def from_context(cls, ctx: object, parent: QObject | None = None) -> PrintWorker:
-        """From :class:`ui.context.KioskContext`: the printer settings are read again for every job."""
+        """From :class:`ui.context.KioskContext`: the printer and store settings are read again for every job."""
         from ui.context import KioskContext
 
         assert isinstance(ctx, KioskContext)
@@ -41,7 +42,7 @@ class PrintWorker(QObject):
         def device() -> PrinterDevice:
             return PrinterDevice(PrinterConfig.from_settings(ctx.settings, ctx.data_dir))
 
-        return cls(PrintLog(ctx.ledger), device, StoreInfo.from_settings(ctx.settings), clock=ctx.clock,
+        return cls(PrintLog(ctx.ledger), device, lambda: StoreInfo.from_settings(ctx.settings), clock=ctx.clock,
                    parent=parent)
 
     def start(self) -> None:

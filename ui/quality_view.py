@@ -25,15 +25,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.i18n import N_
 from kiosk.money import Money
 from kiosk.qos import expiry_margin_words
 from ui.i18n import current_language, t
+from ui.problems import problem_words
 from ui.services import AppServices
 
-PAIRS = [("availability", "Availability", "timeliness", "Timeliness"),
-         ("online_success_rate", "Success rate", "redemption_success_rate", "Success rate"),
-         ("response_ms_median", "Response time (median)", "wait_ms_median", "Waiting time (median)"),
-         ("response_ms_p95", "Response time (p95)", "wait_ms_p95", "Waiting time (p95)")]
+PAIRS = [("availability", N_("Availability"), "timeliness", N_("Timeliness")),
+         ("online_success_rate", N_("Success rate"), "redemption_success_rate", N_("Success rate")),
+         ("response_ms_median", N_("Response time (median)"), "wait_ms_median", N_("Waiting time (median)")),
+         ("response_ms_p95", N_("Response time (p95)"), "wait_ms_p95", N_("Waiting time (p95)"))]
 
 
 def figure_text(key: str, value: Any) -> str:
@@ -120,7 +122,7 @@ class QualityView(QWidget):
         self.services.background.run_for(self, lambda: day_report(ctx, day), self._show, self._failed)
 
     def _failed(self, exc: BaseException) -> None:
-        self.counts.setText(t("Could not read the ledger:") + f" {exc}")
+        self.counts.setText(t("Could not read the ledger:") + " " + problem_words(exc))
 
     def _show(self, report: dict[str, Any]) -> None:
         self.report = report

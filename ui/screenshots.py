@@ -1,8 +1,13 @@
-"""``kiosk screenshots --out DIR``: every screen in its main states, rendered offscreen to PNG.
+"""``kiosk screenshots --out DIR [--sizes 800x480,...]``: every screen in its main states, as PNG.
 
 Runs the real demo (platform process, vouchers, camera folder) so the pictures show real
 decisions: cashier idle, accepted, rejected, needs a decision, offline with uploads pending,
-the Chinese cashier screen, the manager's day and the technician's printer page.
+the Chinese cashier screen, the manager's day, the technician's printer page and the demo panel.
+
+Without ``--sizes`` the window is rendered offscreen. With it, each size gets its own X server
+(Xvfb), the kiosk runs there in kiosk mode as on a counter, and each picture is the whole X
+screen (``import -window root``): what a cashier in front of that screen sees. Files are named
+``NAME-WxH.png``.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from kiosk.i18n import N_
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -44,19 +51,51 @@ def _rate_visits(platform_url: str, decisions: list[object]) -> None:
                    timeout=5)
 
 
-def take_screenshots(out: Path) -> list[Path]:
-    """Render the screens; returns the PNG paths."""
+MAIN_SHOTS = ("signin", "cashier-idle", "cashier-accepted", "cashier-rejected", "manager-day",
+              "technician-printer", "demo")
+"""The pictures taken at every size; the others only on the largest screen asked for."""
+
+
+def take_screenshots_on_screens(out: Path, sizes: list[tuple[int, int]]) -> list[Path]:
+    """One X server per size, the kiosk on it in kiosk mode, every picture from the X screen."""
+    import subprocess
+    import sys
+
+    from ui.xvfb import Xvfb, missing_tools
+
+    missing = missing_tools()
+    if missing:
+        raise RuntimeError(f"screenshots on real screens need {', '.join(missing)}")
+    shots: list[Path] = []
+    largest = max(sizes, key=lambda size: size[0] * size[1])
+    for width, height in sizes:
+        with Xvfb(width, height) as server:
+            env = {**os.environ, "DISPLAY": server.display, "QT_QPA_PLATFORM": "xcb",
+                   "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+            env.pop("WAYLAND_DISPLAY", None)
+            only = [] if (width, height) == largest else ["--only", ",".join(MAIN_SHOTS)]
+            subprocess.run([sys.executable, "-m", "ui.screenshots", "--out", str(out),
+                            f"--suffix=-{width}x{height}", *only], check=True, env=env)
+        shots += sorted(out.glob(f"*-{width}x{height}.png"))
+    return shots
+
+
+def take_screenshots(out: Path, *, suffix: str = "", only: set[str] | None = None) -> list[Path]:
+    """Render the screens; returns the PNG paths. On an X server (xcb) the kiosk runs full screen
+    and each picture is the whole screen; offscreen each picture is the window."""
+    from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
     from kiosk.roles import Role
-    from ui.app import Runtime, build_window
+    from ui.app import Runtime, build_window, show_window
     from ui.demo import DemoEnvironment
     from ui.i18n import set_language
-    from ui.style import APP_STYLE
+    from ui.style import apply_style
 
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
-    app.setStyleSheet(APP_STYLE)
+    on_x = QGuiApplication.platformName() == "xcb"
+    apply_style(app)
     out.mkdir(parents=True, exist_ok=True)
     shots: list[Path] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -66,16 +105,28 @@ def take_screenshots(out: Path) -> list[Path]:
         runtime = Runtime(window, services, scheduler)
         runtime.start()
         env.attach(window, services)
-        window.resize(1440, 860)
-        window.show()
+        if on_x:
+            show_window(window, kiosk_mode=True)
+        else:
+            window.resize(1440, 860)
+            window.show()
         vouchers = {v.label: v for v in env.vouchers}
         decisions: list[object] = []
         window.cashier.decision_shown.connect(decisions.append)
 
         def shot(name: str) -> None:
+            if only is not None and name not in only:
+                return
             _wait(250)
-            path = out / f"{name}.png"
-            window.grab().save(str(path))
+            path = out / f"{name}{suffix}.png"
+            if on_x:
+                import subprocess
+
+                from ui.xvfb import screenshot_command
+
+                subprocess.run(screenshot_command(path), check=True)
+            else:
+                window.grab().save(str(path))
             shots.append(path)
 
         def scan(label: str, quantity: int | None = None) -> None:
@@ -93,13 +144,18 @@ def take_screenshots(out: Path) -> list[Path]:
             window.signin.try_pin()
             _wait(1200)
             shot("cashier-idle")
+            panel = window.demo_panel
+            was_folded = panel.folded
+            panel.set_folded(False)
+            _wait(300)
+            shot("demo")
+            panel.set_folded(was_folded)
             scan("Valid set meal #1")
             shot("cashier-accepted")
             scan("Already redeemed (terminal T2)")
             shot("cashier-rejected")
             scan("5-visit pass (multi-use)", quantity=2)
             shot("cashier-multi-use")
-            panel = window.demo_panel
             panel.plug.setChecked(False)  # pull the network plug, as a demo user would
             _wait_until(lambda: not env.plugged and panel.plug.isEnabled())
             scan("Plain code (online check only)")
@@ -107,7 +163,7 @@ def take_screenshots(out: Path) -> list[Path]:
             scan("Valid set meal #2")
             window.cashier.show_idle()
             scheduler.refresh_counts()
-            services.events.status.emit("platform", "bad", "Platform: offline")
+            services.events.status.emit("platform", "bad", N_("Platform: offline"))
             _wait(600)
             shot("cashier-offline-pending")
             panel.plug.setChecked(True)
@@ -146,3 +202,22 @@ def take_screenshots(out: Path) -> list[Path]:
             env.stop()
             window.close()
     return shots
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m ui.screenshots --out DIR [--suffix -WxH] [--only a,b]``: the child of one size."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--suffix", default="")
+    parser.add_argument("--only", default="")
+    args = parser.parse_args(argv)
+    only = set(args.only.split(",")) if args.only else None
+    for path in take_screenshots(Path(args.out), suffix=args.suffix, only=only):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -21,16 +21,16 @@ class AppEvents(QObject):
     language_changed = Signal(str)
     sync_requested = Signal()
     signed_out = Signal()  # screens forget what the last person typed and was told
-    status = Signal(str, str, str)  # part (platform|printer|camera|sync), state, message
+    status = Signal(str, str, object)  # part (platform|printer|camera|sync), state, kiosk.i18n message
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         # A screen built later (the technician's) shows the same state the status strip shows now.
-        self.last_status: dict[str, tuple[str, str]] = {}
+        self.last_status: dict[str, tuple[str, Any]] = {}  # part -> (state, kiosk.i18n message)
         self.status.connect(self._remember_status)
 
-    def _remember_status(self, part: str, state: str, message: str) -> None:
-        self.last_status[part] = (state, message)
+    def _remember_status(self, part: str, state: str, words: Any) -> None:
+        self.last_status[part] = (state, words)
 
 
 @dataclass

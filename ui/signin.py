@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QGridLayout,
@@ -17,10 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.i18n import N_
 from kiosk.roles import Lockout, Role
 from ui.i18n import t
 from ui.pins import DEMO_PINS, PinStore
 from ui.services import AppServices
+from ui.style import px
 
 
 class SignInScreen(QWidget):
@@ -78,10 +80,10 @@ class SignInScreen(QWidget):
         for i, key in enumerate("123456789C0⏎"):
             button = QPushButton(key)
             # Keys shrink on short screens but stay well above a fingertip (56 px).
-            button.setMinimumSize(88, 56)
+            button.setMinimumSize(80, 56)
             button.setMaximumSize(120, 84)
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-            button.setStyleSheet("font-size: 34px; min-height: 56px;")
+            button.setStyleSheet(f"font-size: {px(34, floor=26)}px; min-height: 40px; padding: 0;")
             if key == "C":
                 button.clicked.connect(self.pin.clear)
             elif key == "⏎":
@@ -96,6 +98,11 @@ class SignInScreen(QWidget):
         self.pad.setMaximumWidth(3 * 120 + 2 * 8)
         self.body.addWidget(self.pad, 0, Qt.AlignmentFlag.AlignCenter)
         self.body.addStretch(1)
+        # Decided before the first layout too: laid out in one column first, the keypad would have
+        # made a short screen's window taller than the screen.
+        screen = QGuiApplication.primaryScreen()
+        if screen is not None and screen.availableGeometry().height() - 44 < self.SIDE_BY_SIDE_BELOW:
+            self.body.setDirection(QBoxLayout.Direction.LeftToRight)
         self.tick = QTimer(self)
         self.tick.setInterval(500)
         self.tick.timeout.connect(self._update_lock)
@@ -148,7 +155,8 @@ class SignInScreen(QWidget):
             self.message.setText(t("You can try again now."))
 
     def retranslate(self) -> None:
-        titles = {Role.CASHIER: "Enter your PIN", Role.MANAGER: "Manager PIN", Role.TECHNICIAN: "Technician PIN"}
+        titles = {Role.CASHIER: N_("Enter your PIN"), Role.MANAGER: N_("Manager PIN"),
+                  Role.TECHNICIAN: N_("Technician PIN")}
         self.title.setText(t(titles[self.needed]))
         self.cancel_button.setText(t("Cancel"))
         if self.services.demo:

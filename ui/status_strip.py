@@ -1,13 +1,46 @@
-"""The always-visible strip: platform online/offline, uploads pending, printer, camera, cashier."""
+"""The always-visible strip: platform online/offline, uploads pending, printer, camera, cashier.
+
+Each part is a coloured dot and words. When the strip is too narrow for every part's full words
+(an 800 px screen, a long translation), parts switch to an icon and the value alone, then are
+cut with "…"; the strip never makes the window wider. A tap on a part shows its full words.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+from PySide6.QtCore import QEvent, QPoint, QSize, Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSizePolicy, QToolTip, QWidget
 
-from ui.i18n import t
+from kiosk.i18n import N_, Message, message
+from ui.i18n import render_current
 
 DOT = {"ok": "#3ddc84", "warn": "#ffb300", "bad": "#ff5252", "off": "#9aa3b2"}
+DOT_CHAR = {"ok": "●", "warn": "▲", "bad": "■", "off": "○"}
+"""The state's shape as well as its colour: readable for people who do not tell the colours apart."""
+
+ICONS = {"platform": "⇄", "pending": "↑", "printer": "▤", "camera": "◉", "cashier": "☺"}
+"""Stand for the part's name when the strip is narrow."""
+
+
+class StatusPart(QPushButton):
+    """One part of the strip: flat, as wide as the strip gives it, full words on tap."""
+
+    def __init__(self, part: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.part = part
+        self.full = ""
+        self.setObjectName(f"status_{part}")
+        self.setFlat(True)
+        # Ignored: the strip decides the width (it elides), so the words never widen the window.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.clicked.connect(self.show_full)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(44, 44)
+
+    def show_full(self) -> None:
+        """The whole text of this part, in a bubble under it (the strip may show it cut)."""
+        QToolTip.showText(self.mapToGlobal(QPoint(0, self.height())), self.full, self)
 
 
 class StatusStrip(QFrame):
@@ -19,51 +52,146 @@ class StatusStrip(QFrame):
         super().__init__(parent)
         self.setObjectName("statusStrip")
         self.setFixedHeight(44)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 0, 8, 0)
-        self.labels: dict[str, QLabel] = {}
-        self.values: dict[str, tuple[str, str]] = {
-            "platform": ("off", "Platform: checking…"),
-            "pending": ("ok", "Uploads pending: 0"),
-            "printer": ("off", "Printer: not set up"),
-            "camera": ("off", "Camera: starting…"),
-            "cashier": ("off", "Nobody signed in"),
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        layout = self.row = QHBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 0)
+        layout.setSpacing(4)
+        self.labels: dict[str, StatusPart] = {}
+        self.values: dict[str, tuple[str, Message | str]] = {
+            "platform": ("off", N_("Platform: checking…")),
+            "pending": ("ok", message(N_("Uploads pending: {n}"), n=0)),
+            "printer": ("off", N_("Printer: not set up")),
+            "camera": ("off", N_("Camera: starting…")),
+            "cashier": ("off", N_("Nobody signed in")),
         }
         for part in self.PARTS:
-            label = QLabel()
-            label.setObjectName(f"status_{part}")
+            label = StatusPart(part)
             self.labels[part] = label
-            layout.addWidget(label)
-            if part != self.PARTS[-1]:
-                layout.addStretch(1)
+            layout.addWidget(label, 1)
+        self.compact = False
         self.retranslate()
 
-    def set_part(self, part: str, state: str, message: str) -> None:
-        """``state`` is ok/warn/bad/off; ``message`` is English (translated here)."""
-        self.values[part] = (state, message)
+    def minimumSizeHint(self) -> QSize:
+        return QSize(5 * 44, 44)
+
+    def set_part(self, part: str, state: str, words: Message | str) -> None:
+        """``state`` is ok/warn/bad/off; ``words`` is a catalogue message or string, shown in the screen
+        language (and again in the new one when the language changes)."""
+        self.values[part] = (state, words)
         self._render(part)
 
     def text(self, part: str) -> str:
-        return self.labels[part].text()
+        """The full words of a part (whatever the strip has room to show)."""
+        return self.labels[part].full
+
+    def _words(self, part: str) -> tuple[str, str]:
+        """(full, short): "Printer: ready" and "▤ ready"."""
+        state, words = self.values[part]
+        full = render_current(words)
+        value = _value_of(full)
+        short = f"{ICONS[part]} {value}" if value else full
+        return f"{DOT_CHAR.get(state, '○')} {full}", f"{DOT_CHAR.get(state, '○')} {short}"
 
     def _render(self, part: str) -> None:
-        state, message = self.values[part]
-        colour = DOT.get(state, DOT["off"])
-        self.labels[part].setText(f'<span style="color:{colour}">●</span> {_translate_status(message)}')
+        state, _message = self.values[part]
+        label = self.labels[part]
+        label.full = self._words(part)[0][2:]
+        label.setToolTip(label.full)
+        label.setStyleSheet(f"color: {DOT.get(state, DOT['off'])};" if state != "ok" else "")
+        self._fit()
+
+    def _fit(self) -> None:
+        """Full words if they all fit, else icon and value; each part gets width in proportion to
+        its words, and is cut with "…" only when even the short forms do not fit."""
+        if len(self.labels) < len(self.PARTS):
+            return  # still being built
+        metrics = self.labels[self.PARTS[0]].fontMetrics()
+        padding = 16
+        room = self.width() - 8 - 4 * (len(self.PARTS) - 1)
+        words = {part: self._words(part) for part in self.PARTS}
+        full = {part: metrics.horizontalAdvance(w[0]) + padding for part, w in words.items()}
+        self.compact = sum(full.values()) > room
+        chosen = {part: w[1] if self.compact else w[0] for part, w in words.items()}
+        need = {part: metrics.horizontalAdvance(text) + padding for part, text in chosen.items()}
+        total = sum(need.values()) or 1
+        for index, part in enumerate(self.PARTS):
+            share = room * need[part] // total
+            self.row.setStretch(index, max(1, need[part]))
+            self.labels[part].setText(metrics.elidedText(chosen[part], Qt.TextElideMode.ElideRight,
+                                                         max(20, share - padding)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
 
     def retranslate(self) -> None:
         for part in self.PARTS:
             self._render(part)
 
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
+        if event.type() in (QEvent.Type.LanguageChange, QEvent.Type.StyleChange):
             self.retranslate()
         super().changeEvent(event)
 
 
-def _translate_status(message: str) -> str:
-    """Messages are 'Label: value' in English; the label part and whole known phrases translate."""
-    if ": " in message:
-        label, value = message.split(": ", 1)
-        return f"{t(label + ':')} {t(value)}"
-    return t(message)
+def _value_of(words: str) -> str:
+    """The value of "Printer: ready" / "打印机：就绪" (the icon stands for the label), or ""."""
+    for colon in (": ", "："):
+        if colon in words:
+            return words.split(colon, 1)[1].strip()
+    return ""
+
+
+#: The printer's state (hardware.printing.device.PrinterState and the queue's own) on the strip.
+PRINTER_WORDS = {
+    "ready": N_("Printer: ready"),
+    "unknown": N_("Printer: ready"),
+    "idle": N_("Printer: ready"),
+    "printing": N_("Printer: printing…"),
+    "paper_low": N_("Printer: paper low"),
+    "paper_out": N_("Printer: out of paper"),
+    "cover_open": N_("Printer: cover open"),
+    "offline": N_("Printer: offline"),
+    "unreachable": N_("Printer: cannot be reached"),
+    "no_answer": N_("Printer: not answering"),
+    "not_configured": N_("Printer: not set up"),
+    "none": N_("Printer: printing is off"),
+    "error": N_("Printer: error, see Technician → Printer"),
+}
+#: How the last print job ended.
+JOB_WORDS = {
+    "printed": N_("Printer: last job printed"),
+    "failed": N_("Printer: last job failed"),
+    "skipped": N_("Printer: last job skipped"),
+}
+#: The camera's state (kiosk.scanning.SourceState and the scan loop's "error").
+CAMERA_WORDS = {
+    "live": N_("Camera: ready"),
+    "starting": N_("Camera: starting…"),
+    "disconnected": N_("Camera: disconnected, retrying"),
+    "ended": N_("Camera: video ended"),
+    "stopped": N_("Camera: stopped"),
+    "error": N_("Camera: scanning stopped, restarting"),
+    "not_set_up": N_("Camera: not set up"),
+}
+ROLE_WORDS = {"cashier": N_("cashier"), "manager": N_("manager"), "technician": N_("technician")}
+
+
+def printer_words(state: str) -> str:
+    """The strip's words for a printer state (unknown states read as an error)."""
+    return PRINTER_WORDS.get(state, PRINTER_WORDS["error"])
+
+
+def job_words(state: str) -> str:
+    """The strip's words for how the last print job ended."""
+    return JOB_WORDS.get(state, JOB_WORDS["failed"])
+
+
+def camera_words(state: str) -> str:
+    """The strip's words for a camera state."""
+    return CAMERA_WORDS.get(state, CAMERA_WORDS["error"])
+
+
+def on_duty(role: str) -> Message:
+    """"On duty: cashier", with the role in the screen language."""
+    return message(N_("On duty: {role}"), role=Message(ROLE_WORDS.get(role, role)))

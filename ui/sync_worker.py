@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from kiosk.i18n import N_, message
 from offline_queue.status import local_status
 from offline_queue.sync import SyncEngine, SyncReport
 from ui.services import AppServices
@@ -41,7 +42,7 @@ class SyncScheduler(QObject):
 
     def sync_now(self) -> None:
         if self.engine is None:
-            self.services.events.status.emit("platform", "off", "Platform: not enrolled")
+            self.services.events.status.emit("platform", "off", N_("Platform: not enrolled"))
             self.refresh_counts()
             return
         if self.running:
@@ -54,9 +55,9 @@ class SyncScheduler(QObject):
     def _done(self, report: SyncReport) -> None:
         self.running = False
         if report.ok:
-            self.services.events.status.emit("platform", "ok", "Platform: online")
+            self.services.events.status.emit("platform", "ok", N_("Platform: online"))
         else:
-            self.services.events.status.emit("platform", "bad", "Platform: offline")
+            self.services.events.status.emit("platform", "bad", N_("Platform: offline"))
         if report.uploaded:
             self.services.events.ledger_changed.emit()
         self._show_pending(report.pending, None)
@@ -66,7 +67,7 @@ class SyncScheduler(QObject):
     def _error(self, exc: BaseException) -> None:
         self.running = False
         log.error("sync pass crashed: %s", exc)
-        self.services.events.status.emit("platform", "bad", "Platform: sync failed — see the log")
+        self.services.events.status.emit("platform", "bad", N_("Platform: sync failed — see the log"))
         self._schedule()
 
     def _schedule(self) -> None:
@@ -86,9 +87,9 @@ class SyncScheduler(QObject):
         # (used up on this terminal, a malformed code, --offline) says nothing about the network.
         contact = getattr(decision, "platform_contact", None)
         if contact is True:
-            self.services.events.status.emit("platform", "ok", "Platform: online")
+            self.services.events.status.emit("platform", "ok", N_("Platform: online"))
         elif contact is False:
-            self.services.events.status.emit("platform", "bad", "Platform: offline")
+            self.services.events.status.emit("platform", "bad", N_("Platform: offline"))
         self.refresh_counts()
 
     def refresh_counts(self) -> None:
@@ -98,4 +99,4 @@ class SyncScheduler(QObject):
 
     def _show_pending(self, pending: int, conflicts: int | None) -> None:
         state = "ok" if pending == 0 else "warn"
-        self.services.events.status.emit("pending", state, f"Uploads pending: {pending}")
+        self.services.events.status.emit("pending", state, message(N_("Uploads pending: {n}"), n=pending))

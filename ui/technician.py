@@ -48,9 +48,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.i18n import N_
 from kiosk.roles import Role
 from kiosk.settings import SCHEMA, SettingError, Settings
-from ui.i18n import LANGUAGES, set_language, t
+from ui.i18n import LANGUAGES, render_current, set_language, t
+from ui.problems import problem_words
 from ui.services import AppServices
 from ui.widgets import guard_wheel, named, run_for
 
@@ -69,46 +71,48 @@ QPushButton#primary:disabled { background: #9bb7d9; }
 QLineEdit, QComboBox { min-height: 44px; padding: 0 8px; }
 QCheckBox { min-height: 44px; }
 QCheckBox::indicator { width: 28px; height: 28px; }
-QTabBar::tab { min-height: 44px; padding: 0 16px; font-size: 17px; }
+QTabBar { font-size: 16px; }
+QTabBar::tab { min-height: 44px; padding: 0 8px; }
 QGroupBox { font-weight: 600; margin-top: 14px; padding-top: 18px; }
 QPlainTextEdit { font-family: monospace; font-size: 14px; }
 """
 
 # Field names people read (the dotted keys stay in tooltips, for the CLI and the docs).
 LABELS = {
-    "terminal.store_id": "Store id",
-    "terminal.terminal_id": "Terminal id",
-    "terminal.store_name": "Store name",
-    "terminal.store_address": "Store address",
-    "terminal.timezone": "Time zone",
-    "platform.url": "Platform address",
-    "platform.timeout_s": "Online answer timeout (seconds)",
-    "platform.verify_tls": "Check the platform's TLS certificate",
-    "platform.sync_interval_s": "Sync every (seconds)",
-    "platform.batch_size": "Redemptions per upload",
-    "offline.max_hours_since_sync": "Offline at most (hours since the last sync)",
-    "offline.max_revocations_age_hours": "Oldest cancelled-voucher list (hours)",
-    "offline.max_value_per_redemption_minor": "Largest offline redemption (fen)",
-    "offline.max_total_value_minor": "All offline redemptions awaiting upload (fen)",
-    "camera.source": "Camera",
-    "camera.width": "Width (pixels)",
-    "camera.height": "Height (pixels)",
-    "camera.fps": "Frames per second",
-    "camera.decoder": "Decoder",
-    "camera.duplicate_window_s": "Same code counts once within (seconds)",
-    "printer.type": "Printer connection",
-    "printer.host": "Host or IP address",
-    "printer.port": "TCP port",
-    "printer.path": "File or device path",
-    "printer.usb_vendor": "USB vendor id",
-    "printer.usb_product": "USB product id",
-    "printer.serial_port": "Serial port",
-    "printer.baudrate": "Speed (baud)",
-    "printer.cups_queue": "CUPS queue",
-    "printer.width_mm": "Paper width (mm)",
-    "printer.profile": "Printer profile",
-    "printer.chinese": "Chinese text",
-    "printer.feedback_url": "Feedback link address",
+    "terminal.store_id": N_("Store id"),
+    "terminal.terminal_id": N_("Terminal id"),
+    "terminal.store_name": N_("Store name"),
+    "terminal.store_address": N_("Store address"),
+    "terminal.timezone": N_("Time zone"),
+    "terminal.receipt_language": N_("Receipt language (customers)"),
+    "platform.url": N_("Platform address"),
+    "platform.timeout_s": N_("Online answer timeout (seconds)"),
+    "platform.verify_tls": N_("Check the platform's TLS certificate"),
+    "platform.sync_interval_s": N_("Sync every (seconds)"),
+    "platform.batch_size": N_("Redemptions per upload"),
+    "offline.max_hours_since_sync": N_("Offline at most (hours since the last sync)"),
+    "offline.max_revocations_age_hours": N_("Oldest cancelled-voucher list (hours)"),
+    "offline.max_value_per_redemption_minor": N_("Largest offline redemption (fen)"),
+    "offline.max_total_value_minor": N_("All offline redemptions awaiting upload (fen)"),
+    "camera.source": N_("Camera"),
+    "camera.width": N_("Width (pixels)"),
+    "camera.height": N_("Height (pixels)"),
+    "camera.fps": N_("Frames per second"),
+    "camera.decoder": N_("Decoder"),
+    "camera.duplicate_window_s": N_("Same code counts once within (seconds)"),
+    "printer.type": N_("Printer connection"),
+    "printer.host": N_("Host or IP address"),
+    "printer.port": N_("TCP port"),
+    "printer.path": N_("File or device path"),
+    "printer.usb_vendor": N_("USB vendor id"),
+    "printer.usb_product": N_("USB product id"),
+    "printer.serial_port": N_("Serial port"),
+    "printer.baudrate": N_("Speed (baud)"),
+    "printer.cups_queue": N_("CUPS queue"),
+    "printer.width_mm": N_("Paper width (mm)"),
+    "printer.profile": N_("Printer profile"),
+    "printer.chinese": N_("Chinese text"),
+    "printer.feedback_url": N_("Feedback link address"),
 }
 
 PRINTER_TYPES = ("network", "usb", "serial", "cups", "file")
@@ -147,8 +151,9 @@ def printer_type_of(key: str) -> str | None:
     return None
 
 
-def _strip_key(key: str, message: str) -> str:
-    text = message.removeprefix(f"{key}: ")
+def _problem_text(exc: SettingError) -> str:
+    """What is wrong with a value, in the screen language, without the dotted key in front."""
+    text = render_current(exc.problem)
     return text[:1].upper() + text[1:]
 
 
@@ -560,7 +565,10 @@ class TechnicianScreen(QWidget):
         self.title = named(QLabel(), "title")
         root.addWidget(self.title)
         self.tabs = QTabWidget()
-        self.tabs.setUsesScrollButtons(True)
+        # Tabs share the width (their names cut with "…" on a narrow screen): scroll arrows are
+        # too small to touch.
+        self.tabs.setUsesScrollButtons(False)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
         root.addWidget(self.tabs, 1)
         builders: dict[str, Callable[[], QWidget]] = {
             "camera": self._camera_page, "printer": self._printer_page, "platform": self._platform_page,
@@ -626,7 +634,7 @@ class TechnicianScreen(QWidget):
             try:
                 probe.set(key, value)
             except SettingError as exc:
-                errors[key] = _strip_key(key, str(exc))
+                errors[key] = _problem_text(exc)
         if errors:
             return errors
         changes = [(key, settings.get(key), probe.get(key)) for key in values if probe.get(key) != settings.get(key)]
@@ -668,7 +676,7 @@ class TechnicianScreen(QWidget):
         if key.startswith("camera."):
             self._show_camera_in_use()
 
-    def _status_changed(self, part: str, _state: str, _message: str) -> None:
+    def _status_changed(self, part: str, _state: str, _words: object) -> None:
         if part == "camera":
             self._show_camera_in_use()
 
@@ -679,7 +687,6 @@ class TechnicianScreen(QWidget):
 
     def _show_camera_in_use(self) -> None:
         from hardware.camera import describe_source
-        from ui.status_strip import _translate_status
 
         spec = self.camera_in_use()
         kind, detail = describe_source(spec)
@@ -695,8 +702,8 @@ class TechnicianScreen(QWidget):
         else:
             name = t("none (no camera is set up)")
         # the state line is the status strip's own text, so the two can never disagree
-        _state, message = self.services.events.last_status.get("camera", ("off", "Camera: starting…"))
-        lines = [t("In use: {camera}").format(camera=name), _translate_status(message)]
+        _state, words = self.services.events.last_status.get("camera", ("off", N_("Camera: starting…")))
+        lines = [t("In use: {camera}").format(camera=name), render_current(words)]
         if "camera_source" in self.services.extras:
             lines.append(t("The demo's simulated camera is in use; the Camera setting below applies when the "
                            "kiosk runs without the demo."))
@@ -754,7 +761,8 @@ class TechnicianScreen(QWidget):
         current = Path(str(self.forms["camera"].fields["camera.source"].value()))
         start = current if current.is_dir() else self.ctx.data_dir
         shortcuts = [(t("USB drive {name}").format(name=drive.name), drive) for drive in removable_drives()]
-        picker = FolderPicker(start, title="Folder of images", shortcuts=shortcuts, choose_text="Use this folder",
+        picker = FolderPicker(start, title=N_("Folder of images"), shortcuts=shortcuts,
+                              choose_text=N_("Use this folder"),
                               parent=self)
         picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         picker.chosen.connect(lambda folder: self.forms["camera"].fields["camera.source"].show_value(str(folder)))
@@ -775,7 +783,7 @@ class TechnicianScreen(QWidget):
             try:
                 probe.set(key, value)
             except SettingError as exc:
-                form.fields[key].error.setText(_strip_key(key, str(exc)))
+                form.fields[key].error.setText(_problem_text(exc))
                 form.fields[key].error.show()
                 say(self.scan_result, t("Fix the field marked in red first."), error=True)
                 return
@@ -808,7 +816,7 @@ class TechnicianScreen(QWidget):
 
         def failed(exc: BaseException) -> None:
             self.scan_button.setEnabled(True)
-            say(self.scan_result, t("The test scan failed:") + f" {exc}", error=True)
+            say(self.scan_result, t("The test scan failed:") + " " + problem_words(exc), error=True)
 
         run_for(self, self.services, lambda: scan_once(spec, **args), done, failed)
 
@@ -857,7 +865,7 @@ class TechnicianScreen(QWidget):
                 say(self.print_test_message, str(result) if result else t("Test page sent."), ok=True)
 
         def failed(exc: BaseException) -> None:
-            say(self.print_test_message, t("The test page was not printed:") + f" {exc}", error=True)
+            say(self.print_test_message, t("The test page was not printed:") + " " + problem_words(exc), error=True)
 
         run_for(self, self.services, printer, done, failed)
 
@@ -913,7 +921,7 @@ class TechnicianScreen(QWidget):
         try:
             probe.set("platform.url", url_field.value())
         except SettingError as exc:
-            say(self.connection_message, _strip_key("platform.url", str(exc)), error=True)
+            say(self.connection_message, _problem_text(exc), error=True)
             return
         url = probe.get("platform.url")
         if not url:
@@ -934,7 +942,10 @@ class TechnicianScreen(QWidget):
             say(self.connection_message, t("The platform answered in {ms} ms.").format(ms=f"{ms:.0f}"), ok=True)
 
         def failed(exc: BaseException) -> None:
-            say(self.connection_message, t("Cannot reach the platform:") + f" {exc}", error=True)
+            from offline_queue.platform_api import unreachable_words
+
+            log.warning("platform health check failed: %s", exc)  # the technical words are for the log
+            say(self.connection_message, render_current(unreachable_words(exc, url)), error=True)
 
         run_for(self, self.services, work, done, failed)
 
@@ -955,7 +966,7 @@ class TechnicianScreen(QWidget):
             try:
                 return enroll(ctx, url, code, actor=actor)
             except EnrollError as exc:
-                return str(exc)
+                return render_current(exc.words)
 
         def done(result: Enrolled | str) -> None:
             self.enroll_button.setEnabled(True)
@@ -1072,7 +1083,7 @@ class TechnicianScreen(QWidget):
         pin = new.text()
         problem = validate_pin(pin)
         if problem:
-            say(message, t(problem[0].upper() + problem[1:] + "."), error=True)
+            say(message, t(problem), error=True)
             return
         if pin != again.text():
             say(message, t("The two PINs are not the same."), error=True)
@@ -1147,7 +1158,7 @@ class TechnicianScreen(QWidget):
             self.log_view.verticalScrollBar().setValue(self.log_view.verticalScrollBar().maximum())
 
         def failed(exc: BaseException) -> None:
-            say(self.bundle_message, t("Could not collect the diagnostics:") + f" {exc}", error=True)
+            say(self.bundle_message, t("Could not collect the diagnostics:") + " " + problem_words(exc), error=True)
 
         run_for(self, self.services, lambda: collect_diagnostics(ctx), done, failed)
 
@@ -1190,8 +1201,8 @@ class TechnicianScreen(QWidget):
         except OSError as exc:
             log.error("cannot create the exports folder: %s", exc)
             say(self.bundle_message, t("Could not create the exports folder ({error}). Check that the disk is not "
-                                       "full and that the data folder can be written.").format(error=exc),
-                error=True)
+                                       "full and that the data folder can be written.")
+                .format(error=problem_words(exc)), error=True)
             return
         name = f"kiosk-diagnostics-{self.ctx.clock.now():%Y%m%d-%H%M}.zip"
         shortcuts = [(t("Exports folder"), start)]
@@ -1212,7 +1223,7 @@ class TechnicianScreen(QWidget):
             say(self.bundle_message, t("Saved {path}. It holds no token, PIN or key.").format(path=written), ok=True)
 
         def failed(exc: BaseException) -> None:
-            say(self.bundle_message, t("Could not write the bundle:") + f" {exc}", error=True)
+            say(self.bundle_message, t("Could not write the bundle:") + " " + problem_words(exc), error=True)
 
         run_for(self, self.services, lambda: write_diagnostics_bundle(ctx, path), done, failed)
 

@@ -80,3 +80,9 @@ def test_decoder_reads_python_escpos_output() -> None:
     partial = decode_stream(printer.output + b"\x10\x04")  # an unfinished command waits for more bytes
     assert partial.consumed == len(printer.output) and partial.status_queries == []
     assert decode_stream(printer.output + b"\x10\x04\x01").status_queries == [1]
+
+
+def test_closing_punctuation_never_starts_a_line() -> None:
+    lines = wrap("截至目前的当日数据。不是日结报表：合计仍可能变化。", 48)
+    assert lines == ["截至目前的当日数据。不是日结报表：合计仍可能变", "化。"]
+    assert not any(line[:1] in "。，：" for line in wrap("一二三四五六七八九十。一二三，四五", 10))

@@ -40,10 +40,10 @@ def test_offline_receipt_reads_right_on_the_network_printer(terminal: Terminal, 
     assert _line(paper, "Paid online").endswith("88.00")
     assert _line(paper, "list price").endswith("128.00")
     assert _line(paper, "You saved").endswith("40.00")
-    assert _line(paper, "Redemption").endswith(decision.redemption_id[:8])
+    assert _line(paper, "Receipt number").endswith(decision.redemption_id[:8])
     offline = _line(paper, "OFFLINE")
     assert "pending upload" in offline
-    assert "Golden Dragon Noodles" in paper.text and "Cashier amy" in paper.text
+    assert "Golden Dragon Noodles" in paper.text and "Cashier: amy" in paper.text
     assert paper.qr_codes == [decision.redemption_id,
                               f"https://platform.example.com/feedback/{decision.redemption_id}"]
     assert paper.ends_with_cut()
@@ -209,7 +209,7 @@ def test_reprint_only_when_asked_and_logged(terminal: Terminal, standin: Printer
     papers = standin.wait_for_prints(2)
     assert len(papers) == 2 and reprint != first
     assert papers[1].lines[0].strip().startswith("REPRINT")
-    assert _line(papers[1], "Redemption").endswith(decision.redemption_id[:8])
+    assert _line(papers[1], "Receipt number").endswith(decision.redemption_id[:8])
     kinds = [(j.kind, j.state) for j in terminal.print_log.jobs(redemption_id=decision.redemption_id)]
     assert kinds == [("receipt", "printed"), ("reprint", "printed")]
     audit = [r for r in terminal.ledger.audit_records() if r.action == "print_reprint"]

@@ -93,7 +93,10 @@ def test_z_report_on_paper(terminal: Terminal, standin: PrinterStandIn, tmp_path
     job_id = queue.submit_report(report, actor="manager")
     [paper] = standin.wait_for_prints(1)
     assert paper.lines[0].strip() == "Z REPORT No. 1"
-    assert paper.line_with("Paid online") is not None and paper.line_with("Paid online").text.endswith("286.00")
+    totals = paper.lines[[line.strip() for line in paper.lines].index("TOTALS"):]
+    assert next(line for line in totals if line.startswith("Redemptions")).split() == ["Redemptions", "4"]
+    assert next(line for line in totals if line.startswith("Paid online (CNY)")).endswith("286.00")
+    assert not any("Redemptions (" in line for line in paper.lines)  # a count is never labelled with money
     assert paper.line_with("Customers saved").text.endswith("95.00")  # type: ignore[union-attr]
     assert paper.line_with("Pending upload").text.endswith("2")  # type: ignore[union-attr]
     assert paper.line_with("Conflicts").text.endswith("1")  # type: ignore[union-attr]

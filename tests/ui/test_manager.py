@@ -328,6 +328,7 @@ def test_export_to_a_folder_that_went_away_says_what_to_do(qtbot, terminal, vouc
     screen.export_csv(drive / "redemptions.csv")  # gone between the choice and the write
     qtbot.waitUntil(lambda: "Could not save the CSV file" in screen.status.text(), timeout=5000)
     assert "Choose another folder" in screen.status.text() and not drive.exists()
+    assert "the file or folder is not there" in screen.status.text() and "Errno" not in screen.status.text()
 
 
 def test_mouse_wheel_over_the_day_and_filters_does_not_change_them(qtbot, terminal, voucher) -> None:

@@ -77,6 +77,7 @@ def kiosk(request: pytest.FixtureRequest, qapp: Any, kiosk_ctx: Any,
     window = running.window
     QTest.qWaitForWindowExposed(window, 10_000)
     QTest.qWait(300)  # the X server's configure events settle the final geometry
+    running.first_size = window.size()
     yield running
     running.runtime.stop()
     window.allow_close = True

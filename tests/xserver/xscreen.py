@@ -88,6 +88,8 @@ class Kiosk:
     services: Any
     runtime: Any
     kiosk_mode: bool
+    first_size: Any = None
+    """The window's size once shown: it must never change by itself."""
 
 
 def _blank_frame(path: Path) -> None:
@@ -101,9 +103,9 @@ def open_kiosk(ctx: Any, qapp: Any, *, kiosk_mode: bool, folder: Path) -> Kiosk:
     from ui.app import Runtime, build_window, show_window
     from ui.demo_panel import DemoPanel
     from ui.i18n import set_language
-    from ui.style import APP_STYLE
+    from ui.style import apply_style
 
-    qapp.setStyleSheet(APP_STYLE)
+    apply_style(qapp)
     set_language("en")
     # The camera is an image folder with an empty counter in it, as in the demo.
     camera = folder / "camera"

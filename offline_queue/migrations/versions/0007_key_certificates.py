@@ -5,8 +5,8 @@ terminal's anchors, as before). Keys a sync added were never proven to come from
 (any box on the network could have appended one), so they go: a key the platform still uses
 comes back at the next sync, with its certificate.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,1 +1,0 @@
-"""English → Simplified Chinese screen strings, one module per screen; merged by scripts/translations.py."""
