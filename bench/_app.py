@@ -21,7 +21,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 FPS = 30.0
-DEMO_PIN = "1357"
+DEMO_PIN = "135790"
 
 
 def rss_mb(pid: int | None = None) -> float:

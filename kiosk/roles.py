@@ -23,14 +23,19 @@ class Role(StrEnum):
         return order.index(self) >= order.index(needed)
 
 
+# Six digits at least: a million PINs, so the slow hash below makes a search of a copied PIN file
+# take days rather than the minutes four digits take; the lockout bounds guessing at the screen.
+PIN_MIN_DIGITS, PIN_MAX_DIGITS = 6, 8
+
+
 def may_redeem(role: Role | None) -> bool:
     """Whoever is signed in may redeem a scanned voucher; nobody signed in may not."""
     return role is not None and role.may(Role.CASHIER)
 
 
 def looks_like_pin(text: str) -> bool:
-    """A burst of 4 to 8 digits typed on the sign-in screen is a PIN, not a voucher scan."""
-    return text.isdigit() and 4 <= len(text) <= 8
+    """A burst of digits as long as a PIN, typed on the sign-in screen, is a PIN, not a voucher scan."""
+    return text.isdigit() and PIN_MIN_DIGITS <= len(text) <= PIN_MAX_DIGITS
 
 
 # scrypt at n=2**14 costs ~50 ms: nothing for a person signing in, a lot for a guesser.
@@ -58,8 +63,8 @@ def check_pin(pin: str, stored: str) -> bool:
 
 def validate_pin(pin: str) -> str | None:
     """None when the PIN is acceptable, else what is wrong with it, as a catalogue string."""
-    if not pin.isdigit() or not 4 <= len(pin) <= 8:
-        return N_("A PIN is 4 to 8 digits.")
+    if not pin.isdigit() or not PIN_MIN_DIGITS <= len(pin) <= PIN_MAX_DIGITS:
+        return N_("A PIN is 6 to 8 digits.")
     if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
         return N_("Too easy to guess: avoid repeated or consecutive digits.")
     return None

@@ -142,7 +142,7 @@ def enrolled_terminal(platform: PlatformProcess, data_dir: Path, terminal: str, 
     return data_dir
 
 
-def sign_in(window: object, pin: str = "1357") -> None:
+def sign_in(window: object, pin: str = "135790") -> None:
     """Type a PIN into the kiosk window's sign-in screen and press Enter."""
     window.signin.pin.setText(pin)  # type: ignore[attr-defined]
     window.signin.try_pin()  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from kiosk.roles import Lockout, Role, check_pin, hash_pin, validate_pin
 
 log = logging.getLogger(__name__)
 
-DEMO_PINS = {Role.CASHIER: "1357", Role.MANAGER: "2468", Role.TECHNICIAN: "3579"}
+DEMO_PINS = {Role.CASHIER: "135790", Role.MANAGER: "246802", Role.TECHNICIAN: "357913"}
 
 
 class PinStore:

@@ -140,7 +140,7 @@ def take_screenshots(out: Path, *, suffix: str = "", only: set[str] | None = Non
         try:
             _wait(800)
             shot("signin")
-            window.signin.pin.setText("1357")
+            window.signin.pin.setText("135790")
             window.signin.try_pin()
             _wait(1200)
             shot("cashier-idle")

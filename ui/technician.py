@@ -1273,7 +1273,7 @@ class TechnicianScreen(QWidget):
         self.offline_intro.setText(t("When the platform cannot be reached, the terminal decides by itself within "
                                      "these limits. Past a limit the cashier sees \"needs online check\"."))
         self.language_intro.setText(t("The language of every screen. It changes at once."))
-        self.pins_intro.setText(t("PINs are 4 to 8 digits. Type the new PIN twice. Only a salted hash is kept."))
+        self.pins_intro.setText(t("PINs are 6 to 8 digits. Type the new PIN twice. Only a salted hash is kept."))
         role_names = {Role.CASHIER: t("Cashier"), Role.MANAGER: t("Manager"), Role.TECHNICIAN: t("Technician")}
         for role, (role_label, new, again, button, _message) in self.pin_rows.items():
             role_label.setText(role_names[role])

@@ -108,7 +108,7 @@ def test_a_lockout_outlives_a_restart_of_the_kiosk(qtbot, window, configured_ctx
     try:
         assert again.signin.lockout.failures == 3
         assert again.signin.lockout.locked_for(time.monotonic()) > 20
-        sign_in(again, "1357")  # even the right PIN waits for the lockout to end
+        sign_in(again, "135790")  # even the right PIN waits for the lockout to end
         assert again.stack.currentWidget() is again.signin and services.session.role is None
         assert "locked" in again.signin.message.text()
     finally:

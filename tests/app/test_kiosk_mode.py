@@ -15,12 +15,12 @@ def test_close_is_refused_until_a_technician_exits(qtbot, configured_ctx) -> Non
     win, services, _scheduler = build_window(configured_ctx, demo=True, kiosk_mode=True)
     qtbot.addWidget(win)
     win.show()
-    sign_in(win, "1357")
+    sign_in(win, "135790")
     assert win.close() is False and win.isVisible()  # Alt+F4, the window manager, anything
     assert win.stack.currentWidget() is win.signin and win.signin.needed is Role.TECHNICIAN
-    sign_in(win, "2468")  # a manager PIN is not enough
+    sign_in(win, "246802")  # a manager PIN is not enough
     assert win.stack.currentWidget() is win.signin and win.isVisible()
-    sign_in(win, "3579")
+    sign_in(win, "357913")
     frame = win.screens["technician"]
     assert frame.exit_kiosk.isVisible()
     qtbot.mouseClick(frame.exit_kiosk, Qt.MouseButton.LeftButton)

@@ -51,7 +51,7 @@ def test_camera_scan_manager_void_and_technician_printer(qtbot, configured_ctx, 
     win.resize(1280, 800)
     win.show()
     try:
-        sign_in(win, "1357")
+        sign_in(win, "135790")
         cashier = win.cashier
         shown: list[object] = []
         cashier.decision_shown.connect(shown.append)
@@ -77,7 +77,7 @@ def test_camera_scan_manager_void_and_technician_printer(qtbot, configured_ctx, 
         # 3. the manager voids it with a PIN; the table shows it voided
         cashier.show_idle()
         qtbot.mouseClick(cashier.manager_button, Qt.MouseButton.LeftButton)
-        sign_in(win, "2468")
+        sign_in(win, "246802")
         manager = win.screen_widget(Role.MANAGER)
         assert win.stack.currentWidget() is win.screens["manager"]
         redemption_id = ledger(ctx, "SELECT id FROM redemptions")[0][0]
@@ -90,7 +90,7 @@ def test_camera_scan_manager_void_and_technician_printer(qtbot, configured_ctx, 
 
         # 4. the technician points the printer at the network stand-in; the test page arrives there
         win.sign_out()
-        sign_in(win, "3579")
+        sign_in(win, "357913")
         technician = win.screen_widget(Role.TECHNICIAN)
         assert win.stack.currentWidget() is win.screens["technician"]
         technician.show_page("printer")

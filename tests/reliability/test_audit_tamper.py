@@ -47,7 +47,7 @@ def _sign_in_through_the_app(qtbot, data_dir: Path) -> None:
     qtbot.addWidget(win)
     try:
         sign_in(win, "0000")
-        sign_in(win, "1357")
+        sign_in(win, "135790")
         qtbot.waitUntil(lambda: "sign_in" in [a for _s, a in _actions(data_dir / "kiosk.db")], timeout=5000)
     finally:
         scheduler.stop()

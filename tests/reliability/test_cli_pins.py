@@ -56,7 +56,7 @@ def test_init_without_pins_says_how_to_set_them(tmp_path: Path, public_pem: Path
     assert init.returncode == 0 and json.loads(init.stdout)["pins_set"] == []
     assert "no PINs were set" in init.stderr and "--pins-file" in init.stderr
     weak = tmp_path / "weak.json"
-    weak.write_text(json.dumps({"manager": "1111"}))
+    weak.write_text(json.dumps({"manager": "111111"}))
     refused = _kiosk(tmp_path / "k2", "init", "--store", "S1", "--terminal", "T1", "--pins-file", weak)
     assert refused.returncode == 2 and "manager PIN" in refused.stderr and "Traceback" not in refused.stderr
 

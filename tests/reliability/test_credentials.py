@@ -107,14 +107,14 @@ def test_a_terminal_cannot_act_for_another_store(platform, enrolled) -> None:
 
 def test_pins_are_hashed_slowly_with_salt_and_lock_out(tmp_path: Path) -> None:
     store = PinStore(tmp_path)
-    store.set_pin(__import__("kiosk.roles", fromlist=["Role"]).Role.MANAGER, "2468")
+    store.set_pin(__import__("kiosk.roles", fromlist=["Role"]).Role.MANAGER, "246802")
     text = store.path.read_text()
-    assert "2468" not in text and "scrypt$" in text
+    assert "246802" not in text and "scrypt$" in text
     assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
-    a, b = hash_pin("2468"), hash_pin("2468")
+    a, b = hash_pin("246802"), hash_pin("246802")
     assert a != b  # salted
     started = time.perf_counter()
-    assert check_pin("2468", a) and not check_pin("2469", a)
+    assert check_pin("246802", a) and not check_pin("246803", a)
     per_check = (time.perf_counter() - started) / 2
     assert per_check > 0.005, per_check  # scrypt n=2**14: a guesser pays for every try
     lock = Lockout()

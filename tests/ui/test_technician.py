@@ -133,28 +133,32 @@ def test_pins_are_validated_and_saved_as_hashes(qtbot, terminal) -> None:
     screen = make_screen(qtbot, terminal)
     screen.show_page("pins")
     _name, new, again, button, message = screen.pin_rows[Role.MANAGER]
-    retype(qtbot, new, "1111")
-    retype(qtbot, again, "1111")
+    retype(qtbot, new, "2580")
+    retype(qtbot, again, "2580")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert message.text() == "A PIN is 6 to 8 digits."  # four digits fall to a search of the PIN file
+    retype(qtbot, new, "111111")
+    retype(qtbot, again, "111111")
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert message.text().startswith("Too easy to guess")
-    retype(qtbot, new, "2580")
-    retype(qtbot, again, "2581")
+    retype(qtbot, new, "258093")
+    retype(qtbot, again, "258094")
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert message.text() == "The two PINs are not the same."
     assert not (terminal.ctx.secrets_dir / "pins.json").exists()
 
-    retype(qtbot, again, "2580")
+    retype(qtbot, again, "258093")
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: message.text() == "PIN saved.", timeout=5000)
-    assert PinStore(terminal.ctx.secrets_dir).role_for("2580") is Role.MANAGER
-    assert "2580" not in (terminal.ctx.secrets_dir / "pins.json").read_text()
+    assert PinStore(terminal.ctx.secrets_dir).role_for("258093") is Role.MANAGER
+    assert "258093" not in (terminal.ctx.secrets_dir / "pins.json").read_text()
     assert audited(terminal, "pin_changed") == [{"role": "manager"}]
 
 
 def test_diagnostics_bundle_holds_no_secret(qtbot, terminal, tmp_path) -> None:
     token = "tok-3f9a-SECRET-d41d8cd98f00b204"
     terminal.ctx.save_token(token)
-    PinStore(terminal.ctx.secrets_dir).set_pin(Role.TECHNICIAN, "3579")
+    PinStore(terminal.ctx.secrets_dir).set_pin(Role.TECHNICIAN, "357913")
     logs = terminal.ctx.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     (logs / "kiosk.log").write_text(

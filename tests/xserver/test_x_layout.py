@@ -58,7 +58,7 @@ def test_the_keypad_signs_in_by_touch(kiosk: Kiosk, x: X, qtbot: Any) -> None:
     window.sign_out()
     settle(qtbot)
     keys = {button.text(): button for button in window.signin.keys}
-    for key in "1357⏎":
+    for key in "135790⏎":
         x.tap_widget(keys[key])
     wait_for(qtbot, lambda: window.stack.currentWidget() is window.cashier)
     assert kiosk.services.session.role is Role.CASHIER
@@ -67,7 +67,7 @@ def test_the_keypad_signs_in_by_touch(kiosk: Kiosk, x: X, qtbot: Any) -> None:
 def test_the_cashier_screens_fit(kiosk: Kiosk, qtbot: Any, make_code: Callable[..., str]) -> None:
     window, cashier = kiosk.window, kiosk.window.cashier
     if kiosk.services.session.role is None:
-        window.signin.pin.setText("1357")
+        window.signin.pin.setText("135790")
         window.signin.try_pin()
     window.show_screen(Role.CASHIER)
     cashier.show_idle()

@@ -51,7 +51,7 @@ def _sign_in(kiosk: Kiosk, x: X, qtbot: Any, pin: str, screen: Any) -> None:
 def test_a_scan_right_after_start_up_is_redeemed_once(kiosk: Kiosk, x: X, qtbot: Any, make_code: Any) -> None:
     """First test of the module: the window has just opened and nothing was clicked."""
     window = kiosk.window
-    _sign_in(kiosk, x, qtbot, "1357", lambda: window.cashier)
+    _sign_in(kiosk, x, qtbot, "135790", lambda: window.cashier)
     code = make_code()
     decision = _scan(kiosk, x, qtbot, code)
     assert "ACCEPTED" in _result_text(kiosk)
@@ -76,7 +76,7 @@ def test_a_scan_on_the_manager_screen_is_redeemed_not_dropped(kiosk: Kiosk, x: X
                                                               make_code: Any) -> None:
     window = kiosk.window
     window.sign_out()
-    _sign_in(kiosk, x, qtbot, "2468", lambda: window.screens.get(Role.MANAGER.value))
+    _sign_in(kiosk, x, qtbot, "246802", lambda: window.screens.get(Role.MANAGER.value))
     manager = window.screen_widget(Role.MANAGER)
     manager.search.setFocus()  # a text field of the manager screen has the keyboard
     wait_for(qtbot, lambda: manager.search.hasFocus())
@@ -111,4 +111,4 @@ def test_a_scan_with_nobody_signed_in_says_what_to_do(kiosk: Kiosk, x: X, qtbot:
     wait_for(qtbot, lambda: "nobody is signed in" in window.signin.message.text())
     assert window.signin.pin.text() == ""  # no scanner characters left in the PIN field
     assert _rows(kiosk, code) == []
-    _sign_in(kiosk, x, qtbot, "1357", lambda: window.cashier)  # and the PIN still works after it
+    _sign_in(kiosk, x, qtbot, "135790", lambda: window.cashier)  # and the PIN still works after it

@@ -14,7 +14,7 @@ def test_a_typed_pin_signs_the_cashier_in(kiosk: Kiosk, x: X, qtbot: Any) -> Non
     window.sign_out()
     window.activateWindow()
     wait_for(qtbot, lambda: window.signin.pin.hasFocus())
-    x.type("1357")
+    x.type("135790")
     x.key("Return")
     wait_for(qtbot, lambda: window.stack.currentWidget() is window.cashier)
     assert kiosk.services.session.role is Role.CASHIER
