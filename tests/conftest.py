@@ -89,8 +89,9 @@ def make_code(signing_key: Ed25519PrivateKey) -> Callable[..., str]:
 
 
 @pytest.fixture
-def running_platform(tmp_path: Path) -> Iterator[PlatformProcess]:
-    """A real ``o2o-platform serve`` on 127.0.0.1 for one test (``stop``/``start`` make an outage)."""
+def platform(tmp_path: Path) -> Iterator[PlatformProcess]:
+    """A real ``o2o-platform serve`` on 127.0.0.1 with its own SQLite database, for one test
+    (``stop``/``start`` make an outage)."""
     platform = PlatformProcess(tmp_path)
     platform.start()
     yield platform

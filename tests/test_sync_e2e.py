@@ -5,20 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from kiosk.codes import parse_code
 from offline_queue.platform_api import PlatformApi
 
 from support import CliResult, PlatformProcess, run_cli
-
-
-@pytest.fixture
-def platform(tmp_path: Path):
-    proc = PlatformProcess(tmp_path)
-    proc.start()
-    yield proc
-    proc.stop()
 
 
 def terminal(tmp_path: Path, platform: PlatformProcess, name: str, store: str = "S1") -> Callable[..., CliResult]:

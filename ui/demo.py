@@ -26,6 +26,7 @@ import httpx
 
 from kiosk.i18n import N_
 from ui.context import KioskContext
+from ui.processes import stop_process
 
 log = logging.getLogger(__name__)
 
@@ -103,12 +104,7 @@ class DemoEnvironment:
 
     def stop_platform(self) -> None:
         if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            stop_process(self.proc)
             self.proc = None
         self.plugged = False
 

@@ -13,6 +13,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from ui.processes import stop_process
+
 SIZES: tuple[tuple[int, int], ...] = ((800, 480), (1024, 768), (1280, 800), (1366, 768), (1920, 1080))
 """The screens stores use, smallest first."""
 
@@ -68,12 +70,7 @@ class Xvfb:
 
     def stop(self) -> None:
         if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            stop_process(self.proc)
             if self.proc.stderr is not None:
                 self.proc.stderr.close()
             self.proc = None

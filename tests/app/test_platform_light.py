@@ -15,7 +15,7 @@ from support import PlatformProcess, enrolled_terminal, run_kiosk_in_process, si
 
 
 @pytest.fixture
-def online_window(qtbot: Any, tmp_path: Path, running_platform: PlatformProcess):
+def online_window(qtbot: Any, tmp_path: Path, platform: PlatformProcess):
     from PySide6.QtWidgets import QApplication
 
     from ui.app import build_window
@@ -23,7 +23,6 @@ def online_window(qtbot: Any, tmp_path: Path, running_platform: PlatformProcess)
     from ui.pins import PinStore
     from ui.style import APP_STYLE
 
-    platform = running_platform
     ctx = KioskContext(enrolled_terminal(platform, tmp_path / "T1", "T1"))
     PinStore(ctx.secrets_dir).ensure_demo_pins()
     QApplication.instance().setStyleSheet(APP_STYLE)

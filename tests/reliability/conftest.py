@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from reliability_support import Terminal
 
 from support import PlatformProcess
-
-
-@pytest.fixture
-def platform(tmp_path: Path) -> Iterator[PlatformProcess]:
-    """A real ``o2o-platform serve`` on 127.0.0.1 with its own SQLite database."""
-    proc = PlatformProcess(tmp_path)
-    proc.start()
-    yield proc
-    proc.stop()
 
 
 @pytest.fixture

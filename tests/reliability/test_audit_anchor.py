@@ -21,9 +21,8 @@ from support import PlatformProcess, enrolled_terminal, run_kiosk_in_process
 
 
 @pytest.fixture
-def anchored(tmp_path: Path, running_platform: PlatformProcess):
+def anchored(tmp_path: Path, platform: PlatformProcess):
     """An enrolled terminal with three redemptions, synced (so its head is anchored), and its platform."""
-    platform = running_platform
     data_dir = enrolled_terminal(platform, tmp_path / "T1", "T1")
     for code in platform.issue(tmp_path / "v", count=3):
         assert run_kiosk_in_process("--data-dir", data_dir, "redeem", code).json()["status"] == "accepted"

@@ -42,8 +42,7 @@ def _pull_the_cable(kiosk: Callable[..., CliResult]) -> None:
 
 
 def test_a_refusal_by_the_platform_stands_when_the_platform_is_out_of_reach(
-        tmp_path: Path, running_platform: PlatformProcess) -> None:
-    platform = running_platform
+        tmp_path: Path, platform: PlatformProcess) -> None:
     t7, t1 = _terminal(tmp_path, platform, "T7"), _terminal(tmp_path, platform, "T1")
     used, revoked, pass_code = (platform.issue(tmp_path / n)[0] for n in ("used", "revoked", "pass"))
     assert t7("redeem", used).json()["status"] == "accepted"
@@ -69,8 +68,7 @@ def test_a_refusal_by_the_platform_stands_when_the_platform_is_out_of_reach(
 
 
 def test_uses_the_platform_counted_elsewhere_stay_spent_offline(
-        tmp_path: Path, running_platform: PlatformProcess) -> None:
-    platform = running_platform
+        tmp_path: Path, platform: PlatformProcess) -> None:
     t7, t1 = _terminal(tmp_path, platform, "T7"), _terminal(tmp_path, platform, "T1")
     (code,) = platform.issue(tmp_path / "pass", uses=5)
     assert t7("redeem", code, "--quantity", "3").json()["status"] == "accepted"
