@@ -192,10 +192,11 @@ SCHEMA: dict[str, SettingSpec] = {
     "platform.timeout_s": SettingSpec(1.5, _number(0.2, 10), N_("longest wait for an online answer, seconds")),
     "platform.verify_tls": SettingSpec(True, _boolean, N_("check the platform's TLS certificate")),
     "platform.ca_file": SettingSpec(
-        "", _text, "PEM file of the CA that signed the platform's certificate (empty: the system's CAs)"
+        "", _text, N_("PEM file of the CA that signed the platform's certificate (empty: the system's CAs)")
     ),
     "platform.allow_insecure": SettingSpec(
-        False, _boolean, "allow plain http:// to a platform that is not on this machine (closed test networks only)"
+        False, _boolean,
+        N_("allow plain http:// to a platform that is not on this machine (closed test networks only)")
     ),
     "platform.sync_interval_s": SettingSpec(30, _number(5, 3600, integer=True), N_("seconds between sync passes")),
     "platform.batch_size": SettingSpec(200, _number(1, 500, integer=True), N_("offline redemptions per upload")),

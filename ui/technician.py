@@ -88,6 +88,8 @@ LABELS = {
     "platform.url": N_("Platform address"),
     "platform.timeout_s": N_("Online answer timeout (seconds)"),
     "platform.verify_tls": N_("Check the platform's TLS certificate"),
+    "platform.ca_file": N_("CA certificate file (private CA)"),
+    "platform.allow_insecure": N_("Allow plain http:// to another machine"),
     "platform.sync_interval_s": N_("Sync every (seconds)"),
     "platform.batch_size": N_("Redemptions per upload"),
     "offline.max_hours_since_sync": N_("Offline at most (hours since the last sync)"),
