@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
@@ -162,6 +162,13 @@ class DuplicateFilter:
         stale = [c for c, t in self._last_seen.items() if now - t > self.window_s]
         for c in stale:
             del self._last_seen[c]
+
+
+def is_camera_repeat(code: str, source: str, waiting: Iterable[str]) -> bool:
+    """The camera seeing a code that is already waiting to be handled (its quantity being asked,
+    or queued behind another) is the customer still holding it up, not a second scan. A scanner
+    or a typed code is always a deliberate new attempt."""
+    return source == "camera" and code in set(waiting)
 
 
 # --- the keyboard-wedge classifier ----------------------------------------------------------

@@ -35,6 +35,7 @@ from kiosk.pricing import PriceComparison, compare
 from kiosk.qos import WaitClock
 from kiosk.reasons import Mode, Status
 from kiosk.redemption import Decision, RedemptionService
+from kiosk.scanning import is_camera_repeat
 from ui.i18n import current_language, render_current, t
 from ui.keypad import Keypad
 from ui.problems import problem_words
@@ -373,8 +374,8 @@ class CashierScreen(QWidget):
             waiting = [queued[0] for queued in self.queue]
             if self.pending_code is not None:
                 waiting.append(self.pending_code[0])
-            if source == "camera" and code in waiting:
-                return  # the customer is still holding up the code being handled: not a second scan
+            if is_camera_repeat(code, source, waiting):
+                return
             self.queue.append((code, source, seen_at))
             return
         self._start(code, source, seen_at)

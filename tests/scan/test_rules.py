@@ -93,3 +93,12 @@ def test_states_read_as_words() -> None:
     s = SourceStatus.of(SourceState.DISCONNECTED, "no camera at index 7")
     assert s.message == "Camera disconnected — retrying (no camera at index 7)"
     assert SourceStatus.of(SourceState.LIVE).message == "Camera ready"
+
+
+def test_the_camera_still_seeing_a_waiting_code_is_not_a_new_scan() -> None:
+    from kiosk.scanning import is_camera_repeat
+
+    assert is_camera_repeat("KV1:A", "camera", ["KV1:B", "KV1:A"])
+    assert not is_camera_repeat("KV1:A", "camera", ["KV1:B"])
+    assert not is_camera_repeat("KV1:A", "wedge", ["KV1:A"])  # a scanner is a deliberate second try
+    assert not is_camera_repeat("KV1:A", "manual", ["KV1:A"])
