@@ -24,7 +24,7 @@ The rules, with no network and no database:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -279,8 +279,8 @@ class PeerStatus:
     reachable: bool
     terminal_id: str = ""
     ms: float | None = None
-    error: str = ""
-    words: Message | None = field(default=None, compare=False)
+    error: str = ""  # in English, for the log
+    problem: str = ""  # unreachable | refused (not this store's secret) | stranger (answer not signed) | error
 
 
 class PeerLedger(Protocol):

@@ -31,7 +31,12 @@ PULL_LOOKBACK = timedelta(hours=48)
 
 
 class PeerError(Exception):
-    """A peer that gave no usable answer; the message says why, in English, for the log."""
+    """A peer that gave no usable answer; the message says why, in English, for the log, and
+    ``problem`` which kind of trouble it is (see :class:`kiosk.peers.PeerStatus`)."""
+
+    def __init__(self, why: str, problem: str = "error") -> None:
+        super().__init__(why)
+        self.problem = problem
 
 
 class PeerClient:
@@ -55,16 +60,17 @@ class PeerClient:
         try:
             response = self._http.request(method, url + path, content=body, headers=headers, timeout=timeout)
         except httpx.TimeoutException:
-            raise PeerError(f"no answer within {timeout * 1000:.0f} ms") from None
+            raise PeerError(f"no answer within {timeout * 1000:.0f} ms", "unreachable") from None
         except httpx.HTTPError as exc:
-            raise PeerError(f"cannot reach it ({exc.__class__.__name__}: {exc})") from None
+            raise PeerError(f"cannot reach it ({exc.__class__.__name__}: {exc})", "unreachable") from None
         signature = response.headers.get(H_REPLY, "")
         if response.status_code in (401, 403) and not signature:
             raise PeerError(f"it refused this counter ({response.status_code}): the two counters do not share "
-                            "the same store secret, or belong to different stores")
+                            "the same store secret, or belong to different stores", "refused")
         if not self.credential.verify_reply(headers["X-Peer-Nonce"], response.status_code, response.content,
                                             signature):
-            raise PeerError("its answer is not signed with this store's secret (not a counter of this store)")
+            raise PeerError("its answer is not signed with this store's secret (not a counter of this store)",
+                            "stranger")
         if response.status_code != 200:
             raise PeerError(f"it answered {response.status_code}: {response.text[:200]}")
         return response.json()
@@ -119,7 +125,7 @@ class PeerClient:
         try:
             body = self._call(url, "GET", f"{PREFIX}/hello", timeout=timeout or max(self.budget_s, 1.0))
         except PeerError as exc:
-            return PeerStatus(url, False, error=str(exc))
+            return PeerStatus(url, False, error=str(exc), problem=exc.problem)
         ms = (time.perf_counter() - started) * 1000
         return PeerStatus(url, True, terminal_id=str(body.get("terminal_id", "")), ms=round(ms, 1))
 

@@ -34,10 +34,10 @@ def test_words(status: PeerStatus) -> tuple[str, bool]:
     if status.reachable:
         return t("Counter {terminal} answered in {ms} ms.").format(terminal=status.terminal_id,
                                                                    ms=f"{status.ms or 0:.0f}"), True
-    if "refused" in status.error:
+    if status.problem == "refused":
         return t("It refused this counter: the two do not share the same store secret, or belong to different "
                  "stores. Set the same store secret at both."), False
-    if "not signed" in status.error:
+    if status.problem == "stranger":
         return t("Something answered at this address, but not a counter of this store. Check the address."), False
     return t("No answer. Check that the counter is on, that its peer service listens at this address "
              "(lan.listen there) and the network cable between the two."), False
@@ -122,7 +122,7 @@ class CountersPage(QWidget):
 
             credential = ctx.store_credential()
             if credential is None:
-                return PeerStatus(url, False, error="refused: no store secret here")
+                return PeerStatus(url, False, error="no store secret on this counter", problem="refused")
             client = PeerClient((url,), credential)
             try:
                 return client.hello(url, timeout=2.0)
