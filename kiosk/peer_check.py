@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from kiosk.peers import ClaimRequest, PeerLedger, PeerNetwork, PeerVerdict, SeenRedemption, settle
+from kiosk.peers import ClaimRequest, PeerLedger, PeerNetwork, PeerVerdict, SeenRedemption, settle, used
 from kiosk.ports import Clock
 from kiosk.reasons import Mode, Reason
 
@@ -36,7 +36,8 @@ class StoreCounters:
         What the peers know of the voucher (redemptions at other counters) is recorded here before
         the decision, so the offline rules count it."""
         now = self._clock.now()
-        request = ClaimRequest(claim_id, claims.voucher_id, self._me, quantity, claims.uses, now)
+        own_used = used(r for r in self._ledger.known_redemptions(claims.voucher_id) if r.terminal_id == self._me)
+        request = ClaimRequest(claim_id, claims.voucher_id, self._me, quantity, claims.uses, now, own_used)
         own = self._ledger.hold(request, me=self._me, now=now)
         if not own.granted:  # this terminal already holds the uses for another claim in flight
             return PeerVerdict(held_by=own.held_by, refused_by=(self._me,))

@@ -78,30 +78,36 @@ class SeenRedemption:
     paid_minor: int = 0
     currency: str = ""
     mode: str = "offline"
+    voided_at: datetime | None = None  # voided at its counter: the use is given back
 
     def to_json(self) -> dict[str, Any]:
         return {"redemption_id": self.redemption_id, "voucher_id": self.voucher_id,
                 "terminal_id": self.terminal_id, "quantity": self.quantity,
                 "decided_at": self.decided_at.isoformat(), "uses": self.uses, "sku": self.sku,
-                "paid_minor": self.paid_minor, "currency": self.currency, "mode": self.mode}
+                "paid_minor": self.paid_minor, "currency": self.currency, "mode": self.mode,
+                "voided_at": self.voided_at.isoformat() if self.voided_at else None}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SeenRedemption:
         """Parse the wire form; raises ``ValueError`` (or ``KeyError``/``TypeError``) when malformed."""
         at = datetime.fromisoformat(str(data["decided_at"]))
-        if at.tzinfo is None:
-            raise ValueError("decided_at needs a time zone")
+        voided = datetime.fromisoformat(str(data["voided_at"])) if data.get("voided_at") else None
+        if at.tzinfo is None or (voided is not None and voided.tzinfo is None):
+            raise ValueError("decided_at and voided_at need a time zone")
         quantity, uses = int(data["quantity"]), int(data.get("uses", 1))
         if not 1 <= quantity <= 100 or not 1 <= uses <= 10_000:
             raise ValueError("quantity or uses out of range")
         return cls(str(data["redemption_id"])[:36], str(data["voucher_id"])[:64], str(data["terminal_id"])[:64],
                    quantity, at, uses, str(data.get("sku", ""))[:128], int(data.get("paid_minor", 0)),
-                   str(data.get("currency", ""))[:3], str(data.get("mode", "offline"))[:8])
+                   str(data.get("currency", ""))[:3], str(data.get("mode", "offline"))[:8], voided)
 
 
 @dataclass(frozen=True, slots=True)
 class ClaimRequest:
-    """A terminal asking to hold ``quantity`` uses of a voucher for one redemption (its id)."""
+    """A terminal asking to hold ``quantity`` uses of a voucher for one redemption (its id).
+
+    ``own_used`` is how many uses the claimer's own redemptions take: each counter is the authority
+    on its own (it knows its voids), so the others count its word, not their copies."""
 
     claim_id: str
     voucher_id: str
@@ -109,6 +115,7 @@ class ClaimRequest:
     quantity: int
     uses: int
     claimed_at: datetime
+    own_used: int = 0
 
     def order(self) -> tuple[datetime, str, str]:
         """The store's order of claims: earlier first, then by terminal id (every counter agrees)."""
@@ -116,16 +123,17 @@ class ClaimRequest:
 
     def to_json(self) -> dict[str, Any]:
         return {"claim_id": self.claim_id, "voucher_id": self.voucher_id, "terminal_id": self.terminal_id,
-                "quantity": self.quantity, "uses": self.uses, "claimed_at": self.claimed_at.isoformat()}
+                "quantity": self.quantity, "uses": self.uses, "claimed_at": self.claimed_at.isoformat(),
+                "own_used": self.own_used}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ClaimRequest:
         at = datetime.fromisoformat(str(data["claimed_at"]))
-        quantity, uses = int(data["quantity"]), int(data["uses"])
-        if at.tzinfo is None or not 1 <= quantity <= 100 or not 1 <= uses <= 10_000:
+        quantity, uses, own = int(data["quantity"]), int(data["uses"]), int(data.get("own_used", 0))
+        if at.tzinfo is None or not 1 <= quantity <= 100 or not 1 <= uses <= 10_000 or not 0 <= own <= 10_000:
             raise ValueError("a claim needs a time with its zone, a quantity of 1-100 and 1-10000 uses")
         return cls(str(data["claim_id"])[:36], str(data["voucher_id"])[:64], str(data["terminal_id"])[:64],
-                   quantity, uses, at)
+                   quantity, uses, at, own)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +183,18 @@ class HoldPlan:
     preempted: tuple[str, ...] = ()
 
 
+MAX_AHEAD = timedelta(minutes=2)  # the peers' clocks agree within the signed messages' window
+
+
+def check_announced(seen: SeenRedemption, *, sender: str, now: datetime) -> None:
+    """What a counter may announce: only its own decisions, and none dated after now (its clock
+    may be a little ahead). Raises ``ValueError`` in words."""
+    if seen.terminal_id != sender:
+        raise ValueError(f"terminal {sender} may announce only its own decisions, not {seen.terminal_id}'s")
+    if seen.decided_at > now + MAX_AHEAD:
+        raise ValueError(f"redemption {seen.redemption_id} is dated {seen.decided_at.isoformat()}, after now")
+
+
 def used(redemptions: Iterable[SeenRedemption]) -> int:
     """Uses taken by these redemptions, each redemption id counted once."""
     return sum(r.quantity for r in {r.redemption_id: r for r in redemptions}.values())
@@ -186,8 +206,9 @@ def judge_claim(request: ClaimRequest, *, me: str, known: Sequence[SeenRedemptio
 
     Grant when the voucher's known uses, the other claims in flight and this one fit in its uses.
     A claim already held stands, except this terminal's own undecided claims that come later in
-    the store's order than ``request`` (from another terminal): those give way (first claim wins)."""
-    taken = used(known)
+    the store's order than ``request`` (from another terminal): those give way (first claim wins).
+    ``known`` holds no voided redemption; the claimer's own are counted as it says (``own_used``)."""
+    taken = request.own_used + used(k for k in known if k.terminal_id != request.terminal_id)
     live = [h for h in holds if h.active(now) and h.voucher_id == request.voucher_id
             and h.claim_id != request.claim_id]
     remote = request.terminal_id != me
@@ -305,7 +326,7 @@ class PeerLedger(Protocol):
         ...
 
     def own_redemptions_since(self, since: datetime) -> tuple[SeenRedemption, ...]:
-        """This terminal's own accepted redemptions decided since ``since`` (for a peer's pull)."""
+        """This terminal's own accepted redemptions decided or voided since ``since`` (a peer's pull)."""
         ...
 
 

@@ -30,6 +30,7 @@ class PeerRedemption(Base):
     currency: Mapped[str] = mapped_column(String(3), default="")
     mode: Mapped[str] = mapped_column(String(8), default="offline")
     via: Mapped[str] = mapped_column(String(8))  # claim | push | pull: how it reached this terminal
+    voided_at: Mapped[str | None] = mapped_column(String(40), default=None)  # voided at its counter
 
 
 class PeerClaim(Base):

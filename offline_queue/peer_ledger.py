@@ -8,13 +8,14 @@ a ``kiosk redeem``) runs them.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
-from kiosk.peers import CLAIM_TTL, ClaimAnswer, ClaimRequest, Hold, SeenRedemption, judge_claim
+from kiosk.peers import CLAIM_TTL, ClaimAnswer, ClaimRequest, Hold, SeenRedemption, judge_claim, used
 from offline_queue.ledger import SqliteLedger, append_audit
 from offline_queue.models import Redemption, VoucherUse
 from offline_queue.models_peers import PeerClaim, PeerRedemption
@@ -25,10 +26,10 @@ _T_CLAIMS = cast(Table, PeerClaim.__table__).name
 _T_OWN = cast(Table, Redemption.__table__).name
 _T_USES = cast(Table, VoucherUse.__table__).name
 _OWN_SQL = (f"SELECT r.id, r.voucher_id, r.terminal_id, r.quantity, r.decided_at, r.sku, r.paid_minor, r.currency, "
-            f"r.mode, coalesce(u.uses_allowed, r.quantity) AS uses FROM {_T_OWN} r "
-            f"LEFT JOIN {_T_USES} u ON u.voucher_id = r.voucher_id WHERE r.voided_at IS NULL ")
+            f"r.mode, r.voided_at, coalesce(u.uses_allowed, r.quantity) AS uses FROM {_T_OWN} r "
+            f"LEFT JOIN {_T_USES} u ON u.voucher_id = r.voucher_id ")
 _SEEN_SQL = (f"SELECT redemption_id AS id, voucher_id, terminal_id, quantity, decided_at, sku, paid_minor, currency, "
-             f"mode, uses FROM {_T_SEEN} ")
+             f"mode, uses, voided_at FROM {_T_SEEN} ")
 _HOLDS_SQL = (f"SELECT claim_id, voucher_id, terminal_id, quantity, claimed_at, expires_at FROM {_T_CLAIMS} "
               "WHERE voucher_id = :voucher_id AND state = 'held'")
 _HOLD_UPSERT_SQL = (f"INSERT OR REPLACE INTO {_T_CLAIMS} (claim_id, voucher_id, terminal_id, quantity, claimed_at, "
@@ -49,13 +50,17 @@ _USE_SQL = (
     "last_terminal = CASE WHEN last_at IS NULL OR :at > last_at THEN :terminal ELSE last_terminal END, "
     "last_at = CASE WHEN last_at IS NULL OR :at > last_at THEN :at ELSE last_at END"
 )
+_VOID_SQL = (f"UPDATE {_T_SEEN} SET voided_at = :voided_at WHERE redemption_id = :redemption_id "
+             "AND voided_at IS NULL")
+_UNUSE_SQL = f"UPDATE {_T_USES} SET used = max(used - :quantity, 0) WHERE voucher_id = :voucher_id"
 _PURGE_SQL = f"DELETE FROM {_T_CLAIMS} WHERE expires_at < :horizon"
 
 
 def _seen(row: Any) -> SeenRedemption:
     return SeenRedemption(str(row.id), str(row.voucher_id), str(row.terminal_id), int(row.quantity),
                           datetime.fromisoformat(row.decided_at), int(row.uses), str(row.sku or ""),
-                          int(row.paid_minor or 0), str(row.currency or ""), str(row.mode or "offline"))
+                          int(row.paid_minor or 0), str(row.currency or ""), str(row.mode or "offline"),
+                          from_text(row.voided_at))
 
 
 class SqlitePeerLedger:
@@ -68,8 +73,8 @@ class SqlitePeerLedger:
     @staticmethod
     def _known(conn: Connection, voucher_id: str) -> tuple[SeenRedemption, ...]:
         args = {"voucher_id": voucher_id}
-        rows = list(conn.exec_driver_sql(_OWN_SQL + "AND r.voucher_id = :voucher_id", args))
-        rows += list(conn.exec_driver_sql(_SEEN_SQL + "WHERE voucher_id = :voucher_id", args))
+        rows = list(conn.exec_driver_sql(_OWN_SQL + "WHERE r.voucher_id = :voucher_id AND r.voided_at IS NULL", args))
+        rows += list(conn.exec_driver_sql(_SEEN_SQL + "WHERE voucher_id = :voucher_id AND voided_at IS NULL", args))
         return tuple(_seen(row) for row in rows)
 
     def known_redemptions(self, voucher_id: str) -> tuple[SeenRedemption, ...]:
@@ -82,8 +87,10 @@ class SqlitePeerLedger:
             holds = [Hold(r.claim_id, r.voucher_id, r.terminal_id, r.quantity, from_text(r.claimed_at) or now,
                           from_text(r.expires_at) or now)
                      for r in conn.exec_driver_sql(_HOLDS_SQL, {"voucher_id": request.voucher_id})]
-            plan = judge_claim(request, me=me, known=self._known(conn, request.voucher_id), holds=holds, now=now,
-                               ttl=self.ttl)
+            known = self._known(conn, request.voucher_id)
+            if request.terminal_id == me:  # this terminal's own claim: its own uses, as its ledger has them now
+                request = replace(request, own_used=used(k for k in known if k.terminal_id == me))
+            plan = judge_claim(request, me=me, known=known, holds=holds, now=now, ttl=self.ttl)
             if plan.hold is not None:
                 h = plan.hold
                 conn.exec_driver_sql(_HOLD_UPSERT_SQL, {
@@ -114,35 +121,34 @@ class SqlitePeerLedger:
                     "currency": seen.currency, "mode": seen.mode, "via": via}).rowcount
                 conn.exec_driver_sql(f"DELETE FROM {_T_CLAIMS} WHERE claim_id = :claim_id",
                                      {"claim_id": seen.redemption_id})
-                if not inserted:
-                    continue
-                new += 1
-                conn.exec_driver_sql(_USE_SQL, {"voucher_id": seen.voucher_id, "uses": seen.uses,
-                                                "quantity": seen.quantity, "at": at, "terminal": seen.terminal_id})
-                append_audit(tx.session, at=now, actor=seen.terminal_id, action="peer_redemption_seen",
-                             detail={"redemption_id": seen.redemption_id, "voucher_id": seen.voucher_id,
-                                     "terminal_id": seen.terminal_id, "quantity": seen.quantity, "via": via})
+                if inserted:
+                    new += 1
+                    conn.exec_driver_sql(_USE_SQL, {"voucher_id": seen.voucher_id, "uses": seen.uses,
+                                                    "quantity": seen.quantity, "at": at, "terminal": seen.terminal_id})
+                    append_audit(tx.session, at=now, actor=seen.terminal_id, action="peer_redemption_seen",
+                                 detail={"redemption_id": seen.redemption_id, "voucher_id": seen.voucher_id,
+                                         "terminal_id": seen.terminal_id, "quantity": seen.quantity, "via": via})
+                if seen.voided_at is not None and conn.exec_driver_sql(_VOID_SQL, {
+                        "voided_at": to_text(seen.voided_at), "redemption_id": seen.redemption_id}).rowcount:
+                    # voided at its counter: the use is given back here too
+                    conn.exec_driver_sql(_UNUSE_SQL, {"voucher_id": seen.voucher_id, "quantity": seen.quantity})
+                    append_audit(tx.session, at=now, actor=seen.terminal_id, action="peer_void_seen",
+                                 detail={"redemption_id": seen.redemption_id, "voucher_id": seen.voucher_id,
+                                         "via": via})
         return new
 
     def own_redemptions_since(self, since: datetime, *, limit: int = 2000) -> tuple[SeenRedemption, ...]:
         with self.ledger.sessions() as session:
             rows = session.connection().exec_driver_sql(
-                _OWN_SQL + "AND r.decided_at >= :since ORDER BY r.decided_at LIMIT :limit",
+                _OWN_SQL + "WHERE r.decided_at >= :since OR r.voided_at >= :since ORDER BY r.decided_at LIMIT :limit",
                 {"since": to_text(since), "limit": limit})
             return tuple(_seen(row) for row in rows)
-
-    def latest_seen_from(self, terminal_id: str) -> datetime | None:
-        """When the newest redemption seen from ``terminal_id`` was decided (where a pull resumes)."""
-        with self.ledger.sessions() as session:
-            value = session.connection().exec_driver_sql(
-                f"SELECT max(decided_at) FROM {_T_SEEN} WHERE terminal_id = :terminal_id",
-                {"terminal_id": terminal_id}).scalar()
-        return from_text(value) if value else None
 
     def seen_on(self, start: datetime, end: datetime) -> tuple[SeenRedemption, ...]:
         """Redemptions seen at other counters decided in ``[start, end)`` (the manager's day view)."""
         with self.ledger.sessions() as session:
             rows = session.connection().exec_driver_sql(
-                _SEEN_SQL + "WHERE decided_at >= :start AND decided_at < :end ORDER BY decided_at",
+                _SEEN_SQL + "WHERE decided_at >= :start AND decided_at < :end AND voided_at IS NULL "
+                "ORDER BY decided_at",
                 {"start": to_text(start), "end": to_text(end)})
             return tuple(_seen(row) for row in rows)

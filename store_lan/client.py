@@ -19,7 +19,15 @@ from typing import Any
 import httpx
 
 from kiosk.peer_auth import H_REPLY, StoreCredential
-from kiosk.peers import DEFAULT_BUDGET_S, ClaimAnswer, ClaimRequest, PeerReply, PeerStatus, SeenRedemption
+from kiosk.peers import (
+    DEFAULT_BUDGET_S,
+    ClaimAnswer,
+    ClaimRequest,
+    PeerReply,
+    PeerStatus,
+    SeenRedemption,
+    check_announced,
+)
 from store_lan.server import PREFIX
 
 log = logging.getLogger("kiosk.peers")
@@ -129,13 +137,22 @@ class PeerClient:
         ms = (time.perf_counter() - started) * 1000
         return PeerStatus(url, True, terminal_id=str(body.get("terminal_id", "")), ms=round(ms, 1))
 
-    def pull(self, url: str, since: datetime) -> tuple[str, tuple[SeenRedemption, ...]]:
-        """A peer's own accepted redemptions since ``since``: (its terminal id, the redemptions)."""
+    def pull(self, url: str, since: datetime, *, now: datetime) -> tuple[str, tuple[SeenRedemption, ...]]:
+        """A peer's own accepted redemptions since ``since``: (its terminal id, the redemptions).
+        Each counter speaks for itself: anything else it lists is dropped (and logged)."""
         path = f"{PREFIX}/redemptions?since={since.isoformat().replace('+', '%2B')}"
         body = self._call(url, "GET", path, timeout=PULL_TIMEOUT_S)
         terminal = str(body["terminal_id"])
-        items = tuple(SeenRedemption.from_json(r) for r in body["redemptions"])
-        return terminal, tuple(r for r in items if r.terminal_id == terminal)  # each counter speaks for itself
+        kept = []
+        for item in body["redemptions"]:
+            seen = SeenRedemption.from_json(item)
+            try:
+                check_announced(seen, sender=terminal, now=now)
+            except ValueError as exc:
+                log.warning("pull from %s: %s", url, exc)
+                continue
+            kept.append(seen)
+        return terminal, tuple(kept)
 
     def close(self, *, wait_s: float = ANNOUNCE_TIMEOUT_S) -> None:
         """Let pending announcements leave (up to ``wait_s``), then close the connections."""
@@ -146,18 +163,24 @@ class PeerClient:
         self._http.close()
 
 
-def catch_up(client: PeerClient, ledger: Any, *, me: str, now: datetime) -> list[PeerStatus]:
-    """Ask every peer who it is and pull the decisions it made that this terminal has not seen
-    (after a restart or a split of the store network); returns each peer's status."""
+def catch_up(client: PeerClient, ledger: Any, *, me: str, now: datetime,
+             pulled: dict[str, datetime] | None = None) -> list[PeerStatus]:
+    """Ask every peer who it is and pull the decisions (and voids) it made that this terminal has
+    not heard of (after a restart or a split of the store network); returns each peer's status.
+
+    ``pulled`` remembers, per peer, when its last pull succeeded: the next one asks for what changed
+    since a little before then. The first pull of a process reads the whole look-back period."""
+    pulled = {} if pulled is None else pulled
     statuses = []
     for url in client.urls:
         status = client.hello(url)
         if status.reachable and status.terminal_id:
-            latest = ledger.latest_seen_from(status.terminal_id)
-            since = latest - PULL_MARGIN if latest else now - PULL_LOOKBACK
+            last = pulled.get(url)
+            since = last - PULL_MARGIN if last else now - PULL_LOOKBACK
             try:
-                _terminal, seen = client.pull(url, since)
+                _terminal, seen = client.pull(url, since, now=now)
                 new = ledger.record_seen(seen, me=me, now=now, via="pull")
+                pulled[url] = now
                 if new:
                     log.info("pulled %d redemption(s) decided at %s while this counter did not hear of them",
                              new, status.terminal_id)

@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from kiosk.peer_auth import H_REPLY, Refused, ReplayGuard, Sender, StoreCredential
-from kiosk.peers import ClaimRequest, PeerLedger, SeenRedemption
+from kiosk.peers import ClaimRequest, PeerLedger, SeenRedemption, check_announced
 from kiosk.ports import Clock, StorageError
 
 log = logging.getLogger("kiosk.peer_service")
@@ -67,9 +67,15 @@ class PeerService:
                 self.ledger.release(claim_id)
                 return 200, {"recorded": 0}
             seen = SeenRedemption.from_json(accepted)
-            if seen.terminal_id != sender.terminal_id or seen.redemption_id != claim_id:
-                return 403, {"error": f"terminal {sender.terminal_id} may announce only its own decisions"}
-            new = self.ledger.record_seen([seen], me=me, now=self.clock.now())
+            now = self.clock.now()
+            try:
+                if seen.redemption_id != claim_id:
+                    raise ValueError("the announcement names another redemption than its claim")
+                check_announced(seen, sender=sender.terminal_id, now=now)
+            except ValueError as exc:
+                log.warning("announcement from %s refused: %s", sender.terminal_id, exc)
+                return 403, {"error": str(exc)}
+            new = self.ledger.record_seen([seen], me=me, now=now)
             log.info("redemption %s of %s seen at %s", seen.redemption_id, seen.voucher_id, sender.terminal_id)
             return 200, {"recorded": new}
         if method == "GET" and route.path == f"{PREFIX}/redemptions":

@@ -118,3 +118,26 @@ def test_signed_requests_verify_once_and_only_for_the_same_store() -> None:
     assert not t1.verify_reply(nonce, 200, b'{"granted": true}', t2.sign_reply(nonce, 200, b"{}"))
     with pytest.raises(CredentialError):
         parse_secret("too-short")
+
+
+def test_each_counter_speaks_for_its_own_redemptions() -> None:
+    # T2 still holds a copy of T1's redemption that T1 has voided since: T1's word counts, not the copy.
+    stale_copy = (seen("r1", "T1"),)
+    voided_here = judge_claim(ClaimRequest("c", "V1", "T1", 1, 1, NOW, own_used=0), me="T2", known=stale_copy,
+                              holds=(), now=NOW)
+    assert voided_here.answer.granted
+    spent = judge_claim(ClaimRequest("c", "V1", "T1", 1, 1, NOW, own_used=1), me="T2", known=(), holds=(), now=NOW)
+    assert not spent.answer.granted
+
+
+def test_a_counter_announces_only_its_own_decisions_and_none_from_the_future() -> None:
+    from kiosk.peers import check_announced
+
+    check_announced(seen("r1", "T1"), sender="T1", now=NOW)
+    with pytest.raises(ValueError, match="only its own"):
+        check_announced(seen("r1", "T1"), sender="T3", now=NOW)
+    ahead = SeenRedemption("r2", "V1", "T1", 1, NOW + timedelta(hours=1))
+    with pytest.raises(ValueError, match="after now"):
+        check_announced(ahead, sender="T1", now=NOW)
+    voided = SeenRedemption("r3", "V1", "T1", 1, NOW, voided_at=NOW)
+    assert SeenRedemption.from_json(voided.to_json()) == voided

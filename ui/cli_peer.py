@@ -63,10 +63,11 @@ def cmd_peer_serve(args: argparse.Namespace) -> int:
         return _fail(f"cannot listen on {listen}: {exc}")
     client = ctx.peer_client()
     me = credential.terminal_id
+    pulled: dict[str, Any] = {}
 
     def pull() -> None:
         if client is not None:
-            catch_up(client, ctx.peer_ledger, me=me, now=ctx.clock.now())
+            catch_up(client, ctx.peer_ledger, me=me, now=ctx.clock.now(), pulled=pulled)
 
     bound_host, bound_port = server.address
     log.info("peer service of %s/%s listening on %s:%s", credential.store_id, me, bound_host, bound_port)

@@ -32,6 +32,7 @@ class StoreNetwork(QObject):
         self.client = client  # store_lan.client.PeerClient, or None without peers or store secret
         self.server: Any = None
         self.statuses: list[PeerStatus] = []
+        self.pulled: dict[str, Any] = {}  # url -> when its last pull succeeded
         self.checking = False
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.check)
@@ -70,7 +71,9 @@ class StoreNetwork(QObject):
         self.checking = True
         ctx, client = self.services.ctx, self.client
         me = ctx.settings.get("terminal.terminal_id")
-        self.services.background.run(lambda: catch_up(client, ctx.peer_ledger, me=me, now=ctx.clock.now()),
+        pulled = self.pulled
+        self.services.background.run(lambda: catch_up(client, ctx.peer_ledger, me=me, now=ctx.clock.now(),
+                                                       pulled=pulled),
                                      on_done=self._checked, on_error=self._failed)
 
     def test(self, url: str, done: Callable[[PeerStatus], None]) -> None:

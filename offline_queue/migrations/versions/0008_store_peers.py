@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("currency", sa.String(length=3), nullable=False, server_default=""),
         sa.Column("mode", sa.String(length=8), nullable=False, server_default="offline"),
         sa.Column("via", sa.String(length=8), nullable=False),
+        sa.Column("voided_at", sa.String(length=40), nullable=True),
     )
     op.create_index("ix_peer_redemptions_voucher_id", "peer_redemptions", ["voucher_id"])
     op.create_index("ix_peer_redemptions_decided_at", "peer_redemptions", ["decided_at"])
