@@ -55,7 +55,8 @@ class PeerClient:
         self.urls = urls
         self.credential = credential
         self.budget_s = budget_s
-        self._http = httpx.Client(verify=verify, headers={"Connection": "keep-alive"})
+        # Counters talk over the store's own network: never through a proxy from the environment.
+        self._http = httpx.Client(verify=verify, trust_env=False, headers={"Connection": "keep-alive"})
         self._pool = ThreadPoolExecutor(max_workers=max(2, 2 * len(urls)), thread_name_prefix="peer")
         self._pending: list[Future[Any]] = []
 

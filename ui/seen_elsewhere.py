@@ -42,12 +42,12 @@ class SeenElsewhere(QWidget):
         self.heading = named(QLabel(), "subtitle")
         self.heading.setWordWrap(True)
         layout.addWidget(self.heading)
-        self.table = QTableWidget(0, 5)
+        self.table = QTableWidget(0, 6)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.table.setMaximumHeight(150)
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.setMaximumHeight(120)  # the day's own list keeps the room
         layout.addWidget(self.table)
         self.setVisible(False)
         self.retranslate()
@@ -67,9 +67,9 @@ class SeenElsewhere(QWidget):
         self.table.setRowCount(len(self.rows))
         for index, row in enumerate(self.rows):
             amount = Money(row.paid_minor * row.quantity, row.currency).format() if row.currency else ""
-            cells = (f"{row.decided_at.astimezone(self.tz):%H:%M}",
+            cells = (f"{row.decided_at.astimezone(self.tz):%H:%M:%S}",
                      t("seen at counter {terminal}").format(terminal=row.terminal_id),
-                     row.sku, str(row.quantity), amount)
+                     row.voucher_id, row.sku, str(row.quantity), amount)
             for column, text in enumerate(cells):
                 self.table.setItem(index, column, QTableWidgetItem(text))
         self.setVisible(bool(self.rows))
@@ -78,7 +78,8 @@ class SeenElsewhere(QWidget):
     def retranslate(self) -> None:
         self.heading.setText(t("At the other counters ({n}): uploaded by the counter that decided, not counted in "
                                "this counter's totals").format(n=len(self.rows)))
-        self.table.setHorizontalHeaderLabels([t("Time"), t("Counter"), t("Deal"), t("Qty"), t("Paid")])
+        self.table.setHorizontalHeaderLabels([t("Time"), t("Counter"), t("Voucher"), t("Deal"), t("Qty"),
+                                              t("Paid")])
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

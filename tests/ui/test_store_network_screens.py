@@ -93,7 +93,8 @@ def test_the_strip_counts_the_counters_and_the_day_view_marks_what_they_decided(
         qtbot.waitUntil(lambda: seen.table.rowCount() == 1 and screen.summary is not None, timeout=5000)
         assert seen.isVisible()
         assert seen.table.item(0, 1).text() == "seen at counter T2"
-        assert [seen.table.item(0, c).text() for c in (2, 3, 4)] == ["SET-MEAL-2P", "1", "88.00"]
+        assert [seen.table.item(0, c).text() for c in (2, 3, 4, 5)] == [decided.voucher_id, "SET-MEAL-2P", "1",
+                                                                          "88.00"]
         assert screen.model.rowCount() == 0  # not one of this counter's own redemptions
         assert "At the other counters (1)" in seen.heading.text()
     finally:
