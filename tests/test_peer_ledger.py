@@ -12,7 +12,7 @@ from kiosk.peer_auth import StoreCredential, new_secret, parse_secret
 from kiosk.peers import ClaimRequest
 from kiosk.reasons import Reason
 from offline_queue.voids import void_redemption
-from store_lan.client import PeerClient, catch_up
+from store_lan.client import catch_up
 from store_lan.server import PeerServer, PeerService
 from ui.context import KioskContext
 
