@@ -104,8 +104,8 @@ class PeerClient:
             except PeerError as exc:
                 replies.append(PeerReply(url, error=str(exc)))
                 continue
-            except (ValueError, KeyError, TypeError) as exc:
-                replies.append(PeerReply(url, error=f"its answer cannot be read ({exc})"))
+            except Exception as exc:  # whatever went wrong with one counter, the cashier is not held up
+                replies.append(PeerReply(url, error=f"its answer cannot be used ({exc.__class__.__name__}: {exc})"))
                 continue
             replies.append(PeerReply(url, answer))
         absent = [f"{r.url}: {r.error}" for r in replies if r.answer is None]

@@ -3,6 +3,7 @@ an earlier claim takes a counter's own undecided hold, and a void travels to the
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -81,3 +82,25 @@ def test_a_void_at_one_counter_gives_the_use_back_at_the_others(tmp_path, signin
         assert [r.terminal_id for r in t1.peer_ledger.known_redemptions(first.voucher_id or "")] == ["T2"]
     finally:
         server.stop()
+
+
+def test_a_counter_that_never_answers_does_not_hold_the_cashier_up(tmp_path, signing_key, make_code) -> None:
+    secret = new_secret()
+    t2 = counter(tmp_path, "T2", signing_key, secret)
+    with socket.socket() as silent:  # accepts connections (the kernel's backlog) and never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        t2.settings.set("lan.peers", f"http://127.0.0.1:{silent.getsockname()[1]}")
+        t2.settings.set("lan.budget_ms", 300)
+        t2.save_settings()
+        client = t2.peer_client()
+        assert client is not None
+        try:
+            code = make_code()
+            request = ClaimRequest("probe", "V9", "T2", 1, 1, datetime.now(UTC))
+            (reply,) = client.claim(request)
+            assert reply.answer is None and reply.error == "no answer within 300 ms"
+            decided = t2.redemption_service(counters=t2.store_counters(client)).redeem(code, offline=True)
+            assert decided.accepted  # decided alone, as a counter without peers does
+        finally:
+            client.close(wait_s=0)
