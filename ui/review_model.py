@@ -10,7 +10,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QWidget
 
-from kiosk.day_summary import DayRow, answer_in_words
+from kiosk.answers import answer_in_words
+from kiosk.day_summary import DayRow
 from kiosk.i18n import N_
 from ui.i18n import current_language, t
 
