@@ -93,6 +93,9 @@ def _handler_class(service: PeerService) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "o2o-kiosk-peer/1"
         protocol_version = "HTTP/1.1"
+        # The headers and the body leave in two writes: with Nagle's algorithm the body would wait
+        # for the client's delayed ACK of the headers (40 ms on Linux), a seventh of the budget.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:
             log.debug("%s %s", self.address_string(), format % args)
