@@ -24,7 +24,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 REQUEST_DOMAIN = "o2o-peer/1"
@@ -95,13 +95,13 @@ class StoreCredential:
     """This terminal's store secret and identity: signs requests and answers, checks them."""
 
     def __init__(self, secret: bytes, *, store_id: str, terminal_id: str,
-                 clock: object = time.time) -> None:
+                 clock: Callable[[], float] = time.time) -> None:
         if len(secret) != SECRET_BYTES:
             raise CredentialError("a store secret has 32 bytes")
         self._secret = secret
         self.store_id = store_id
         self.terminal_id = terminal_id
-        self._time = clock if callable(clock) else time.time
+        self._time = clock  # unix seconds; a test may give its own
 
     @property
     def id(self) -> str:

@@ -29,7 +29,6 @@ from support import (
     REPO,
     CliResult,
     PlatformProcess,
-    enrolled_terminal,
     free_port,
     run_cli,
     run_kiosk_in_process,
@@ -61,12 +60,22 @@ class Store:
         """``kiosk redeem --offline CODE`` as its own process."""
         return run_cli("ui.cli", "--data-dir", self.dirs[name], "redeem", "--offline", code)
 
+    def redeem_here(self, name: str, code: str) -> CliResult:
+        """The same command in this process, where the command's own process boundary is not under test."""
+        return self.kiosk(name, "redeem", "--offline", code)
+
     def serve(self, name: str) -> None:
+        self.start_serving(name)
+        self.wait_serving(name)
+
+    def start_serving(self, name: str) -> None:
         log = open(self.dirs[name] / "peer-serve.out", "ab")  # noqa: SIM115 - lives as long as the process
         self.procs[name] = subprocess.Popen(
             [sys.executable, "-m", "ui.cli", "--data-dir", str(self.dirs[name]), "peer", "serve", "--listen",
              f"127.0.0.1:{self.ports[name]}", "--pull-interval", "1"],
             stdout=log, stderr=log, env=subprocess_env(), cwd=REPO)
+
+    def wait_serving(self, name: str) -> None:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             assert self.procs[name].poll() is None, (self.dirs[name] / "peer-serve.out").read_text()
@@ -90,21 +99,53 @@ class Store:
         return sqlite3.connect(self.dirs[name] / "kiosk.db")
 
 
+def enroll_all(platform: PlatformProcess, root: Path, terminals: dict[str, str]) -> dict[str, Path]:
+    """``kiosk enroll`` of each terminal (its store given) with the real platform, all at once: the
+    codes are made in this process on the platform's database, the enrollments run on threads."""
+    from o2o_platform.db import open_database
+    from o2o_platform.services import create_enrollment
+    from ui.context import KioskContext
+    from ui.enrollment import enroll
+
+    database = open_database(platform.db_url)
+    try:
+        codes = {name: create_enrollment(database, store_id=store, terminal_id=name)
+                 for name, store in terminals.items()}
+    finally:
+        database.engine.dispose()
+    errors: list[BaseException] = []
+
+    def join(name: str) -> None:
+        try:
+            enroll(KioskContext(root / name), platform.url, codes[name])
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=join, args=(name,)) for name in terminals]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    return {name: root / name for name in terminals}
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     root = tmp_path_factory.mktemp("store")
     platform = PlatformProcess(root)
     platform.start()
-    dirs = {name: enrolled_terminal(platform, root / name, name) for name in COUNTERS}
-    dirs["X1"] = enrolled_terminal(platform, root / "X1", "X1", store="S2")
-    codes = {"single": platform.issue(root / "single", count=3), "pass": platform.issue(root / "pass", uses=5),
-             "split": platform.issue(root / "split")}
+    dirs = enroll_all(platform, root, {"T1": "S1", "T2": "S1", "T3": "S1", "X1": "S2"})
+    singles = platform.issue(root / "single", count=3)
+    codes = {"single": singles[:2], "split": singles[2:], "pass": platform.issue(root / "pass", uses=5)}
     platform.stop()  # the internet is down from here on
     shop = Store(platform, dirs, {name: free_port() for name in COUNTERS}, codes)
     for name in COUNTERS:
         shop.set_peers(name, [shop.url(other) for other in COUNTERS if other != name])
         assert shop.kiosk(name, "config", "set", "lan.budget_ms", BUDGET_MS).returncode == 0
-        shop.serve(name)
+        shop.start_serving(name)
+    for name in COUNTERS:
+        shop.wait_serving(name)
     yield shop
     for name in list(shop.procs):
         shop.stop_serving(name)
@@ -124,7 +165,7 @@ def test_a_voucher_redeemed_at_t1_is_refused_at_t2_and_t3_naming_t1(store: Store
     assert first.returncode == 0, first.stderr
     assert (first.json()["status"], first.json()["mode"]) == ("accepted", "offline")
     for name in ("T2", "T3"):
-        again = store.redeem(name, code)
+        again = store.redeem_here(name, code)
         assert again.returncode == 1, again.stdout
         body = again.json()
         assert (body["reason"], body["first_redeemed_terminal"]) == ("already_redeemed", "T1"), body
@@ -166,11 +207,11 @@ def test_a_five_use_pass_redeemed_at_once_at_three_counters_never_exceeds_five_u
     while len(accepted) < 5 and retries < 20:
         retries += 1
         name = COUNTERS[retries % 3]
-        body = store.redeem(name, code).json()
+        body = store.redeem_here(name, code).json()
         if body["status"] == "accepted":
             accepted.append(name)
     assert len(accepted) == 5
-    last = store.redeem("T2", code).json()
+    last = store.redeem_here("T2", code).json()
     assert last["reason"] == "no_uses_left"
     voucher = parse_code(code).voucher_id
     for name in COUNTERS:  # every counter counts all five, its own and the others'
@@ -183,9 +224,9 @@ def test_a_counter_cut_off_from_the_others_decides_alone_and_catches_up_when_bac
     store.stop_serving("T3")
     closed = [f"http://127.0.0.1:{free_port()}", f"http://127.0.0.1:{free_port()}"]
     store.set_peers("T3", closed)
-    at_t1 = store.redeem("T1", code)
+    at_t1 = store.redeem_here("T1", code)
     assert at_t1.returncode == 0, at_t1.stdout
-    alone = store.redeem("T3", code)  # today's rules: T3 knows nothing of T1's redemption
+    alone = store.redeem_here("T3", code)  # today's rules: T3 knows nothing of T1's redemption
     assert alone.returncode == 0, alone.stdout
     assert alone.json()["mode"] == "offline"
     # Back on the store network: T3 pulls what T1 decided while it was away.
