@@ -1,5 +1,6 @@
-"""The technician's diagnostics, without Qt: versions, the log's tail and its errors, the ledger's
-state, and the support bundle (which never carries a secret)."""
+"""Diagnostics for a technician: versions, the log's tail and its warnings and errors, the database
+size, and a zip bundle to send to support — with the terminal's secrets redacted. No Qt: the
+technician screen shows these, ``kiosk`` commands and tests read them too."""
 
 from __future__ import annotations
 
@@ -17,8 +18,6 @@ from typing import Any
 from kiosk.roles import Role
 
 TOKEN_MASK = "[removed: terminal token]"
-
-# --- diagnostics --------------------------------------------------------------------------
 
 
 def versions() -> dict[str, str]:
@@ -149,9 +148,10 @@ def collect_diagnostics(ctx: Any) -> dict[str, Any]:
 
 
 def _store_secret(ctx: Any) -> str:
+    """The store secret the counters share, to be removed from the bundle wherever it appears."""
     try:
         return str(ctx.store_secret_path.read_text().strip())
-    except OSError:
+    except (OSError, AttributeError):
         return ""
 
 
