@@ -321,8 +321,8 @@ class PeerLedger(Protocol):
 
     def record_seen(self, redemptions: Iterable[SeenRedemption], *, me: str, now: datetime,
                     via: str = "push") -> int:
-        """Record redemptions decided at other counters (idempotent, by id) and drop their holds;
-        returns how many were new. Never uploaded from here."""
+        """Record redemptions decided (or voided) at other counters, idempotent by id, and drop their
+        holds; returns how many were new or newly voided here. Never uploaded from here."""
         ...
 
     def own_redemptions_since(self, since: datetime) -> tuple[SeenRedemption, ...]:

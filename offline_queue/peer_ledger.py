@@ -132,6 +132,7 @@ class SqlitePeerLedger:
                         "voided_at": to_text(seen.voided_at), "redemption_id": seen.redemption_id}).rowcount:
                     # voided at its counter: the use is given back here too
                     conn.exec_driver_sql(_UNUSE_SQL, {"voucher_id": seen.voucher_id, "quantity": seen.quantity})
+                    new += 1
                     append_audit(tx.session, at=now, actor=seen.terminal_id, action="peer_void_seen",
                                  detail={"redemption_id": seen.redemption_id, "voucher_id": seen.voucher_id,
                                          "via": via})

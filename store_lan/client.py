@@ -165,14 +165,16 @@ class PeerClient:
 
 
 def catch_up(client: PeerClient, ledger: Any, *, me: str, now: datetime,
-             pulled: dict[str, datetime] | None = None) -> list[PeerStatus]:
+             pulled: dict[str, datetime] | None = None) -> tuple[list[PeerStatus], int]:
     """Ask every peer who it is and pull the decisions (and voids) it made that this terminal has
-    not heard of (after a restart or a split of the store network); returns each peer's status.
+    not heard of (after a restart or a split of the store network); returns each peer's status and
+    how many redemptions were new here.
 
     ``pulled`` remembers, per peer, when its last pull succeeded: the next one asks for what changed
     since a little before then. The first pull of a process reads the whole look-back period."""
     pulled = {} if pulled is None else pulled
     statuses = []
+    total = 0
     for url in client.urls:
         status = client.hello(url)
         if status.reachable and status.terminal_id:
@@ -181,6 +183,7 @@ def catch_up(client: PeerClient, ledger: Any, *, me: str, now: datetime,
             try:
                 _terminal, seen = client.pull(url, since, now=now)
                 new = ledger.record_seen(seen, me=me, now=now, via="pull")
+                total += new
                 pulled[url] = now
                 if new:
                     log.info("pulled %d redemption(s) decided at %s while this counter did not hear of them",
@@ -188,4 +191,4 @@ def catch_up(client: PeerClient, ledger: Any, *, me: str, now: datetime,
             except PeerError as exc:
                 log.info("pull from %s failed: %s", url, exc)
         statuses.append(status)
-    return statuses
+    return statuses, total

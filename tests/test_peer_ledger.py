@@ -66,8 +66,8 @@ def test_a_void_at_one_counter_gives_the_use_back_at_the_others(tmp_path, signin
         first = t1.redemption_service().redeem(code, offline=True)
         assert first.accepted
         pulled: dict[str, datetime] = {}
-        (status,) = catch_up(client, t2.peer_ledger, me="T2", now=t2.clock.now(), pulled=pulled)
-        assert status.reachable and status.terminal_id == "T1"
+        (status,), new = catch_up(client, t2.peer_ledger, me="T2", now=t2.clock.now(), pulled=pulled)
+        assert status.reachable and status.terminal_id == "T1" and new == 1
         service = t2.redemption_service(counters=t2.store_counters(client))
         again = service.redeem(code, offline=True)
         assert (again.reason, again.first_redeemed_terminal) == (Reason.ALREADY_REDEEMED, "T1")

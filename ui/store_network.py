@@ -85,8 +85,9 @@ class StoreNetwork(QObject):
         self.services.background.run(lambda: client.hello(url), on_done=done,
                                      on_error=lambda exc: done(PeerStatus(url, False, error=str(exc))))
 
-    def _checked(self, statuses: list[PeerStatus]) -> None:
+    def _checked(self, result: tuple[list[PeerStatus], int]) -> None:
         self.checking = False
+        statuses, new = result
         before = {s.url: s.reachable for s in self.statuses}
         self.statuses = statuses
         for status in statuses:
@@ -95,7 +96,8 @@ class StoreNetwork(QObject):
         connected = sum(s.reachable for s in statuses)
         state = "ok" if connected == len(statuses) else "warn"
         self.services.events.status.emit("counters", state, peers_words(connected, len(statuses)))
-        self.services.events.ledger_changed.emit()  # pulled redemptions show in the day view
+        if new:
+            self.services.events.ledger_changed.emit()  # pulled redemptions show in the day view
 
     def _failed(self, exc: BaseException) -> None:
         self.checking = False
