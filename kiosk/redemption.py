@@ -1,6 +1,6 @@
 """The redemption decision: one code in, one recorded decision out.
 
-:func:`decide_offline` applies DESIGN §4's offline checks in order (signature and key, revoked,
+:func:`decide_offline` applies the offline checks in order (signature and key, revoked,
 validity window, store, uses left, offline policy). :class:`RedemptionService` is the use case:
 it mints the redemption id first, asks the platform when it can, falls back to the offline
 rules, and records the decision in one ledger transaction before returning it.
@@ -72,7 +72,8 @@ class Decision:
     limit: Message | None = None  # the offline limit crossed, in the cashier's words
     code_text: str = field(default="", repr=False)
     platform_answer: PlatformAnswer | None = None
-    # Service-quality measurements (DESIGN §5): was the platform asked, did it answer, how fast;
+    # Service-quality measurements, which the store and the platform compare: was the platform asked,
+    # did it answer, how fast;
     # and the cashier's wait from the code first being seen to the decision being recorded.
     online_asked: bool = False
     online_answered: bool = False

@@ -208,7 +208,7 @@ class HealthOut(Model):
     time: datetime
 
 
-# --- ratings, service quality, day report (issue 9) --------------------------------------------
+# --- ratings, service quality, day report ----------------------------------------------------
 
 
 class RatingOut(Model):

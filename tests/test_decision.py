@@ -1,4 +1,4 @@
-"""The redemption decision over a real SQLite ledger: every reason, in DESIGN §4's order."""
+"""The redemption decision over a real SQLite ledger: every reason, in the order the checks run."""
 
 from __future__ import annotations
 
