@@ -28,6 +28,7 @@ from kiosk.i18n import Message
 from kiosk.keytrust import CertifiedKey
 from kiosk.policy import OfflinePolicy, check_offline_policy
 from kiosk.ports import Clock, Ledger, LedgerTransaction, PlatformAnswer, PlatformRedeemer, PlatformUnavailable
+from kiosk.pricing import visit_share
 from kiosk.reasons import Mode, Reason, Status
 
 if TYPE_CHECKING:
@@ -104,9 +105,15 @@ class Decision:
         return self.reason is Reason.OK
 
     @property
+    def uses_allowed(self) -> int:
+        """The uses the voucher's price covers: the code says so; for a plain code, what this
+        redemption took and what the platform says is left."""
+        return self.claims.uses if self.claims else self.quantity + (self.uses_left or 0)
+
+    @property
     def value_minor(self) -> int:
-        """What the customer paid online for the uses redeemed here."""
-        return self.claims.paid.minor * self.quantity if self.claims else 0
+        """What the uses redeemed here are worth at the price paid online (a pass's share)."""
+        return visit_share(self.claims.paid.minor, self.quantity, self.claims.uses) if self.claims else 0
 
 
 def _code_kind(parsed: ParsedCode) -> str:
@@ -197,7 +204,7 @@ def decide_offline(
         now=now,
         last_sync_at=sync.last_sync_at,
         revocations_synced_at=sync.revocations_synced_at,
-        value_minor=claims.paid.minor * quantity,
+        value_minor=visit_share(claims.paid.minor, quantity, claims.uses),
         pending_offline_value_minor=ledger.pending_offline_value_minor(),
     )
     if breach is not None:

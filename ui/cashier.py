@@ -154,7 +154,8 @@ class ResultPanel(QFrame):
         self.message.setText(words)
         self.deal.setText(_deal_line(decision))
         price = _price(decision)
-        self.prices.setText(_price_line(price, decision.quantity) if price and decision.accepted else "")
+        self.prices.setText(_price_line(price.for_visit(decision.quantity, decision.uses_allowed))
+                            if price and decision.accepted else "")
         offline = decision.mode is Mode.OFFLINE
         self.mode.setText(t("Decided offline — will upload when the platform is back") if offline and
                           decision.accepted else "")
@@ -176,13 +177,12 @@ def _price(decision: Decision) -> PriceComparison | None:
     return compare(answer.paid_minor, answer.list_minor, answer.currency) if answer else None
 
 
-def _price_line(price: PriceComparison, quantity: int) -> str:
-    total = price.times(quantity)
+def _price_line(total: PriceComparison) -> str:
     line = t("Paid online {paid} · List price {list} · Saving {saving}").format(
         paid=total.paid.format(), list=total.list_price.format(), saving=total.saving.format())
-    if price.online_above_list:
+    if total.online_above_list:
         line += "  ⚠ " + t("online price above list price")
-    return f"{line} {price.paid.currency}"
+    return f"{line} {total.paid.currency}"
 
 
 class QuantityPicker(QFrame):
