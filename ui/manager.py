@@ -2,10 +2,10 @@
 rejections to review, voids, CSV export and the X/Z reports.
 
 Every database read and write runs through ``services.background``; the rules (void window, what
-counts in a total) live in ``kiosk.voids`` and ``kiosk.day_summary``. Optional adapters:
-
-* ``services.extras["reports"]``: ``reports(kind, day, actor)`` with kind ``"X"`` or ``"Z"``, called
-  on a background thread; whatever it returns (a job id or a message) is shown.
+counts in a total) live in ``kiosk.voids`` and ``kiosk.day_summary``. This module assembles the
+screen and does the voids; its parts are modules of their own: the list's model (``ui.day_model``),
+the day chooser (``ui.day_chooser``), the totals and the chart (``ui.day_totals``), the review tab
+(``ui.review_tab``), the CSV export (``ui.day_export``) and the X/Z reports (``ui.day_reports``).
 """
 
 from __future__ import annotations
@@ -15,48 +15,39 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QDate,
-    QEvent,
-    QModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-    QTimer,
-)
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QSizePolicy,
     QTableView,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from kiosk.answers import answer_in_words
-from kiosk.day_summary import STATES, DayRow, DaySummary, Total
-from kiosk.i18n import N_, render
+from kiosk.day_summary import STATES, DayRow, DaySummary
+from kiosk.i18n import render
 from kiosk.voids import DEFAULT_VOID_WINDOW, MAX_REASON_CHARS, void_refusal
-from offline_queue.queries import day_summary, export_day_csv, review_rows
+from offline_queue.queries import day_summary, review_rows
 from offline_queue.voids import VoidDone, VoidRefused, void_redemption
-from ui.folder_picker import FolderPicker, exports_folder, removable_drives
+from ui.day_chooser import DayChooser
+from ui.day_export import DayExport
+from ui.day_model import DayFilter, DayModel
+from ui.day_reports import DayReports
+from ui.day_totals import TotalsTab, totals_line
+from ui.folder_picker import FolderPicker
 from ui.i18n import current_language, t
 from ui.problems import problem_words
 from ui.quality_view import QualityView
-from ui.review_model import ROW_ROLE, SORT_ROLE, STATE_COLOURS, ModelIndex, ReviewModel, mode_words, state_words
+from ui.review_model import ROW_ROLE, state_words
+from ui.review_tab import ReviewTab
 from ui.seen_elsewhere import SeenElsewhere
 from ui.services import AppServices
 from ui.widgets import guard_wheel, named, run_for
@@ -79,133 +70,6 @@ QHeaderView::section { padding: 6px; font-weight: 600; }
 QTableView { gridline-color: #ddd; }
 """
 
-class DayModel(QAbstractTableModel):
-    """The day's redemptions; display text in DisplayRole, sort keys in :data:`SORT_ROLE`."""
-
-    HEADERS = (N_("Time"), N_("Voucher"), N_("Deal"), N_("Qty"), N_("Cashier"), N_("Mode"),
-               N_("State"), N_("Paid"), N_("List"), N_("Saving"))
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[DayRow] = []
-        self.tz: Any = None
-
-    def set_rows(self, rows: list[DayRow], tz: Any) -> None:
-        self.beginResetModel()
-        self.rows, self.tz = list(rows), tz
-        self.endResetModel()
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return t(self.HEADERS[section])
-        return None
-
-    def retranslate(self) -> None:
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.HEADERS) - 1)
-        if self.rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(self.HEADERS) - 1))
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row, col = self.rows[index.row()], index.column()
-        if role == ROW_ROLE:
-            return row
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(row, col)
-        if role == SORT_ROLE:
-            return self._sort_key(row, col)
-        if role == Qt.ItemDataRole.BackgroundRole and row.state in STATE_COLOURS:
-            return QBrush(QColor(STATE_COLOURS[row.state]))
-        if role == Qt.ItemDataRole.ForegroundRole and row.voided:
-            return QBrush(QColor("#666666"))
-        if role == Qt.ItemDataRole.FontRole and row.voided:
-            font = QFont()
-            font.setStrikeOut(col in (7, 8, 9))
-            return font
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (3, 7, 8, 9):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            tip = f"{t('Redemption')} {row.redemption_id}"
-            if row.voided:
-                tip += f"\n{t('Void reason')}: {row.void_reason}"
-            if row.platform_answer:
-                tip += "\n" + answer_in_words(row, self.tz, lang=current_language())
-            return tip
-        return None
-
-    def _text(self, row: DayRow, col: int) -> str:
-        match col:
-            case 0:
-                return f"{row.decided_at.astimezone(self.tz):%H:%M:%S}"
-            case 1:
-                return row.voucher_id
-            case 2:
-                return row.deal
-            case 3:
-                return str(row.quantity)
-            case 4:
-                return row.cashier or "—"
-            case 5:
-                return mode_words(row.mode)
-            case 6:
-                return state_words(row.state)
-            case 7:
-                return row.money(row.paid_total)
-            case 8:
-                return row.money(row.list_total)
-            case _:
-                return row.money(row.saving_total)
-
-    def _sort_key(self, row: DayRow, col: int) -> Any:
-        numeric = {0: row.decided_at.timestamp(), 3: row.quantity, 7: row.paid_total, 8: row.list_total,
-                   9: row.saving_total}
-        return numeric.get(col, self._text(row, col).lower())
-
-
-class DayFilter(QSortFilterProxyModel):
-    """Search text (voucher, deal, cashier, redemption id), state and mode filters."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.text, self.state, self.mode = "", "", ""
-        self.setSortRole(SORT_ROLE)
-
-    def set_filters(self, *, text: str, state: str, mode: str) -> None:
-        self.beginFilterChange()
-        self.text, self.state, self.mode = text.strip().lower(), state, mode
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
-        model = self.sourceModel()
-        row: DayRow = model.data(model.index(source_row, 0, source_parent), ROW_ROLE)
-        if self.state and row.state != self.state:
-            return False
-        if self.mode and row.mode != self.mode:
-            return False
-        if self.text:
-            hay = " ".join((row.voucher_id, row.deal, row.cashier, row.redemption_id)).lower()
-            return self.text in hay
-        return True
-
-
-def export_file_name(day: date) -> str:
-    """The CSV of one store day is named by that day, so exports of different days sit side by side."""
-    return f"redemptions-{day:%Y-%m-%d}.csv"
-
-
-def _money_total(totals: tuple[Total, ...] | list[Total], attr: str) -> str:
-    if not totals:
-        return "0.00"
-    return " + ".join(f"{tot.money(getattr(tot, attr))} {tot.currency}".strip() for tot in totals)
-
-
 class ManagerScreen(QWidget):
     """The manager's day view, review tab, voids, export and reports."""
 
@@ -214,7 +78,8 @@ class ManagerScreen(QWidget):
         self.services = services
         self.ctx = services.ctx
         self.summary: DaySummary | None = None
-        self.export_picker: FolderPicker | None = None  # open while the manager chooses where a CSV goes
+        self.exports = DayExport(self, services, self.day, self._say)
+        self.reports = DayReports(self, services, self.day, self._say)
         self.review: list[DayRow] = []
         self._generation = 0
         self._busy_void = False
@@ -250,28 +115,12 @@ class ManagerScreen(QWidget):
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.title.setMinimumWidth(80)
         head.addWidget(self.title, 1)
-        self.day_label = QLabel()
-        head.addWidget(self.day_label)
-        self.prev_button = QPushButton("◀")
-        self.prev_button.setFixedWidth(56)
-        self.prev_button.clicked.connect(lambda: self.step_day(-1))
-        head.addWidget(self.prev_button)
-        self.day_edit = QDateEdit()
-        self.day_edit.setCalendarPopup(True)
-        self.day_edit.setDisplayFormat("yyyy-MM-dd")
-        self.day_edit.setMinimumWidth(170)
-        today = self.today()
-        self.day_edit.setMaximumDate(QDate(today.year, today.month, today.day))
-        self.day_edit.setDate(QDate(today.year, today.month, today.day))
+        self.days = DayChooser(self.today)
+        self.day_label, self.day_edit = self.days.day_label, self.days.day_edit
+        self.prev_button, self.next_button, self.today_button = (self.days.prev_button, self.days.next_button,
+                                                                 self.days.today_button)
         self.day_edit.dateChanged.connect(lambda _d: self._day_changed())
-        head.addWidget(self.day_edit)
-        self.next_button = QPushButton("▶")
-        self.next_button.setFixedWidth(56)
-        self.next_button.clicked.connect(lambda: self.step_day(1))
-        head.addWidget(self.next_button)
-        self.today_button = QPushButton()
-        self.today_button.clicked.connect(lambda: self.set_day(self.today()))
-        head.addWidget(self.today_button)
+        head.addWidget(self.days)
         root.addLayout(head)
 
         self.tabs = QTabWidget()
@@ -279,8 +128,14 @@ class ManagerScreen(QWidget):
         self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
         root.addWidget(self.tabs, 1)
         self.tabs.addTab(self._build_day_tab(), "")
-        self.tabs.addTab(self._build_totals_tab(), "")
-        self.tabs.addTab(self._build_review_tab(), "")
+        self.totals_tab = TotalsTab()
+        self.totals_heading, self.totals_table = self.totals_tab.totals_heading, self.totals_tab.totals_table
+        self.chart, self.chart_view = self.totals_tab.chart, self.totals_tab.chart_view
+        self.tabs.addTab(self.totals_tab, "")
+        self.review_tab = ReviewTab()
+        self.review_intro, self.review_table = self.review_tab.review_intro, self.review_tab.review_table
+        self.review_model = self.review_tab.review_model
+        self.tabs.addTab(self.review_tab, "")
         self.quality = QualityView(self.services)
         self.tabs.addTab(self.quality, "")
 
@@ -371,54 +226,6 @@ class ManagerScreen(QWidget):
         layout.addLayout(actions)
         return page
 
-    def _build_totals_tab(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(8, 12, 8, 8)
-        self.totals_heading = named(QLabel(), "subtitle")
-        layout.addWidget(self.totals_heading)
-        self.totals_table = QTableWidget(0, 6)
-        self.totals_table.verticalHeader().setVisible(False)
-        self.totals_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.totals_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.totals_table.verticalHeader().setDefaultSectionSize(36)
-        header = self.totals_table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        layout.addWidget(self.totals_table)
-
-        self.chart = QChart()
-        self.chart.legend().hide()
-        self.chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
-        self.chart.setBackgroundRoundness(0)
-        self.chart_view = QChartView(self.chart)
-        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.chart_view.setMinimumHeight(240)
-        self.chart_view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        layout.addWidget(self.chart_view, 1)
-        return page
-
-    def _build_review_tab(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(8, 12, 8, 8)
-        self.review_intro = QLabel()
-        self.review_intro.setWordWrap(True)
-        layout.addWidget(self.review_intro)
-        self.review_table = QTableView()
-        self.review_model = ReviewModel(self)
-        self.review_table.setModel(self.review_model)
-        self.review_table.setWordWrap(True)
-        self.review_table.verticalHeader().setVisible(False)
-        self.review_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.review_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        header = self.review_table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(ReviewModel.ANSWER_COLUMN, QHeaderView.ResizeMode.Stretch)
-        self.review_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        layout.addWidget(self.review_table, 1)
-        return page
-
     # --- fitting the width ----------------------------------------------------------------------
 
     NARROW_COLUMNS = ((1100, (1, 4, 5)), (640, (8, 9)))
@@ -446,10 +253,7 @@ class ManagerScreen(QWidget):
 
     def retranslate(self) -> None:
         self.title.setText(t("Manager — the day"))
-        self.day_label.setText(t("Day:"))
-        self.today_button.setText(t("Today"))
-        self.prev_button.setToolTip(t("Previous day"))
-        self.next_button.setToolTip(t("Next day"))
+        self.days.retranslate()
         self.tabs.setTabText(0, t("Redemption list"))
         self.tabs.setTabText(1, t("Totals and hours"))
         self.tabs.setTabText(3, t("Service quality && prices"))
@@ -462,22 +266,19 @@ class ManagerScreen(QWidget):
         self.export_button.setText(t("Export CSV…"))
         self.x_button.setText(t("Print X report"))
         self.z_button.setText(t("Print Z report"))
-        self.totals_heading.setText(t("Totals of the day by deal and by mode (voided redemptions not counted)"))
-        reports = self.services.extras.get("reports")
+        self.totals_tab.retranslate()
+        printing = self.reports.available()
         for button in (self.x_button, self.z_button):
-            button.setEnabled(callable(reports))
-            button.setToolTip("" if callable(reports) else t("Printing is not set up on this terminal."))
+            button.setEnabled(printing)
+            button.setToolTip("" if printing else t("Printing is not set up on this terminal."))
         self.x_button.setToolTip(self.x_button.toolTip() or t("The day so far; does not close the day."))
         self.z_button.setToolTip(self.z_button.toolTip() or t("Closes the day with a numbered report."))
-        self.review_intro.setText(t("Redemptions the platform did not take as they were: a conflict means the "
-                                    "voucher was used elsewhere first; a rejection means it was not valid. "
-                                    "Check with the customer or the platform operator."))
+        self.review_tab.retranslate()
         if self._keep_message or not self.void_button.isEnabled():
             self._keep_message = False
             self.void_message.clear()  # transient words of the other language
         self.status.clear()
         self.model.retranslate()
-        self.review_model.retranslate()
         self._show_summary()
         self._show_review()
 
@@ -498,25 +299,22 @@ class ManagerScreen(QWidget):
         return self.ctx.clock.now().astimezone(self.ctx.settings.timezone()).date()
 
     def day(self) -> date:
-        qdate = self.day_edit.date()
-        return date(qdate.year(), qdate.month(), qdate.day())
+        """The store day on screen."""
+        return self.days.day()
 
     def step_day(self, days: int) -> None:
-        self.set_day(date.fromordinal(self.day().toordinal() + days))
+        self.days.step_day(days)
 
     def set_day(self, day: date) -> None:
-        today = self.today()
-        self.day_edit.setMaximumDate(QDate(today.year, today.month, today.day))
-        self.day_edit.setDate(QDate(min(day, today).year, min(day, today).month, min(day, today).day))
+        """Show ``day`` (today at the latest)."""
+        self.days.set_day(day)
 
     def schedule_reload(self, *_args: Any) -> None:
         self._reload_timer.start()
 
     def reload(self) -> None:
         """Load the chosen day and the review list (in the background)."""
-        today = self.today()
-        self.day_edit.setMaximumDate(QDate(today.year, today.month, today.day))
-        self.next_button.setEnabled(self.day() < today)
+        self.days.refresh()
         self._generation += 1
         generation, day, tz, ledger = self._generation, self.day(), self.ctx.settings.timezone(), self.ctx.ledger
 
@@ -530,7 +328,7 @@ class ManagerScreen(QWidget):
             if self._status_mark is not None and self._fingerprint() != self._status_mark:
                 self._clear_status()
             self.model.set_rows(list(self.summary.rows), tz)
-            self.review_model.set_rows(self.review, tz)
+            self.review_tab.set_rows(self.review, tz)
             self._show_summary()
             self._show_review()
             self._selection_changed()
@@ -551,90 +349,8 @@ class ManagerScreen(QWidget):
         if summary is None:
             self.totals_label.setText(t("Loading…"))
             return
-        count = sum(tot.count for tot in summary.totals)
-        quantity = sum(tot.quantity for tot in summary.totals)
-        self.totals_label.setText(
-            f"{t('Redemptions')}: <b>{count}</b> &nbsp;·&nbsp; {t('Quantity')}: <b>{quantity}</b> &nbsp;·&nbsp; "
-            f"{t('Paid online')}: <b>{_money_total(summary.totals, 'paid_minor')}</b> &nbsp;·&nbsp; "
-            f"{t('List price')}: {_money_total(summary.totals, 'list_minor')} &nbsp;·&nbsp; "
-            f"{t('Saving')}: {_money_total(summary.totals, 'saving_minor')}<br>"
-            f"<span style='color:#555'>{t('Voided')}: {summary.voided} &nbsp;·&nbsp; "
-            f"{t('Waiting to upload')}: {summary.pending} &nbsp;·&nbsp; {t('To review')}: {summary.to_review}"
-            "</span>"
-        )
-        table = self.totals_table
-        table.setHorizontalHeaderLabels([t("Deal"), t("Redeemed"), t("Qty"), t("Paid online"), t("List price"),
-                                         t("Saving")])
-        # Deals under the "Deal" heading; online/offline are another cut of the same redemptions, so
-        # they get their own heading row instead of reading as two more deals.
-        lines: list[tuple[str, Total | None, str]] = [(d.key or "—", d, "deal") for d in summary.by_deal]
-        if summary.by_mode:
-            lines.append((t("By mode"), None, "heading"))
-            lines += [(mode_words(m.key), m, "mode") for m in summary.by_mode]
-        lines += [(t("All"), tot, "all") for tot in summary.totals]
-        table.clearSpans()
-        table.setRowCount(len(lines))
-        bold = QFont()
-        bold.setBold(True)
-        for r, (name, tot, kind) in enumerate(lines):
-            if tot is None:
-                cells: tuple[str, ...] = (name, "", "", "", "", "")
-            else:
-                cells = (name, str(tot.count), str(tot.quantity), f"{tot.money(tot.paid_minor)} {tot.currency}",
-                         f"{tot.money(tot.list_minor)} {tot.currency}",
-                         f"{tot.money(tot.saving_minor)} {tot.currency}")
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if c:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if kind in ("all", "heading"):
-                    item.setFont(bold)
-                if kind == "heading":
-                    item.setBackground(QBrush(QColor("#eeeeee")))
-                if kind == "mode":
-                    item.setForeground(QBrush(QColor("#555555")))
-                table.setItem(r, c, item)
-            if kind == "heading":
-                table.setSpan(r, 0, 1, len(cells))
-        visible = min(max(len(lines), 1), 8)
-        table.setFixedHeight(table.horizontalHeader().sizeHint().height() + visible * 36 + 4)
-        self._draw_chart(summary.hours)
-
-    def _draw_chart(self, hours: tuple[int, ...]) -> None:
-        self.chart.removeAllSeries()
-        for axis in self.chart.axes():
-            self.chart.removeAxis(axis)
-        active = [h for h, n in enumerate(hours) if n]
-        first = min([8, *active])
-        last = max([21, *active])
-        bars = QBarSet(t("Redemptions"))
-        bars.setColor(QColor("#1565c0"))
-        bars.append([float(hours[h]) for h in range(first, last + 1)])
-        series = QBarSeries()
-        series.append(bars)
-        series.setBarWidth(0.8)
-        self.chart.addSeries(series)
-        small = QFont()
-        small.setPixelSize(15)
-        x_axis = QBarCategoryAxis()
-        x_axis.append([f"{h}" for h in range(first, last + 1)])
-        x_axis.setLabelsFont(small)
-        x_axis.setTitleText(t("Hour of the day"))
-        x_axis.setTitleFont(small)
-        y_axis = QValueAxis()
-        y_axis.setRange(0, max(4, max(hours) + 1))
-        y_axis.setLabelFormat("%d")
-        y_axis.setTickCount(min(max(hours) + 2, 6) if max(hours) >= 4 else 5)
-        y_axis.setLabelsFont(small)
-        self.chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
-        self.chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(x_axis)
-        series.attachAxis(y_axis)
-        title = QFont()
-        title.setPixelSize(19)
-        title.setBold(True)
-        self.chart.setTitleFont(title)
-        self.chart.setTitle(t("Redemptions per hour"))
+        self.totals_label.setText(totals_line(summary))
+        self.totals_tab.show_summary(summary)
 
     def _show_review(self) -> None:
         count = len(self.review)
@@ -727,72 +443,26 @@ class ManagerScreen(QWidget):
 
     # --- export and reports ---------------------------------------------------------------------
 
+    @property
+    def export_picker(self) -> FolderPicker | None:
+        """The folder picker while the manager chooses where a CSV goes, else None."""
+        return self.exports.picker
+
     def choose_export_folder(self) -> None:
         """Ask where the chosen day's CSV goes with the touch folder picker, starting in the data
         folder's ``exports/``; the file is named by the day (``redemptions-2026-11-23.csv``)."""
-        try:
-            start = exports_folder(self.ctx.data_dir)
-        except OSError as exc:
-            log.error("cannot create the exports folder: %s", exc)
-            self._say(t("Could not create the exports folder ({error}). Check that the disk is not full, or "
-                        "call the technician.").format(error=problem_words(exc)), error=True)
-            return
-        shortcuts = [(t("Exports folder"), start)]
-        shortcuts += [(t("USB drive {name}").format(name=drive.name), drive) for drive in removable_drives()]
-        day = self.day()
-        picker = FolderPicker(start, title=N_("Export the day as CSV: choose a folder"), shortcuts=shortcuts,
-                              parent=self)
-        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        picker.chosen.connect(lambda folder: self.export_csv(Path(folder) / export_file_name(day)))
-        self.export_picker = picker
-        picker.destroyed.connect(lambda: setattr(self, "export_picker", None))  # closed: no stale reference
-        picker.open()
+        self.exports.choose_folder()
 
     def export_csv(self, path: Path) -> None:
         """Write the chosen day to ``path`` in the background; the status line says where."""
-        ledger, day, tz = self.ctx.ledger, self.day(), self.ctx.settings.timezone()
-        self._say(t("Exporting…"))
-
-        def done(count: int) -> None:
-            self._say(t("Saved {count} redemptions to {path}").format(count=count, path=path))
-
-        def failed(exc: BaseException) -> None:
-            log.error("CSV export to %s failed: %s", path, exc)
-            self._say(t("Could not save the CSV file ({error}). Choose another folder, or check that the drive "
-                        "is plugged in and not full.").format(error=problem_words(exc)), error=True)
-
-        run_for(self, self.services, lambda: export_day_csv(ledger, day, tz, path), done, failed)
+        self.exports.export(path)
 
     def _confirm_z(self) -> None:
-        answer = QMessageBox.question(
-            self, t("Print Z report"),
-            t("A Z report closes the day {day} with a numbered report. Continue?").format(day=self.day()),
-        )
-        if answer == QMessageBox.StandardButton.Yes:
-            self.print_report("Z")
+        self.reports.confirm_z()
 
     def print_report(self, kind: str) -> None:
         """Ask the printing adapter for an X (day so far) or Z (closing) report of the chosen day."""
-        reports = self.services.extras.get("reports")
-        if not callable(reports):
-            self._say(t("Printing is not set up on this terminal."), error=True)
-            return
-        day, actor = self.day(), self.services.session.actor
-        self._say(t("Sending the report to the printer…"))
-
-        def done(result: Any) -> None:
-            if isinstance(result, int):
-                self._say(t("Report sent to the printer (job {job}).").format(job=result))
-            else:
-                self._say(str(result) if result else t("Report sent to the printer."))
-            self.services.events.ledger_changed.emit()
-
-        def failed(exc: BaseException) -> None:
-            words = getattr(exc, "words", None)  # a refusal in words (a second Z with nothing new)
-            self._say(render(words, current_language()) if words is not None
-                      else t("The report was not printed:") + " " + problem_words(exc), error=True)
-
-        run_for(self, self.services, lambda: reports(kind, day, actor), done, failed)
+        self.reports.print_report(kind)
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.status.setStyleSheet("color: #b00020; font-weight: 600;" if error else "color: #333;")
