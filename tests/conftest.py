@@ -18,7 +18,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # tests never need a scre
 from kiosk.codes import VoucherClaims, new_voucher_id, sign_code
 from kiosk.money import Money
 
-from support import CliResult, PlatformProcess, run_cli
+from support import CliResult, PlatformProcess, run_kiosk_in_process
 
 hypothesis_settings.register_profile("kiosk", deadline=None, max_examples=300)
 hypothesis_settings.register_profile("quick", deadline=None, max_examples=60)
@@ -48,11 +48,11 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 @pytest.fixture
 def kiosk_cli(tmp_path: Path) -> Callable[..., CliResult]:
-    """``kiosk --data-dir <tmp>/kiosk ...`` as a real process."""
+    """``kiosk --data-dir <tmp>/kiosk ...`` called in this process (``ui.cli.main``)."""
     data_dir = tmp_path / "kiosk"
 
     def run(*args: str | Path) -> CliResult:
-        return run_cli("ui.cli", "--data-dir", data_dir, *args)
+        return run_kiosk_in_process("--data-dir", data_dir, *args)
 
     run.data_dir = data_dir  # type: ignore[attr-defined]
     return run

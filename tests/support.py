@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -47,30 +47,70 @@ def run_cli(module: str, *args: str | Path, timeout: float = 60) -> CliResult:
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
-def run_kiosk_in_process(*args: str | Path) -> CliResult:
-    """``kiosk ARGS`` called in this process (``ui.cli.main``), for tests where no process boundary
-    is under test: the same code as the console script, without a second of interpreter start-up."""
+_IN_PROCESS = threading.Lock()  # stdout, stderr, the umask and the cwd are the process's own: one call at a time
+
+
+def run_in_process(main: Callable[[list[str]], int], *args: str | Path) -> CliResult:
+    """``main(ARGS)`` of a console script called in this process, its output captured, and what a
+    command changes for the whole process put back afterwards, so the tests after it see the
+    process as it was: the log handlers it added (its log file belongs to its data folder), the
+    root logger's level, the umask (the kiosk keeps its data folder private with 077), the working
+    directory, the environment and the signal handlers. Stdin is empty and not a terminal, as for
+    a process started with its stdin on /dev/null: a command never waits for a PIN typed here."""
     import contextlib
     import io
     import logging
-
-    from ui.cli import main
+    import signal
 
     out, err = io.StringIO(), io.StringIO()
     root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with _IN_PROCESS:
+        handlers, level = list(root.handlers), root.level
+        umask = os.umask(0o022)
+        os.umask(umask)
+        cwd, environ = os.getcwd(), dict(os.environ)
+        signals = {sig: signal.getsignal(sig) for sig in signal.valid_signals()
+                   if sig not in (signal.SIGKILL, signal.SIGSTOP)}
+        stdin = sys.stdin
+        sys.stdin = io.StringIO("")
         try:
-            code = main([str(a) for a in args])
-        except SystemExit as exc:  # argparse's usage errors
-            code = int(exc.code or 0)
-        finally:  # the command's log file belongs to its data folder, not to the tests after it
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                try:
+                    code = main([str(a) for a in args])
+                except SystemExit as exc:  # argparse's usage errors
+                    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        finally:
+            sys.stdin = stdin
             for handler in root.handlers[:]:
                 if handler not in handlers:
                     root.removeHandler(handler)
                     handler.close()
             root.setLevel(level)
+            os.umask(umask)
+            os.chdir(cwd)
+            if dict(os.environ) != environ:
+                os.environ.clear()
+                os.environ.update(environ)
+            for sig, previous in signals.items():
+                if previous is not None and signal.getsignal(sig) is not previous:
+                    signal.signal(sig, previous)
     return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def run_kiosk_in_process(*args: str | Path) -> CliResult:
+    """``kiosk ARGS`` called in this process (``ui.cli.main``), for tests where no process boundary
+    is under test: the same code as the console script, without a second of interpreter start-up."""
+    from ui.cli import main
+
+    return run_in_process(main, *args)
+
+
+def run_platform_in_process(*args: str | Path) -> CliResult:
+    """``o2o-platform ARGS`` called in this process (``o2o_platform.cli.main``), for a test that
+    only needs its keys, codes or enrollment codes."""
+    from o2o_platform.cli import main
+
+    return run_in_process(main, *args)
 
 
 @contextmanager
@@ -121,12 +161,12 @@ class PlatformProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
-        result = run_cli("o2o_platform.cli", "keygen", "--out", self.keys)
+        result = run_platform_in_process("keygen", "--out", self.keys)
         assert result.returncode == 0, result.stderr
 
     def cli(self, *args: str | Path) -> CliResult:
-        """``o2o-platform ARGS --db <this platform's db>`` for the commands that take --db."""
-        return run_cli("o2o_platform.cli", *args, "--db", self.db_url)
+        """``o2o-platform ARGS --db <this platform's db>`` (in this process) for the commands that take --db."""
+        return run_platform_in_process(*args, "--db", self.db_url)
 
     def start(self) -> None:
         import httpx

@@ -1,4 +1,5 @@
-"""Redemption through the real commands: o2o-platform keygen/issue, kiosk init/redeem."""
+"""Redemption through the commands' own code: o2o-platform keygen/issue, kiosk init/redeem (called
+in this process; tests/test_console_scripts.py proves the installed commands run the same code)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from support import run_cli
+from support import run_platform_in_process
 
 
 def platform(*args: str | Path):
-    return run_cli("o2o_platform.cli", *args)
+    return run_platform_in_process(*args)
 
 
 @pytest.fixture

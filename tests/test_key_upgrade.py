@@ -18,7 +18,7 @@ from kiosk.keytrust import raw_public
 from offline_queue.db import _alembic_config, open_engine
 from offline_queue.ledger import SqliteLedger
 
-from support import run_cli
+from support import run_platform_in_process
 
 
 def test_old_keys_from_init_and_enrollment_become_roots_and_sync_added_ones_go(tmp_path: Path) -> None:
@@ -43,23 +43,23 @@ def test_old_keys_from_init_and_enrollment_become_roots_and_sync_added_ones_go(t
 
 def test_rotate_and_retire_refuse_what_would_strand_terminals(tmp_path: Path) -> None:
     keys = tmp_path / "keys"
-    made = run_cli("o2o_platform.cli", "keygen", "--out", keys)
+    made = run_platform_in_process("keygen", "--out", keys)
     assert made.returncode == 0 and "root fingerprint SHA256:" in made.stdout
     root_id = made.stdout.split()[1]
-    refused = run_cli("o2o_platform.cli", "retire-key", "--key", keys, root_id)
+    refused = run_platform_in_process("retire-key", "--key", keys, root_id)
     assert refused.returncode == 2 and "root key that terminals pin" in refused.stderr
-    rotated = run_cli("o2o_platform.cli", "rotate-key", "--key", keys, "--days", "30")
+    rotated = run_platform_in_process("rotate-key", "--key", keys, "--days", "30")
     assert rotated.returncode == 0, rotated.stderr
     new_id = rotated.stdout.split()[2]
     assert (keys / "signing" / new_id / "certificate.json").exists()
     assert oct((keys / "signing" / new_id / "private.pem").stat().st_mode & 0o777) == "0o600"
-    signer = run_cli("o2o_platform.cli", "retire-key", "--key", keys, new_id)
+    signer = run_platform_in_process("retire-key", "--key", keys, new_id)
     assert signer.returncode == 2 and "rotate-key' first" in signer.stderr
-    unknown = run_cli("o2o_platform.cli", "retire-key", "--key", keys, "0badc0de")
+    unknown = run_platform_in_process("retire-key", "--key", keys, "0badc0de")
     assert unknown.returncode == 2 and new_id in unknown.stderr
     # Without the root's private key (kept offline), no new key can be certified.
     public_only = tmp_path / "public-only"
     public_only.mkdir()
     (public_only / "public.pem").write_bytes((keys / "public.pem").read_bytes())
-    offline_root = run_cli("o2o_platform.cli", "rotate-key", "--key", public_only)
+    offline_root = run_platform_in_process("rotate-key", "--key", public_only)
     assert offline_root.returncode == 2 and "only the root's private key" in offline_root.stderr

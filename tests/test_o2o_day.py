@@ -18,7 +18,7 @@ from offline_queue.platform_api import PlatformApi
 from offline_queue.voids import void_redemption
 from ui.context import KioskContext
 
-from support import PlatformProcess, run_cli, slow_platform
+from support import PlatformProcess, run_kiosk_in_process, slow_platform
 
 
 @pytest.fixture
@@ -48,10 +48,10 @@ def test_a_scripted_day_adds_up_on_both_sides(tmp_path: Path, slow_url: str) -> 
 
 def _scripted_day(tmp_path: Path, platform: PlatformProcess, slow_url: str) -> None:
     data_dir = tmp_path / "t1"
-    kiosk = ["ui.cli", "--data-dir", data_dir]
-    assert run_cli(*kiosk, "enroll", platform.url, platform.enrollment_code("S1", "T1")).returncode == 0
-    assert run_cli(*kiosk, "config", "set", "terminal.timezone", "UTC").returncode == 0
-    assert run_cli(*kiosk, "prices", "set", "SET-MEAL-2P", "120.00").returncode == 0
+    kiosk = ["--data-dir", data_dir]  # each kiosk command is called in this process
+    assert run_kiosk_in_process(*kiosk, "enroll", platform.url, platform.enrollment_code("S1", "T1")).returncode == 0
+    assert run_kiosk_in_process(*kiosk, "config", "set", "terminal.timezone", "UTC").returncode == 0
+    assert run_kiosk_in_process(*kiosk, "prices", "set", "SET-MEAL-2P", "120.00").returncode == 0
     v1, v2, v3, v4 = issue(platform, tmp_path / "meals", deal="SET-MEAL-2P", paid="88.00", list_price="128.00",
                            count=4)
     (tea,) = issue(platform, tmp_path / "tea", deal="TEA-SET", paid="138.00", list_price="128.00")
@@ -92,7 +92,7 @@ def _scripted_day(tmp_path: Path, platform: PlatformProcess, slow_url: str) -> N
 
     void_redemption(ctx.ledger, first.redemption_id, reason="customer changed their mind", actor="manager",
                     now=datetime.now(UTC))
-    sync = json.loads(run_cli(*kiosk, "sync").stdout)
+    sync = json.loads(run_kiosk_in_process(*kiosk, "sync").stdout)
     assert (sync["ok"], sync["pending"], sync["conflict"]) == (True, 0, 1)
 
     # The receipt's feedback link carries the token the platform answered the upload with.
@@ -101,15 +101,15 @@ def _scripted_day(tmp_path: Path, platform: PlatformProcess, slow_url: str) -> N
     feedback_token = json.loads(answer)["feedback_token"]
     assert feedback_token
     for decision, token in ((d2, feedback_token), (tea_decision, tea_decision.platform_answer.feedback_token)):
-        lines = json.loads(run_cli(*kiosk, "receipt", decision.redemption_id).stdout)["lines"]
+        lines = json.loads(run_kiosk_in_process(*kiosk, "receipt", decision.redemption_id).stdout)["lines"]
         assert token and any(f"/feedback/{decision.redemption_id}?t={token}" in line for line in lines), lines
     page = httpx.post(f"{platform.url}/feedback/{d2.redemption_id}",
                       data={"stars": "4", "comment": "quick", "t": feedback_token})
     assert page.status_code == 200
-    assert json.loads(run_cli(*kiosk, "sync").stdout)["ok"]  # pulls the rating, reports QoS again
+    assert json.loads(run_kiosk_in_process(*kiosk, "sync").stdout)["ok"]  # pulls the rating, reports QoS again
 
     today = datetime.now(UTC).date().isoformat()
-    report = json.loads(run_cli(*kiosk, "report", "--date", today, "--reconcile").stdout)
+    report = json.loads(run_kiosk_in_process(*kiosk, "report", "--date", today, "--reconcile").stdout)
     # what the script did: v2, v3, v4 (conflict), tea, pass x2 stand; v1 voided
     assert (report["count"], report["quantity"], report["voided"], report["conflicts"], report["pending"]) == \
         (5, 6, 1, 1, 0)
@@ -137,7 +137,7 @@ def _scripted_day(tmp_path: Path, platform: PlatformProcess, slow_url: str) -> N
     assert quality["wait_ms_p95"] >= 1400  # the slow platform's 1.5 s is in the cashier's wait
     assert quality["response_ms_median"] is not None and quality["response_ms_median"] < 1500
 
-    csv_out = run_cli(*kiosk, "report", "--date", today, "--format", "csv").stdout.splitlines()
+    csv_out = run_kiosk_in_process(*kiosk, "report", "--date", today, "--format", "csv").stdout.splitlines()
     assert csv_out[0].startswith("redemption_id,") and len(csv_out) == 1 + 6  # five standing + the voided one
 
     view = json.loads(platform.cli("report", "--store", "S1", "--date", today).stdout)

@@ -1,4 +1,4 @@
-"""Sync, kiosk side: real platform process, real HTTP, two real terminals."""
+"""Sync, kiosk side: real platform process, real HTTP, two real terminals (their commands called in this process)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from pathlib import Path
 from kiosk.codes import parse_code
 from offline_queue.platform_api import PlatformApi
 
-from support import CliResult, PlatformProcess, run_cli
+from support import CliResult, PlatformProcess, run_kiosk_in_process
 
 
 def terminal(tmp_path: Path, platform: PlatformProcess, name: str, store: str = "S1") -> Callable[..., CliResult]:
     data_dir = tmp_path / name
 
     def run(*args: str | Path) -> CliResult:
-        return run_cli("ui.cli", "--data-dir", data_dir, *args)
+        return run_kiosk_in_process("--data-dir", data_dir, *args)
 
     enrolled = run("enroll", platform.url, platform.enrollment_code(store, name))
     assert enrolled.returncode == 0, enrolled.stderr
@@ -86,10 +86,10 @@ def test_revocation_reaches_the_terminal_with_the_next_sync(tmp_path, platform) 
 
 def test_enroll_with_a_used_or_wrong_code_says_what_to_do(tmp_path, platform) -> None:
     code = platform.enrollment_code("S1", "T9")
-    ok = run_cli("ui.cli", "--data-dir", tmp_path / "a", "enroll", platform.url, code)
+    ok = run_kiosk_in_process("--data-dir", tmp_path / "a", "enroll", platform.url, code)
     assert ok.returncode == 0
-    reused = run_cli("ui.cli", "--data-dir", tmp_path / "b", "enroll", platform.url, code)
+    reused = run_kiosk_in_process("--data-dir", tmp_path / "b", "enroll", platform.url, code)
     assert reused.returncode == 2 and "new code" in reused.stderr and "o2o-platform" not in reused.stderr
-    nowhere = run_cli("ui.cli", "--data-dir", tmp_path / "c", "enroll", "http://127.0.0.1:9", "ABCD")
+    nowhere = run_kiosk_in_process("--data-dir", tmp_path / "c", "enroll", "http://127.0.0.1:9", "ABCD")
     assert nowhere.returncode == 2 and "Cannot reach the platform at 127.0.0.1: connection refused" in nowhere.stderr
     assert "Errno" not in nowhere.stderr and "Check the network cable" in nowhere.stderr

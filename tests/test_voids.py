@@ -24,7 +24,7 @@ from offline_queue.queries import day_rows, day_summary, export_day_csv, review_
 from offline_queue.sync import SyncEngine
 from offline_queue.voids import VoidRefused, void_redemption
 
-from support import PlatformProcess, run_cli
+from support import PlatformProcess, run_kiosk_in_process
 
 T0 = datetime(2026, 11, 23, 6, 2, tzinfo=UTC)  # 14:02 in Shanghai
 
@@ -183,12 +183,12 @@ def test_void_reaches_the_platform_in_the_same_batch_as_its_redemption(tmp_path)
     platform.start()
     try:
         data = tmp_path / "kiosk"
-        enrolled = run_cli("ui.cli", "--data-dir", data, "enroll", platform.url,
-                           platform.enrollment_code("S1", "T1"))
+        enrolled = run_kiosk_in_process("--data-dir", data, "enroll", platform.url,
+                                       platform.enrollment_code("S1", "T1"))
         assert enrolled.returncode == 0, enrolled.stderr
         code_a, code_b = platform.issue(tmp_path / "v", count=2)
-        online = run_cli("ui.cli", "--data-dir", data, "redeem", code_a)
-        offline = run_cli("ui.cli", "--data-dir", data, "redeem", "--offline", code_b)
+        online = run_kiosk_in_process("--data-dir", data, "redeem", code_a)
+        offline = run_kiosk_in_process("--data-dir", data, "redeem", "--offline", code_b)
         assert online.json()["mode"] == "online" and offline.json()["mode"] == "offline"
 
         ledger = SqliteLedger(open_engine(data / "kiosk.db"))

@@ -16,11 +16,11 @@ def configured_ctx(tmp_path: Path, public_pem: Path):
     from ui.context import KioskContext
     from ui.pins import PinStore
 
-    from support import run_cli
+    from support import run_kiosk_in_process
 
     data_dir = tmp_path / "kiosk"
-    result = run_cli("ui.cli", "--data-dir", data_dir, "init", "--store", "S1", "--terminal", "T1",
-                     "--trust-key", public_pem, "--timezone", "UTC")
+    result = run_kiosk_in_process("--data-dir", data_dir, "init", "--store", "S1", "--terminal", "T1",
+                                  "--trust-key", public_pem, "--timezone", "UTC")
     assert result.returncode == 0, result.stderr
     ctx = KioskContext(data_dir)
     PinStore(ctx.secrets_dir).ensure_demo_pins()

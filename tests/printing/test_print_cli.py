@@ -1,4 +1,5 @@
-"""``kiosk print-test``, ``kiosk receipt``, ``kiosk report`` and the printer settings, as real processes."""
+"""``kiosk print-test``, ``kiosk receipt``, ``kiosk report`` and the printer settings, the commands called in
+this process against a real network printer stand-in."""
 
 from __future__ import annotations
 

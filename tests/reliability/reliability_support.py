@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from o2o_platform.issuing import VoucherSpec, issue_signed
 from o2o_platform.keys import load_keyring
 
-from support import CliResult, PlatformProcess, run_cli
+from support import CliResult, PlatformProcess, run_kiosk_in_process
 
 T = TypeVar("T")
 
@@ -28,12 +28,12 @@ def sign_codes(platform: PlatformProcess, count: int = 1, *, store: str = "S1", 
 
 @dataclass
 class Terminal:
-    """One kiosk data folder, driven through the real ``kiosk`` command line."""
+    """One kiosk data folder, driven through the ``kiosk`` command line (called in this process)."""
 
     data_dir: Path
 
-    def __call__(self, *args: str | Path, timeout: float = 60) -> CliResult:
-        return run_cli("ui.cli", "--data-dir", self.data_dir, *args, timeout=timeout)
+    def __call__(self, *args: str | Path) -> CliResult:
+        return run_kiosk_in_process("--data-dir", self.data_dir, *args)
 
     @property
     def db(self) -> Path:

@@ -1,4 +1,4 @@
-"""The tamper-evident audit log, through the real ``kiosk audit verify``: decisions, sign-ins, voids
+"""The tamper-evident audit log, through ``kiosk audit verify`` (called in this process): decisions, sign-ins, voids
 and setting changes are chained entries; an edited or removed row is named as the first broken one."""
 
 from __future__ import annotations
@@ -10,20 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from support import run_cli, sign_in
+from support import run_kiosk_in_process, sign_in
 
 
 @pytest.fixture
 def terminal(tmp_path: Path, public_pem: Path) -> Path:
     data_dir = tmp_path / "kiosk"
-    result = run_cli("ui.cli", "--data-dir", data_dir, "init", "--store", "S1", "--terminal", "T1",
-                     "--trust-key", public_pem, "--timezone", "UTC")
+    result = run_kiosk_in_process("--data-dir", data_dir, "init", "--store", "S1", "--terminal", "T1",
+                                  "--trust-key", public_pem, "--timezone", "UTC")
     assert result.returncode == 0, result.stderr
     return data_dir
 
 
 def _verify(data_dir: Path) -> tuple[int, dict]:
-    result = run_cli("ui.cli", "--data-dir", data_dir, "audit", "verify")
+    result = run_kiosk_in_process("--data-dir", data_dir, "audit", "verify")
     return result.returncode, json.loads(result.stdout)
 
 
@@ -55,11 +55,11 @@ def _sign_in_through_the_app(qtbot, data_dir: Path) -> None:
 
 
 def test_every_kind_of_event_is_chained_and_verifies(qtbot, terminal: Path, make_code) -> None:
-    accepted = run_cli("ui.cli", "--data-dir", terminal, "redeem", "--offline", make_code())
+    accepted = run_kiosk_in_process("--data-dir", terminal, "redeem", "--offline", make_code())
     assert accepted.returncode == 0
-    refused = run_cli("ui.cli", "--data-dir", terminal, "redeem", "--offline", "KV1:NOT-A-CODE")
+    refused = run_kiosk_in_process("--data-dir", terminal, "redeem", "--offline", "KV1:NOT-A-CODE")
     assert refused.returncode == 1
-    changed = run_cli("ui.cli", "--data-dir", terminal, "config", "set", "platform.timeout_s", "2")
+    changed = run_kiosk_in_process("--data-dir", terminal, "config", "set", "platform.timeout_s", "2")
     assert changed.returncode == 0
 
     from offline_queue.voids import void_redemption
@@ -93,7 +93,7 @@ def _tampered(terminal: Path, tmp_path: Path, name: str, *statements: str) -> Pa
 
 def test_edited_or_removed_rows_are_named_by_audit_verify(terminal: Path, tmp_path: Path, make_code) -> None:
     for _ in range(3):
-        assert run_cli("ui.cli", "--data-dir", terminal, "redeem", "--offline", make_code()).returncode == 0
+        assert run_kiosk_in_process("--data-dir", terminal, "redeem", "--offline", make_code()).returncode == 0
     entries = _actions(terminal / "kiosk.db")
     assert len(entries) >= 5
     middle = entries[2][0]

@@ -1,29 +1,26 @@
 """PINs on the command line: a shell can no longer raise the offline limits, switch off TLS checks,
 take a Z report or force an offline decision in a role's name without that role's PIN.
 
-Real ``kiosk`` processes (no terminal attached, as a script or an intruder runs them), the real
-ledger and audit log.
+The ``kiosk`` commands called in this process with no terminal attached (stdin empty, as a script or
+an intruder runs them), the real ledger and audit log.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from support import REPO, subprocess_env
+from support import CliResult, run_kiosk_in_process
 
 PINS = {"technician": "357913", "manager": "246802", "cashier": "135790"}
 
 
-def _kiosk(data_dir: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ui.cli", "--data-dir", str(data_dir), *map(str, args)],
-                          capture_output=True, text=True, env=subprocess_env(), cwd=REPO, timeout=60,
-                          stdin=subprocess.DEVNULL)
+def _kiosk(data_dir: Path, *args: str | Path) -> CliResult:
+    """``kiosk --data-dir DATA_DIR ARGS`` in this process, with no terminal to type a PIN on (stdin empty)."""
+    return run_kiosk_in_process("--data-dir", data_dir, *args)
 
 
 def _pin_file(tmp_path: Path, role: str, pin: str | None = None) -> Path:

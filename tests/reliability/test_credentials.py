@@ -25,7 +25,7 @@ from offline_queue.platform_api import PlatformApi, PlatformAuthError, PlatformU
 from ui.context import KioskContext
 from ui.pins import PinStore
 
-from support import REPO, free_port, run_cli, subprocess_env
+from support import REPO, free_port, run_kiosk_in_process, subprocess_env
 
 OPEN = {("get", "/api/v1/health"), ("post", "/api/v1/enroll")}
 
@@ -214,13 +214,13 @@ def test_tls_certificates_are_verified_by_default(platform, tmp_path: Path) -> N
         assert "CERTIFICATE_VERIFY_FAILED" in str(refused.value) or "certificate" in str(refused.value).lower()
 
         kiosk = Terminal(tmp_path / "kiosk")
-        denied = run_cli("ui.cli", "--data-dir", kiosk.data_dir, "enroll", url, platform.enrollment_code("S1", "T1"))
+        denied = run_kiosk_in_process("--data-dir", kiosk.data_dir, "enroll", url, platform.enrollment_code("S1", "T1"))
         assert denied.returncode == 2 and "certificate" in denied.stderr.lower(), denied.stderr
         assert not (kiosk.data_dir / "secrets" / "terminal_token").exists()
 
         kiosk.set("platform.verify_tls", "false")  # the technician's explicit choice (a lab)
-        allowed = run_cli("ui.cli", "--data-dir", kiosk.data_dir, "enroll", url,
-                          platform.enrollment_code("S1", "T1"))
+        allowed = run_kiosk_in_process("--data-dir", kiosk.data_dir, "enroll", url,
+                                       platform.enrollment_code("S1", "T1"))
         assert allowed.returncode == 0, allowed.stderr
         assert kiosk("status").json()["online"] is True
         kiosk.set("platform.verify_tls", "true")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from support import REPO, run_cli, subprocess_env
+from support import REPO, run_kiosk_in_process, subprocess_env
 
 
 def _mount(*args: str) -> bool:
@@ -86,8 +86,8 @@ def _ledger_ids(db: Path) -> set[str]:
 
 
 def _init(data_dir: Path, public_pem: Path) -> None:
-    result = run_cli("ui.cli", "--data-dir", data_dir, "init", "--store", "S1", "--terminal", "T1",
-                     "--trust-key", public_pem)
+    result = run_kiosk_in_process("--data-dir", data_dir, "init", "--store", "S1", "--terminal", "T1",
+                                  "--trust-key", public_pem)
     assert result.returncode == 0, result.stderr
 
 
@@ -123,7 +123,7 @@ def test_a_full_disk_refuses_redemptions_in_words_and_recovers(tmp_path: Path, p
         # Everything shown as accepted is recorded; nothing refused left a row behind.
         assert {before[1]["redemption_id"], *shown, after[1]["redemption_id"]} <= ids
         assert len(ids) == 2 + len(shown)
-        verify = run_cli("ui.cli", "--data-dir", data_dir, "audit", "verify")
+        verify = run_kiosk_in_process("--data-dir", data_dir, "audit", "verify")
         assert verify.returncode == 0 and json.loads(verify.stdout)["intact"] is True
 
 
@@ -223,14 +223,15 @@ def test_other_commands_on_a_full_disk_say_so_without_a_traceback_or_a_stray_fil
             assert "do not serve" not in ran.stdout + ran.stderr  # no voucher is involved in these
         if filler is not None:
             filler.unlink()
-        assert _kiosk(data_dir, "config", "set", "platform.timeout_s", "2").returncode == 0
+        assert run_kiosk_in_process("--data-dir", data_dir, "config", "set", "platform.timeout_s", "2").returncode == 0
 
 
 def test_an_absurd_quantity_is_a_usage_error_not_a_traceback(tmp_path: Path, public_pem, make_code) -> None:
     data_dir = tmp_path / "kiosk"
     _init(data_dir, public_pem)
     for quantity in ("9223372036854775808", "0", "-1", "101"):
-        ran = _kiosk(data_dir, "redeem", "--offline", "--quantity", quantity, make_code())
+        ran = run_kiosk_in_process("--data-dir", data_dir, "redeem", "--offline", "--quantity", quantity,
+                                   make_code())
         assert ran.returncode == 2, (quantity, ran.stdout, ran.stderr)  # 1 would read as "rejected"
         assert "--quantity must be between 1 and 100" in ran.stderr and "Traceback" not in ran.stderr
     assert _ledger_ids(data_dir / "kiosk.db") == set()
