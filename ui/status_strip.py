@@ -18,7 +18,7 @@ DOT = {"ok": "#3ddc84", "warn": "#ffb300", "bad": "#ff5252", "off": "#9aa3b2"}
 DOT_CHAR = {"ok": "●", "warn": "▲", "bad": "■", "off": "○"}
 """The state's shape as well as its colour: readable for people who do not tell the colours apart."""
 
-ICONS = {"platform": "⇄", "pending": "↑", "printer": "▤", "camera": "◉", "cashier": "☺"}
+ICONS = {"platform": "⇄", "pending": "↑", "printer": "▤", "camera": "◉", "scanner": "▥", "cashier": "☺"}
 """Stand for the part's name when the strip is narrow."""
 
 
@@ -44,9 +44,12 @@ class StatusPart(QPushButton):
 
 
 class StatusStrip(QFrame):
-    """Shows what the cashier must know at a glance; updated through :meth:`set_part`."""
+    """Shows what the cashier must know at a glance; updated through :meth:`set_part`.
 
-    PARTS = ("platform", "pending", "printer", "camera", "cashier")
+    A part whose state is ``"hidden"`` is not shown (the serial scanners' part, while there are none).
+    """
+
+    PARTS = ("platform", "pending", "printer", "camera", "scanner", "cashier")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +65,7 @@ class StatusStrip(QFrame):
             "pending": ("ok", message(N_("Uploads pending: {n}"), n=0)),
             "printer": ("off", N_("Printer: not set up")),
             "camera": ("off", N_("Camera: starting…")),
+            "scanner": ("hidden", ""),
             "cashier": ("off", N_("Nobody signed in")),
         }
         for part in self.PARTS:
@@ -72,7 +76,11 @@ class StatusStrip(QFrame):
         self.retranslate()
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(5 * 44, 44)
+        return QSize(len(self.shown()) * 44, 44)
+
+    def shown(self) -> list[str]:
+        """The parts on the strip now."""
+        return [part for part in self.PARTS if self.values[part][0] != "hidden"]
 
     def set_part(self, part: str, state: str, words: Message | str) -> None:
         """``state`` is ok/warn/bad/off; ``words`` is a catalogue message or string, shown in the screen
@@ -98,6 +106,7 @@ class StatusStrip(QFrame):
         label.full = self._words(part)[0][2:]
         label.setToolTip(label.full)
         label.setStyleSheet(f"color: {DOT.get(state, DOT['off'])};" if state != "ok" else "")
+        label.setVisible(state != "hidden")
         self._fit()
 
     def _fit(self) -> None:
@@ -107,14 +116,18 @@ class StatusStrip(QFrame):
             return  # still being built
         metrics = self.labels[self.PARTS[0]].fontMetrics()
         padding = 16
-        room = self.width() - 8 - 4 * (len(self.PARTS) - 1)
-        words = {part: self._words(part) for part in self.PARTS}
+        parts = self.shown()
+        room = self.width() - 8 - 4 * (len(parts) - 1)
+        words = {part: self._words(part) for part in parts}
         full = {part: metrics.horizontalAdvance(w[0]) + padding for part, w in words.items()}
         self.compact = sum(full.values()) > room
         chosen = {part: w[1] if self.compact else w[0] for part, w in words.items()}
         need = {part: metrics.horizontalAdvance(text) + padding for part, text in chosen.items()}
         total = sum(need.values()) or 1
         for index, part in enumerate(self.PARTS):
+            if part not in need:
+                self.row.setStretch(index, 0)
+                continue
             share = room * need[part] // total
             self.row.setStretch(index, max(1, need[part]))
             self.labels[part].setText(metrics.elidedText(chosen[part], Qt.TextElideMode.ElideRight,
@@ -168,7 +181,7 @@ JOB_WORDS = {
 CAMERA_WORDS = {
     "live": N_("Camera: ready"),
     "starting": N_("Camera: starting…"),
-    "disconnected": N_("Camera: disconnected, retrying"),
+    "disconnected": N_("Camera: not connected, check its cable"),
     "ended": N_("Camera: video ended"),
     "stopped": N_("Camera: stopped"),
     "error": N_("Camera: scanning stopped, restarting"),

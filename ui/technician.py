@@ -20,7 +20,6 @@ import logging
 import platform as platform_module
 import re
 import sys
-import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,11 +28,9 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -42,7 +39,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -481,64 +477,6 @@ def write_diagnostics_bundle(ctx: Any, path: Path) -> Path:
     return path
 
 
-# --- camera test ------------------------------------------------------------------------------------
-
-
-@dataclass
-class ScanTest:
-    """What one test scan saw."""
-
-    image: QImage | None
-    codes: tuple[str, ...]
-    ms: float
-    camera: str
-
-
-def scan_once(spec: str, *, decoder: str, width: int, height: int, fps: int, timeout_s: float = 4.0) -> ScanTest:
-    """Open the source, take one frame, decode it, close the source (on a background thread)."""
-    from hardware.camera import open_source
-    from hardware.scan_pipeline import PipelineConfig, ScanPipeline
-    from ui.scan_worker import frame_to_qimage
-
-    kwargs: dict[str, Any] = {"width": width, "height": height, "fps": fps} if spec.strip().isdigit() else {}
-    source = open_source(spec, **kwargs)
-    source.start()
-    frame = None
-    try:
-        deadline = time.monotonic() + timeout_s
-        while frame is None and time.monotonic() < deadline:
-            frame = source.read(0.25)
-        status = source.status()
-    finally:
-        source.stop()
-    if frame is None:
-        return ScanTest(None, (), 0.0, status.message)
-    result = ScanPipeline(PipelineConfig(decoder=decoder)).decode(frame.image)
-    image = frame_to_qimage(frame.image, max_width=640).copy()  # owns its pixels once the frame is gone
-    return ScanTest(image, result.codes, result.ms, status.message)
-
-
-def short_path(path: str) -> str:
-    """The last two parts of a long path (the whole path is in the tooltip)."""
-    parts = Path(path).parts
-    return path if len(parts) <= 3 else "…/" + "/".join(parts[-2:])
-
-
-def describe_code(text: str) -> str:
-    """A line about a scanned code: what kind of voucher code it is."""
-    from kiosk.codes import Malformed, PlainCode, SignedCode, parse_code
-
-    parsed = parse_code(text)
-    if isinstance(parsed, SignedCode):
-        claims = parsed.claims
-        return t("signed voucher {voucher} — {deal}, {uses} use(s), stores {stores}").format(
-            voucher=claims.voucher_id, deal=claims.sku, uses=claims.uses, stores=", ".join(claims.stores))
-    if isinstance(parsed, PlainCode):
-        return t("plain code {code} (checked online only)").format(code=parsed.voucher_id)
-    assert isinstance(parsed, Malformed)
-    return t("not a voucher code: {text}").format(text=text[:60])
-
-
 # --- the screen --------------------------------------------------------------------------------------
 
 
@@ -549,7 +487,7 @@ def _keys(prefix: str, *, exclude: tuple[str, ...] = ()) -> list[str]:
 class TechnicianScreen(QWidget):
     """Setting the terminal up and finding out what is wrong with it."""
 
-    PAGES = ("camera", "printer", "platform", "terminal", "offline", "language", "pins", "diagnostics")
+    PAGES = ("camera", "scanner", "printer", "platform", "terminal", "offline", "language", "pins", "diagnostics")
 
     def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -557,9 +495,7 @@ class TechnicianScreen(QWidget):
         self.ctx = services.ctx
         self.forms: dict[str, SettingsForm] = {}
         self.diagnostics: dict[str, Any] = {}
-        self.last_scan: ScanTest | None = None
         self.bundle_picker: QWidget | None = None  # open while the technician chooses where the bundle goes
-        self.folder_picker: QWidget | None = None  # open while the technician chooses a folder of images
         self.setObjectName("TechnicianScreen")
         self.setStyleSheet(STYLE)
         root = QVBoxLayout(self)
@@ -573,7 +509,8 @@ class TechnicianScreen(QWidget):
         self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
         root.addWidget(self.tabs, 1)
         builders: dict[str, Callable[[], QWidget]] = {
-            "camera": self._camera_page, "printer": self._printer_page, "platform": self._platform_page,
+            "camera": self._camera_page, "scanner": self._scanner_page, "printer": self._printer_page,
+            "platform": self._platform_page,
             "terminal": self._terminal_page, "offline": self._offline_page, "language": self._language_page,
             "pins": self._pins_page, "diagnostics": self._diagnostics_page,
         }
@@ -582,7 +519,6 @@ class TechnicianScreen(QWidget):
         self.tabs.currentChanged.connect(self._tab_changed)
         services.events.settings_changed.connect(self._setting_changed_elsewhere)
         services.events.signed_out.connect(self.forget)
-        services.events.status.connect(self._status_changed)
         guard_wheel(self)
         self.retranslate()
 
@@ -601,10 +537,6 @@ class TechnicianScreen(QWidget):
         for label in (self.connection_message, self.enroll_message, self.print_test_message, self.bundle_message,
                       self.language_message):
             label.clear()
-        self.last_scan = None
-        self.scan_result.clear()
-        self.scan_preview.clear()
-        self.scan_preview.setText(t("The picture appears here"))
 
     def show_page(self, name: str) -> None:
         self.tabs.setCurrentIndex(self.PAGES.index(name))
@@ -675,152 +607,20 @@ class TechnicianScreen(QWidget):
     def _setting_changed_elsewhere(self, key: str) -> None:
         if key == "terminal.language":
             self._show_language()
-        if key.startswith("camera."):
-            self._show_camera_in_use()
-
-    def _status_changed(self, part: str, _state: str, _words: object) -> None:
-        if part == "camera":
-            self._show_camera_in_use()
-
-    def camera_in_use(self) -> str:
-        """The frame source the scan worker reads: the demo's simulated camera when one is set,
-        else the saved ``camera.source`` (the same choice the app makes when it starts the camera)."""
-        return str(self.services.extras.get("camera_source") or self.ctx.settings.get("camera.source"))
-
-    def _show_camera_in_use(self) -> None:
-        from hardware.camera import describe_source
-
-        spec = self.camera_in_use()
-        kind, detail = describe_source(spec)
-        if kind == "device":
-            index = int(spec.strip().removeprefix("device:"))
-            name = (t("camera {index}: {name} (/dev/video{index})").format(index=index, name=detail) if detail else
-                    t("camera {index}: no such device on this computer (/dev/video{index} is missing)")
-                    .format(index=index))
-        elif kind == "folder":
-            name = t("Simulated camera (image folder {path})").format(path=short_path(detail))
-        elif kind == "file":
-            name = t("Video file {path}").format(path=short_path(detail))
-        else:
-            name = t("none (no camera is set up)")
-        # the state line is the status strip's own text, so the two can never disagree
-        _state, words = self.services.events.last_status.get("camera", ("off", N_("Camera: starting…")))
-        lines = [t("In use: {camera}").format(camera=name), render_current(words)]
-        if "camera_source" in self.services.extras:
-            lines.append(t("The demo's simulated camera is in use; the Camera setting below applies when the "
-                           "kiosk runs without the demo."))
-        self.camera_now.setText("\n".join(lines))
-        self.camera_now.setToolTip(detail if kind in ("folder", "file") else spec)
 
     # --- pages -----------------------------------------------------------------------------------
 
     def _camera_page(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        self.camera_intro = named(QLabel(), "help")
-        self.camera_intro.setWordWrap(True)
-        layout.addWidget(self.camera_intro)
-        self.camera_now = QLabel()
-        self.camera_now.setObjectName("cameraNow")
-        self.camera_now.setWordWrap(True)
-        self.camera_now.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.camera_now)
-        form = SettingsForm(self, _keys("camera."))
-        self.forms["camera"] = form
-        layout.addWidget(form)
-        pick = QHBoxLayout()
-        self.pick_folder = QPushButton()
-        self.pick_folder.clicked.connect(self._choose_folder)
-        pick.addWidget(self.pick_folder)
-        self.pick_video = QPushButton()
-        self.pick_video.clicked.connect(self._choose_video)
-        pick.addWidget(self.pick_video)
-        pick.addStretch(1)
-        layout.addLayout(pick)
+        from ui.technician_camera import CameraPage  # it builds on this module's SettingsForm
 
-        self.scan_box = QGroupBox()
-        box = QGridLayout(self.scan_box)
-        self.scan_button = named(QPushButton(), "primary")
-        self.scan_button.clicked.connect(self.run_test_scan)
-        box.addWidget(self.scan_button, 0, 0, Qt.AlignmentFlag.AlignTop)
-        self.scan_result = QLabel()
-        self.scan_result.setWordWrap(True)
-        self.scan_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.scan_result.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        box.addWidget(self.scan_result, 0, 1)
-        self.scan_preview = QLabel()
-        self.scan_preview.setMinimumSize(320, 200)
-        self.scan_preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.scan_preview.setStyleSheet("background: #222; color: #ccc;")
-        box.addWidget(self.scan_preview, 1, 0, 1, 2)
-        layout.addWidget(self.scan_box)
-        return page
+        self.camera_page = CameraPage(self)
+        return self.camera_page
 
-    def _choose_folder(self) -> None:
-        """Pick a folder of images as the camera with the touch folder picker (from the data folder)."""
-        from ui.folder_picker import FolderPicker, removable_drives
+    def _scanner_page(self) -> QWidget:
+        from ui.technician_scanner import ScannerPage
 
-        current = Path(str(self.forms["camera"].fields["camera.source"].value()))
-        start = current if current.is_dir() else self.ctx.data_dir
-        shortcuts = [(t("USB drive {name}").format(name=drive.name), drive) for drive in removable_drives()]
-        picker = FolderPicker(start, title=N_("Folder of images"), shortcuts=shortcuts,
-                              choose_text=N_("Use this folder"),
-                              parent=self)
-        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        picker.chosen.connect(lambda folder: self.forms["camera"].fields["camera.source"].show_value(str(folder)))
-        self.folder_picker = picker
-        picker.destroyed.connect(lambda: setattr(self, "folder_picker", None))  # closed: no stale reference
-        picker.open()
-
-    def _choose_video(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, t("Video file"), "", t("Videos") + " (*.mp4 *.avi *.mkv *.mov)")
-        if path:
-            self.forms["camera"].fields["camera.source"].show_value(path)
-
-    def run_test_scan(self) -> None:
-        """Read one frame from the camera as the fields say (saved or not) and show what was decoded."""
-        form = self.forms["camera"]
-        probe = Settings(dict(self.ctx.settings.items()))
-        for key, value in form.values().items():
-            try:
-                probe.set(key, value)
-            except SettingError as exc:
-                form.fields[key].error.setText(_problem_text(exc))
-                form.fields[key].error.show()
-                say(self.scan_result, t("Fix the field marked in red first."), error=True)
-                return
-        spec = probe.get("camera.source")
-        override = self.services.extras.get("camera_source")
-        if override and spec == self.ctx.settings.get("camera.source"):
-            spec = str(override)  # the setting is not what the kiosk reads now: test what it does read
-        args = {"decoder": probe.get("camera.decoder"), "width": probe.get("camera.width"),
-                "height": probe.get("camera.height"), "fps": probe.get("camera.fps")}
-        self.scan_button.setEnabled(False)
-        say(self.scan_result, t("Looking through the camera…"))
-
-        def done(result: ScanTest) -> None:
-            self.scan_button.setEnabled(True)
-            self.last_scan = result
-            if result.image is None:
-                self.scan_preview.clear()
-                say(self.scan_result, t("No picture from the camera:") + f" {result.camera}", error=True)
-                return
-            pixmap = QPixmap.fromImage(result.image).scaled(
-                640, 360, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
-            self.scan_preview.setPixmap(pixmap)
-            if not result.codes:
-                say(self.scan_result, t("The camera works, but no code was read in this picture ({ms} ms). Hold a "
-                                        "voucher in front of it and try again.").format(ms=f"{result.ms:.0f}"))
-                return
-            lines = [t("Read {n} code(s) in {ms} ms:").format(n=len(result.codes), ms=f"{result.ms:.0f}")]
-            lines += [f"• {describe_code(code)}" for code in result.codes]
-            say(self.scan_result, "\n".join(lines), ok=True)
-
-        def failed(exc: BaseException) -> None:
-            self.scan_button.setEnabled(True)
-            say(self.scan_result, t("The test scan failed:") + " " + problem_words(exc), error=True)
-
-        run_for(self, self.services, lambda: scan_once(spec, **args), done, failed)
+        self.scanner_page = ScannerPage(self)
+        return self.scanner_page
 
     def _printer_page(self) -> QWidget:
         page = QWidget()
@@ -1242,23 +1042,13 @@ class TechnicianScreen(QWidget):
 
     def retranslate(self) -> None:
         self.title.setText(t("Technician — set up and diagnose"))
-        names = {"camera": t("Camera"), "printer": t("Printer"), "platform": t("Platform"),
+        names = {"camera": t("Camera"), "scanner": t("Scanners"), "printer": t("Printer"), "platform": t("Platform"),
                  "terminal": t("Terminal"), "offline": t("Offline limits"), "language": t("Language"),
                  "pins": t("PINs"), "diagnostics": t("Diagnostics")}
         for i, name in enumerate(self.PAGES):
             self.tabs.setTabText(i, names[name])
         for form in self.forms.values():
             form.retranslate()
-        self.camera_intro.setText(t("Camera: a number for a connected camera (0 is the first), or a folder of "
-                                    "images, or a video file. Test scan reads one picture with these values; "
-                                    "Save keeps them."))
-        self._show_camera_in_use()
-        self.pick_folder.setText(t("Choose image folder…"))
-        self.pick_video.setText(t("Choose video file…"))
-        self.scan_box.setTitle(t("Test scan"))
-        self.scan_button.setText(t("Test scan"))
-        if not self.scan_result.text():
-            self.scan_preview.setText(t("The picture appears here"))
         self.print_test_button.setText(t("Print test page"))
         has_printer = callable(self.services.extras.get("print_test"))
         self.print_test_button.setEnabled(has_printer)
