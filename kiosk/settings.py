@@ -186,7 +186,7 @@ def _serial_scanner(entry: Any) -> dict[str, Any]:
                                    names=", ".join(sorted(unknown))))
     port = str(entry.get("port", "")).strip()
     if not port or len(port) > 300 or not port.isprintable() or "," in port:
-        raise SettingError(N_("use a serial port such as /dev/ttyACM0 or /dev/serial/by-id/usb-…, or COM3"))
+        raise SettingError(N_("use a serial port such as /dev/ttyACM0 or COM3"))
     baud = _choice_int(*SERIAL_BAUDS)(entry.get("baud", 9600))
     line_end = _choice(*LINE_ENDS)(entry.get("line_end", "auto"))
     return {"port": port, "baud": baud, "line_end": line_end}

@@ -156,7 +156,7 @@ def test_every_setting_error_and_help_reads_whole() -> None:
         check(spec.help, extra_facts=("DATA/receipts", ".bin", ".png", "platform.url", "/feedback/", "fen",
                                       "0x", "zxing", "zbar", "file", "none", "network", "serial", "auto",
                                       "image", "/dev/ttyUSB0", "COM3", "04b8", "0202", "redemption_id",
-                                      "O2O", "URL", "raw"))
+                                      "O2O", "URL", "raw", "name:", "/dev/v4l/by-id"))
         for bad in ("\x00not valid\x00", "", "-5", "99999999999999", "maybe", "x" * 600):
             try:
                 Settings().set(key, bad)
