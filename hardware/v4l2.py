@@ -20,6 +20,7 @@ import fcntl
 import logging
 import os
 import re
+import stat
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -209,6 +210,8 @@ def _links(tree: DeviceTree, kind: str) -> dict[str, Path]:
 def _probe(device: Path, ioctl: Ioctl) -> tuple[bool | None, tuple[CaptureFormat, ...]]:
     """(captures video?, formats) from the device; (None, ()) when it cannot be asked."""
     try:
+        if not stat.S_ISCHR(os.stat(device).st_mode):
+            return None, ()  # only a device node is asked: opening anything else may block or change it
         fd = os.open(device, os.O_RDWR | os.O_NONBLOCK)
     except OSError:
         return None, ()

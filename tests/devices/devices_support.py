@@ -8,6 +8,7 @@ import io
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import threading
 import time
@@ -18,6 +19,8 @@ import numpy as np
 import segno
 
 from hardware.v4l2 import DeviceTree
+from kiosk.roles import Role
+from ui.pins import DEMO_PINS
 
 
 def wait_until(check, timeout_s: float = 10.0, what: str = "the device") -> None:
@@ -140,3 +143,15 @@ class FifoCamera:
     def close(self) -> None:
         if self.link.is_symlink():
             self.unplug()
+
+
+def ledger(ctx) -> list[tuple[str, str]]:
+    with sqlite3.connect(ctx.data_dir / "kiosk.db") as conn:
+        return list(conn.execute("SELECT code_text, source FROM redemptions ORDER BY decided_at"))
+
+
+def sign_in(window, role: Role) -> None:
+    window.signin.pin.setText(DEMO_PINS[role])
+    window.signin.try_pin()
+
+

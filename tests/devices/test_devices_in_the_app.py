@@ -5,58 +5,9 @@ pulled out turns its light amber with what to do, and works again when it is plu
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
-import pytest
-from devices_support import FifoCamera, SocatScanner
+from devices_support import FifoCamera, SocatScanner, ledger, sign_in
 
 from kiosk.roles import Role
-from ui.pins import DEMO_PINS, PinStore
-
-
-def ledger(ctx) -> list[tuple[str, str]]:
-    with sqlite3.connect(ctx.data_dir / "kiosk.db") as conn:
-        return list(conn.execute("SELECT code_text, source FROM redemptions ORDER BY decided_at"))
-
-
-@pytest.fixture
-def kiosk_with(qtbot, tmp_path: Path, signing_key):
-    """``kiosk_with(settings, extras)`` → the running window and services; stopped afterwards."""
-    from datetime import UTC, datetime
-
-    from ui.app import Runtime, build_window
-    from ui.context import KioskContext
-
-    started: list[Runtime] = []
-
-    def start(settings: dict, extras: dict | None = None):
-        ctx = KioskContext(tmp_path / "kiosk")
-        for key, value in {"terminal.store_id": "S1", "terminal.terminal_id": "T1", "printer.type": "none",
-                           **settings}.items():
-            ctx.settings.set(key, value)
-        ctx.save_settings()
-        now = datetime.now(UTC)
-        ctx.ledger.trust_key(signing_key.public_key(), source="init", now=now, actor="test")
-        ctx.ledger.mark_contact(now, revocations=True)
-        PinStore(ctx.secrets_dir).ensure_demo_pins()
-        window, services, scheduler = build_window(ctx, extras=extras)
-        qtbot.addWidget(window)
-        runtime = Runtime(window, services, scheduler)
-        runtime.start()
-        started.append(runtime)
-        window.resize(1280, 800)
-        window.show()
-        return window, services
-
-    yield start
-    for runtime in started:
-        runtime.stop()
-
-
-def sign_in(window, role: Role) -> None:
-    window.signin.pin.setText(DEMO_PINS[role])
-    window.signin.try_pin()
 
 
 def test_two_serial_scanners_redeem_from_any_screen_and_come_back_after_a_replug(qtbot, tmp_path, kiosk_with,
