@@ -275,7 +275,7 @@ def resolve(identity: str, tree: DeviceTree | None = None) -> Path | None:
         return None
     else:
         path = Path(text)
-    return path if os.path.exists(path) else None
+    return Path(os.path.realpath(path)) if os.path.exists(path) else None
 
 
 def camera_name(identity: str, tree: DeviceTree | None = None) -> str:

@@ -99,7 +99,7 @@ def test_scanner_page_adds_a_port_by_name_and_its_test_shows_what_it_read(qtbot,
         names = lambda: [page.port_list.item(i).text() for i in range(page.port_list.count())]  # noqa: E731
         qtbot.waitUntil(lambda: any(str(link) in name for name in names()), timeout=5000)
 
-        click_item(qtbot, page.port_list, [i for i, n in enumerate(names()) if str(link) in n][0])
+        click_item(qtbot, page.port_list, next(i for i, n in enumerate(names()) if str(link) in n))
         assert [row.port.text() for row in page.rows] == [str(link)]
         page.rows[0].baud.setCurrentText("19200")
         qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)

@@ -115,10 +115,11 @@ def test_test_scan_reads_a_voucher_from_an_image_folder(qtbot, terminal, voucher
     screen = make_screen(qtbot, terminal)
     form = screen.forms["camera"]
     retype(qtbot, form.fields["camera.source"].editor, f"folder:{folder}")
-    qtbot.mouseClick(screen.camera_page.scan_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "Read 1 code" in screen.camera_page.scan_result.text(), timeout=10_000)
-    assert "signed voucher" in screen.camera_page.scan_result.text() and "SET-MEAL-2P" in screen.camera_page.scan_result.text()
-    assert screen.camera_page.scan_preview.pixmap() is not None and not screen.camera_page.scan_preview.pixmap().isNull()
+    page = screen.camera_page
+    qtbot.mouseClick(page.scan_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Read 1 code" in page.scan_result.text(), timeout=10_000)
+    assert "signed voucher" in page.scan_result.text() and "SET-MEAL-2P" in page.scan_result.text()
+    assert page.scan_preview.pixmap() is not None and not page.scan_preview.pixmap().isNull()
 
     qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: form.message.text() == "Saved.", timeout=5000)
