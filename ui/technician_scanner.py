@@ -36,6 +36,7 @@ from kiosk.settings import LINE_ENDS, SERIAL_BAUDS
 from ui.camera_runtime import device_tree
 from ui.i18n import t
 from ui.problems import problem_words
+from ui.technician_camera import describe_code, short_path
 from ui.widgets import guard_wheel, named, run_for
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ class ScannerPage(QWidget):
         self.rows: list[ScannerRow] = []
         self.ports: list[SerialPortInfo] = []
         self.test_until = 0.0
+        self.loaded: list[tuple[str, str, str]] = []
         layout = QVBoxLayout(self)
         self.intro = named(QLabel(), "help")
         self.intro.setWordWrap(True)
@@ -160,6 +162,7 @@ class ScannerPage(QWidget):
             self._drop(row)
         for entry in self.ctx.settings.get("scanner.serial_ports"):
             self.add_row(entry)
+        self.loaded = self._shown()
         self.message.clear()
         self._show_none()
 
@@ -231,13 +234,13 @@ class ScannerPage(QWidget):
             ok=True)
 
     def _setting_changed(self, key: str) -> None:
-        if key.startswith("scanner.") and not self._dirty():
-            self.load()
+        if key.startswith("scanner.") and self._shown() == self.loaded:
+            self.load()  # changed elsewhere (the command line): shown now, unless edits are under way here
+        if key.startswith("scanner."):
+            self.show_test()
 
-    def _dirty(self) -> bool:
-        saved = [(e["port"], str(e["baud"]), e["line_end"]) for e in self.ctx.settings.get("scanner.serial_ports")]
-        shown = [(e["port"], str(e["baud"]), e["line_end"]) for e in self.values()]
-        return saved != shown
+    def _shown(self) -> list[tuple[str, str, str]]:
+        return [(e["port"], str(e["baud"]), e["line_end"]) for e in self.values()]
 
     # --- the ports attached ------------------------------------------------------------------------
 
@@ -261,7 +264,7 @@ class ScannerPage(QWidget):
         self.port_list.clear()
         for info in ports:
             words = info.description or Path(info.device).name
-            item = QListWidgetItem(f"{words}\n{info.identity}")
+            item = QListWidgetItem(f"{words}\n{short_path(info.identity)}")
             item.setToolTip(f"{info.identity}\n{info.device}")
             self.port_list.addItem(item)
         self.ports_message.setText(
@@ -328,8 +331,6 @@ class ScannerPage(QWidget):
 
     def show_test(self) -> None:
         """Each saved port with the last code it read."""
-        from ui.technician_camera import describe_code
-
         hub = self.hub
         testing = hub is not None and hub.testing
         self.test_button.setText(t("Stop test") if testing else t("Test scanners"))
@@ -344,10 +345,11 @@ class ScannerPage(QWidget):
             port = entry["port"]
             last = hub.last.get(port)
             if last is None:
-                lines.append(t("{port}: nothing read yet").format(port=port))
+                lines.append(t("{port}: nothing read yet").format(port=short_path(port)))
             else:
                 ago = max(0, round(time.monotonic() - last.at))
-                lines.append(t("{port}: {code} ({s} s ago)").format(port=port, code=describe_code(last.code), s=ago))
+                code = describe_code(last.code)
+                lines.append(t("{port}: {code} ({s} s ago)").format(port=short_path(port), code=code, s=ago))
         if not self.ctx.settings.get("scanner.serial_ports"):
             lines.append(t("No serial scanner is saved yet."))
         self.test_result.setText("\n".join(lines))

@@ -12,6 +12,7 @@ import errno
 import os
 import struct
 from pathlib import Path
+from typing import ClassVar
 
 from hardware import v4l2
 from hardware.v4l2 import CaptureFormat, DeviceTree, describe_source, list_cameras, resolve
@@ -25,8 +26,8 @@ def fourcc(text: str) -> int:
 class KernelStandIn:
     """The kernel's answers for one USB camera: MJPG in three sizes, YUYV in a stepwise range."""
 
-    FORMATS = [(fourcc("MJPG"), b"Motion-JPEG"), (fourcc("YUYV"), b"YUYV 4:2:2")]
-    SIZES = {fourcc("MJPG"): [(1920, 1080), (1280, 720), (640, 480)]}
+    FORMATS = ((fourcc("MJPG"), b"Motion-JPEG"), (fourcc("YUYV"), b"YUYV 4:2:2"))
+    SIZES: ClassVar[dict[int, tuple[tuple[int, int], ...]]] = {fourcc("MJPG"): ((1920, 1080), (1280, 720), (640, 480))}
 
     def __init__(self, capture: bool = True) -> None:
         self.capture = capture
