@@ -217,6 +217,11 @@ def test_the_status_strip_reads_whole_in_both_languages(qtbot) -> None:
     parts: list[tuple[str, Message | str]] = [("platform", p) for p in platform]
     parts += [("printer", w) for w in (*PRINTER_WORDS.values(), *JOB_WORDS.values())]
     parts += [("camera", w) for w in CAMERA_WORDS.values()]
+    from ui.serial_scanners import SCANNER_WORDS, scanner_words
+
+    parts += [("scanner", w) for w in SCANNER_WORDS.values()]
+    parts += [("scanner", scanner_words(states)[1]) for states in (
+        {"/dev/ttyACM0": "ready", "/dev/ttyACM1": "ready"}, {"/dev/serial/by-id/usb-X-if00": "disconnected"})]
     parts += [("cashier", on_duty(role)) for role in ROLE_WORDS] + [("cashier", "Nobody signed in")]
     parts += [("pending", message("Uploads pending: {n}", n=7))]
     try:

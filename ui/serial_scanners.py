@@ -11,6 +11,8 @@ hidden while no serial scanner is set up.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import logging
 import time
 from dataclasses import dataclass
@@ -63,8 +65,8 @@ class ScannerHub(QObject):
     scanned = Signal(str, str)  # (code, "serial"): a scan for the redemption path
     code_read = Signal(str, str)  # (port, code): every code read, for the technician's Test
     port_state = Signal(str, str)  # (port, state): ready | disconnected | stopped
-    _arrived = Signal(str, str)  # from a reader thread: (code, port)
-    _changed = Signal(str, str, str)  # from a reader thread: (port, state, detail)
+    _arrived = Signal(str, str, int)  # from a reader thread: (code, port, reader number)
+    _changed = Signal(str, str, str, int)  # from a reader thread: (port, state, detail, reader number)
 
     def __init__(self, events: Any = None, parent: QObject | None = None, *, retry_s: float = 1.0) -> None:
         super().__init__(parent)
@@ -75,6 +77,9 @@ class ScannerHub(QObject):
         self.details: dict[str, str] = {}
         self.last: dict[str, LastCode] = {}
         self.testing = False
+        # each reader's number: a signal still queued from a reader that was replaced is dropped
+        self._numbers = itertools.count(1)
+        self._current: dict[str, int] = {}
         self._arrived.connect(self._on_code)
         self._changed.connect(self._on_state)
 
@@ -85,27 +90,38 @@ class ScannerHub(QObject):
             if reader.config not in wanted:
                 reader.stop()
                 del self.readers[port]
+                self._current.pop(port, None)
                 self.states.pop(port, None)
                 self.details.pop(port, None)
         for config in wanted:
             if config.port in self.readers:
                 continue
-            reader = SerialScanner(config, self._arrived.emit, self._changed.emit, retry_s=self.retry_s)
+            number = next(self._numbers)
+            reader = SerialScanner(config, functools.partial(self._code_from, number),
+                                   functools.partial(self._state_from, number), retry_s=self.retry_s)
             self.readers[config.port] = reader
+            self._current[config.port] = number
             self.states[config.port] = "starting"
             reader.start()
         self._report()
+
+    def _code_from(self, number: int, code: str, port: str) -> None:
+        self._arrived.emit(code, port, number)  # on the reader's thread: queued to the GUI thread
+
+    def _state_from(self, number: int, port: str, state: str, detail: str) -> None:
+        self._changed.emit(port, state, detail, number)
 
     def stop(self) -> None:
         for reader in self.readers.values():
             reader.stop()
         self.readers.clear()
+        self._current.clear()
         self.states.clear()
         self._report()
 
-    @Slot(str, str)
-    def _on_code(self, code: str, port: str) -> None:
-        if port not in self.readers:
+    @Slot(str, str, int)
+    def _on_code(self, code: str, port: str, number: int) -> None:
+        if self._current.get(port) != number:
             return  # a port closed meanwhile: its last code is no longer wanted
         self.last[port] = LastCode(code, time.monotonic())
         self.code_read.emit(port, code)
@@ -114,9 +130,9 @@ class ScannerHub(QObject):
             return
         self.scanned.emit(code, SOURCE)
 
-    @Slot(str, str, str)
-    def _on_state(self, port: str, state: str, detail: str) -> None:
-        if port not in self.readers:
+    @Slot(str, str, str, int)
+    def _on_state(self, port: str, state: str, detail: str, number: int) -> None:
+        if self._current.get(port) != number:
             return
         self.states[port], self.details[port] = state, detail
         self.port_state.emit(port, state)
