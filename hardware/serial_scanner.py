@@ -115,7 +115,8 @@ class SerialScanner:
         if state == self.state:
             return
         self.state = state
-        log.info("serial scanner %s: %s%s", self.port, state, f" ({detail})" if detail else "")
+        level = logging.WARNING if state == DISCONNECTED else logging.INFO
+        log.log(level, "serial scanner %s: %s%s", self.port, state, f" ({detail})" if detail else "")
         self.on_state(self.port, state, detail)
 
     def _open(self) -> serial.Serial:

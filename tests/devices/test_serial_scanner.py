@@ -93,3 +93,31 @@ def test_a_scanner_pulled_out_and_plugged_back_in_reads_again(scanners) -> None:
     finally:
         reader.stop()
     assert states[:4] == [READY, DISCONNECTED, READY, "stopped"]
+
+
+def test_the_scanner_setting_takes_ports_from_the_command_line_and_keeps_them_in_the_file(tmp_path) -> None:
+    import tomllib
+
+    from support import run_kiosk_in_process
+
+    data = tmp_path / "kiosk"
+    set_ports = run_kiosk_in_process("--data-dir", data, "config", "set", "scanner.serial_ports",
+                                     "/dev/ttyACM0, /dev/serial/by-id/usb-Honeywell_1900-if00")
+    assert set_ports.returncode == 0, set_ports.stderr
+    saved = tomllib.loads((data / "config.toml").read_text(encoding="utf-8"))["scanner"]["serial_ports"]
+    assert saved == [{"port": "/dev/ttyACM0", "baud": 9600, "line_end": "auto"},
+                     {"port": "/dev/serial/by-id/usb-Honeywell_1900-if00", "baud": 9600, "line_end": "auto"}]
+    twice = run_kiosk_in_process("--data-dir", data, "config", "set", "scanner.serial_ports", "/dev/a, /dev/a")
+    assert twice.returncode == 2 and "a port is listed twice" in twice.stderr
+
+    from kiosk.settings import SettingError, Settings
+
+    settings = Settings()
+    settings.set("scanner.serial_ports", [{"port": "COM3", "baud": "19200", "line_end": "crlf"}])
+    assert settings.get("scanner.serial_ports") == [{"port": "COM3", "baud": 19200, "line_end": "crlf"}]
+    for bad, words in (([{"port": "COM3", "baud": 12345}], "choose one of: 1200"),
+                       ([{"port": "COM3", "line_end": "tab"}], "choose one of: auto, cr, lf, crlf"),
+                       ([{"port": "COM3", "parity": "even"}], "not parity")):
+        with pytest.raises(SettingError, match=words):
+            settings.set("scanner.serial_ports", bad)
+    assert settings.get("scanner.serial_ports")[0]["port"] == "COM3"  # a bad value changed nothing
