@@ -538,7 +538,9 @@ class Runtime(QObject):
             QTimer.singleShot(3000, self._restart_camera)
         # unplugged (or a folder gone): amber, it comes back by itself; red is for what does not
         level = {"live": "ok", "starting": "warn", "stopped": "off", "disconnected": "warn"}.get(state, "bad")
-        log.info("camera: %s (%s)", state, message)  # the detail is for the log; the screens say it plainly
+        # the detail is for the log; the screens say it plainly
+        log.log(logging.WARNING if level != "ok" and state != "starting" else logging.INFO, "camera: %s (%s)",
+                state, message)
         self.services.events.status.emit("camera", level, camera_words(state))
         self.window.cashier.set_camera_message("" if level == "ok" else render_current(camera_words(state)))
 
