@@ -539,8 +539,8 @@ class Runtime(QObject):
         # unplugged (or a folder gone): amber, it comes back by itself; red is for what does not
         level = {"live": "ok", "starting": "warn", "stopped": "off", "disconnected": "warn"}.get(state, "bad")
         # the detail is for the log; the screens say it plainly
-        log.log(logging.WARNING if level != "ok" and state != "starting" else logging.INFO, "camera: %s (%s)",
-                state, message)
+        log.log(logging.WARNING if level in ("warn", "bad") and state != "starting" else logging.INFO,
+                "camera: %s (%s)", state, message)
         self.services.events.status.emit("camera", level, camera_words(state))
         self.window.cashier.set_camera_message("" if level == "ok" else render_current(camera_words(state)))
 
