@@ -32,13 +32,6 @@ def day_report(ctx: KioskContext, day: date) -> dict[str, Any]:
     return report
 
 
-def quality_for_platform(ctx: KioskContext) -> tuple[str, dict[str, Any]]:
-    """Today's service quality, as the sync engine reports it to the platform."""
-    tz = ctx.settings.timezone()
-    today = ctx.clock.now().astimezone(tz).date()
-    return today.isoformat(), day_quality(ctx.ledger, today, tz).as_dict()
-
-
 def cmd_day_report(args: argparse.Namespace) -> int:
     ctx = KioskContext(Path(args.data_dir).expanduser())
     try:
