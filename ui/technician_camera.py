@@ -11,7 +11,6 @@ and the strip never disagree.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QPixmap
@@ -35,10 +34,8 @@ from kiosk.settings import SCHEMA, SettingError, Settings
 from ui.camera_runtime import ScanTest, camera_spec, device_tree, scan_once
 from ui.i18n import render_current, t
 from ui.problems import problem_words
+from ui.settings_form import PageOwner, SettingsForm, say
 from ui.widgets import named, run_for
-
-if TYPE_CHECKING:
-    from ui.technician import TechnicianScreen
 
 LIST_STYLE = "QListWidget::item { min-height: 56px; padding: 4px 8px; }"
 
@@ -75,10 +72,8 @@ def camera_line(camera: Camera) -> str:
 class CameraPage(QWidget):
     """The camera page of the technician screen (built by it; saves through its settings path)."""
 
-    def __init__(self, screen: TechnicianScreen) -> None:
+    def __init__(self, screen: PageOwner) -> None:
         super().__init__()
-        from ui.technician import SettingsForm
-
         self.owner, self.services, self.ctx = screen, screen.services, screen.ctx
         self.cameras: list[Camera] = []
         self.last_scan: ScanTest | None = None
@@ -265,8 +260,6 @@ class CameraPage(QWidget):
 
     def run_test_scan(self) -> None:
         """Read one frame from the camera as the fields say (saved or not) and show what was decoded."""
-        from ui.technician import say
-
         probe = Settings(dict(self.ctx.settings.items()))
         for key, value in self.form.values().items():
             try:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
@@ -36,11 +36,9 @@ from kiosk.settings import LINE_ENDS, SERIAL_BAUDS
 from ui.camera_runtime import device_tree
 from ui.i18n import t
 from ui.problems import problem_words
+from ui.settings_form import PageOwner, say
 from ui.technician_camera import describe_code, short_path
 from ui.widgets import guard_wheel, named, run_for
-
-if TYPE_CHECKING:
-    from ui.technician import TechnicianScreen
 
 TEST_SECONDS = 30
 LIST_STYLE = "QListWidget::item { min-height: 48px; padding: 4px 8px; }"
@@ -69,7 +67,7 @@ def line_end_names() -> dict[str, str]:
 class ScannerPage(QWidget):
     """The scanner page of the technician screen (built by it; saves through its settings path)."""
 
-    def __init__(self, screen: TechnicianScreen) -> None:
+    def __init__(self, screen: PageOwner) -> None:
         super().__init__()
         self.owner, self.services, self.ctx = screen, screen.services, screen.ctx
         self.rows: list[ScannerRow] = []
@@ -216,16 +214,12 @@ class ScannerPage(QWidget):
         return [row.value() for row in self.rows if row.value()["port"]]
 
     def save(self) -> None:
-        from ui.technician import say
-
         say(self.message, t("Saving…"))
         errors = self.owner.save_settings({"scanner.serial_ports": self.values()}, done=self._saved)
         if errors:
             say(self.message, t("Nothing was saved:") + " " + errors["scanner.serial_ports"], error=True)
 
     def _saved(self, changed: list[str], error: str) -> None:
-        from ui.technician import say
-
         if error:
             say(self.message, t("Could not write the settings file:") + f" {error}", error=True)
             return
