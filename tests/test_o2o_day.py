@@ -1,4 +1,4 @@
-"""Issue 9 acceptance: a scripted store day — online and offline redemptions, a platform outage,
+"""A scripted store day — online and offline redemptions, a platform outage,
 a slow platform, a conflict, a void, a rating — and every figure of ``kiosk report`` and
 ``o2o-platform report`` checked against what the script did."""
 

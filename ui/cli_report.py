@@ -1,4 +1,5 @@
-"""``kiosk report [--date D] [--format json|csv] [--reconcile]``: the day, as issue 9 defines it."""
+"""``kiosk report [--date D] [--format json|csv] [--reconcile]``: the store day's figures and,
+with ``--reconcile``, the differences from the platform's view of it."""
 
 from __future__ import annotations
 
