@@ -118,6 +118,26 @@ def _url(value: Any) -> str:
     return text.rstrip("/")
 
 
+def _peer_list(value: Any) -> str:
+    from kiosk.peers import PeerAddressError, parse_peer_list
+
+    try:
+        return ",".join(parse_peer_list(str(value)))
+    except PeerAddressError:
+        raise SettingError(N_("use the other counters' addresses, separated by commas, e.g. "
+                              "http://192.168.1.21:8470,http://192.168.1.22:8470")) from None
+
+
+def _listen(value: Any) -> str:
+    text = str(value).strip()
+    if text == "":
+        return ""
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536 or not re.fullmatch(r"[A-Za-z0-9_.:\[\]-]*", host):
+        raise SettingError(N_("use HOST:PORT, e.g. 0.0.0.0:8470 (empty: no peer service)"))
+    return text
+
+
 def _hex_id(value: Any) -> str:
     text = str(value).strip().lower()
     if text == "":
@@ -239,6 +259,15 @@ SCHEMA: dict[str, SettingSpec] = {
     ),
     "platform.sync_interval_s": SettingSpec(30, _number(5, 3600, integer=True), N_("seconds between sync passes")),
     "platform.batch_size": SettingSpec(200, _number(1, 500, integer=True), N_("offline redemptions per upload")),
+    "lan.peers": SettingSpec(
+        "", _peer_list, N_("the other counters of this store, e.g. http://192.168.1.21:8470,http://192.168.1.22:8470")
+    ),
+    "lan.listen": SettingSpec(
+        "", _listen, N_("where this counter answers the others, HOST:PORT, e.g. 0.0.0.0:8470 (empty: not at all)")
+    ),
+    "lan.budget_ms": SettingSpec(
+        300, _number(50, 2000, integer=True), N_("longest wait for the other counters per redemption, milliseconds")
+    ),
     "offline.max_hours_since_sync": SettingSpec(24.0, _number(0.1, 24 * 14), N_("offline only this long after a sync")),
     "offline.max_revocations_age_hours": SettingSpec(24.0, _number(0.1, 24 * 14), N_("oldest cancelled-voucher list")),
     "offline.max_value_per_redemption_minor": SettingSpec(

@@ -292,11 +292,22 @@ def build_window(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = Fa
     except InsecureTransport as exc:  # the screens still work, offline, and the technician reads why
         log.error("not talking to the platform: %s", exc)
         platform, engine = None, None
-    service = ctx.redemption_service(platform=platform)
+    peers = _peer_client(ctx)
+    services.extras["peer_client"] = peers
+    service = ctx.redemption_service(platform=platform, counters=ctx.store_counters(peers) if peers else None)
     window = KioskWindow(services, service, pins, kiosk_mode=kiosk_mode)
     window.cashier.sounds = Sounds(ctx.data_dir / "sounds", window)
     scheduler = SyncScheduler(services, engine, window)
     return window, services, scheduler
+
+
+def _peer_client(ctx: KioskContext) -> Any:
+    """The other counters of the store (``lan.peers``); None, and the counter works alone, without."""
+    try:
+        return ctx.peer_client() if ctx.settings.is_configured else None
+    except Exception as exc:  # a bad secret file or address must not keep the kiosk from starting
+        log.error("not talking to the other counters: %s", exc)
+        return None
 
 
 WINDOWED_SIZE = (1280, 800)
@@ -459,8 +470,14 @@ class Runtime(QObject):
         self.scan: Any = None
         self.printer: Any = None
         self.scanners: Any = None
+        self.store_network: Any = None
 
     def start(self) -> None:
+        from ui.store_network import StoreNetwork
+
+        self.store_network = StoreNetwork(self.services, self.services.extras.get("peer_client"), self)
+        self.services.extras["store_network"] = self.store_network
+        self.store_network.start()
         self.scheduler.start()
         self._start_camera()
         self._start_scanners()
@@ -602,6 +619,8 @@ class Runtime(QObject):
             self.printer.stop(5.0)
             self.printer = None
         self.scheduler.stop()
+        if self.store_network is not None:
+            self.store_network.stop()
         self._stop_camera()
         if self.scanners is not None:
             self.scanners.stop()

@@ -18,7 +18,8 @@ DOT = {"ok": "#3ddc84", "warn": "#ffb300", "bad": "#ff5252", "off": "#9aa3b2"}
 DOT_CHAR = {"ok": "●", "warn": "▲", "bad": "■", "off": "○"}
 """The state's shape as well as its colour: readable for people who do not tell the colours apart."""
 
-ICONS = {"platform": "⇄", "pending": "↑", "printer": "▤", "camera": "◉", "scanner": "▥", "cashier": "☺"}
+ICONS = {"platform": "⇄", "counters": "⌂", "pending": "↑", "printer": "▤", "camera": "◉", "scanner": "▥",
+         "cashier": "☺"}
 """Stand for the part's name when the strip is narrow."""
 
 
@@ -49,7 +50,10 @@ class StatusStrip(QFrame):
     A part whose state is ``"hidden"`` is not shown (the serial scanners' part, while there are none).
     """
 
-    PARTS = ("platform", "pending", "printer", "camera", "scanner", "cashier")
+    PARTS = ("platform", "counters", "pending", "printer", "camera", "scanner", "cashier")
+    # Shown only once something is said about them: a counter alone in its store has no store network,
+    # a counter without a serial scanner no scanner light.
+    OPTIONAL = frozenset({"counters", "scanner"})
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +66,7 @@ class StatusStrip(QFrame):
         self.labels: dict[str, StatusPart] = {}
         self.values: dict[str, tuple[str, Message | str]] = {
             "platform": ("off", N_("Platform: checking…")),
+            "counters": ("off", N_("no other counters")),
             "pending": ("ok", message(N_("Uploads pending: {n}"), n=0)),
             "printer": ("off", N_("Printer: not set up")),
             "camera": ("off", N_("Camera: starting…")),
@@ -72,20 +77,18 @@ class StatusStrip(QFrame):
             label = StatusPart(part)
             self.labels[part] = label
             layout.addWidget(label, 1)
+            label.setVisible(part not in self.OPTIONAL)
         self.compact = False
         self.retranslate()
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(len(self.shown()) * 44, 44)
-
-    def shown(self) -> list[str]:
-        """The parts on the strip now."""
-        return [part for part in self.PARTS if self.values[part][0] != "hidden"]
+        return QSize(5 * 44, 44)
 
     def set_part(self, part: str, state: str, words: Message | str) -> None:
         """``state`` is ok/warn/bad/off; ``words`` is a catalogue message or string, shown in the screen
         language (and again in the new one when the language changes)."""
         self.values[part] = (state, words)
+        self.labels[part].setVisible(state != "hidden")
         self._render(part)
 
     def text(self, part: str) -> str:
@@ -106,7 +109,6 @@ class StatusStrip(QFrame):
         label.full = self._words(part)[0][2:]
         label.setToolTip(label.full)
         label.setStyleSheet(f"color: {DOT.get(state, DOT['off'])};" if state != "ok" else "")
-        label.setVisible(state != "hidden")
         self._fit()
 
     def _fit(self) -> None:
@@ -116,20 +118,17 @@ class StatusStrip(QFrame):
             return  # still being built
         metrics = self.labels[self.PARTS[0]].fontMetrics()
         padding = 16
-        parts = self.shown()
-        room = self.width() - 8 - 4 * (len(parts) - 1)
-        words = {part: self._words(part) for part in parts}
+        shown = [part for part in self.PARTS if part not in self.OPTIONAL or not self.labels[part].isHidden()]
+        room = self.width() - 8 - 4 * (len(shown) - 1)
+        words = {part: self._words(part) for part in shown}
         full = {part: metrics.horizontalAdvance(w[0]) + padding for part, w in words.items()}
         self.compact = sum(full.values()) > room
         chosen = {part: w[1] if self.compact else w[0] for part, w in words.items()}
         need = {part: metrics.horizontalAdvance(text) + padding for part, text in chosen.items()}
         total = sum(need.values()) or 1
-        for index, part in enumerate(self.PARTS):
-            if part not in need:
-                self.row.setStretch(index, 0)
-                continue
+        for part in shown:
             share = room * need[part] // total
-            self.row.setStretch(index, max(1, need[part]))
+            self.row.setStretch(self.PARTS.index(part), max(1, need[part]))
             self.labels[part].setText(metrics.elidedText(chosen[part], Qt.TextElideMode.ElideRight,
                                                          max(20, share - padding)))
 

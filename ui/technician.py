@@ -42,7 +42,8 @@ from ui.diagnostics import collect_diagnostics, redact, write_diagnostics_bundle
 from ui.i18n import LANGUAGES, render_current, set_language, t
 from ui.problems import problem_words
 from ui.services import AppServices
-from ui.settings_form import SettingsForm, printer_type_of, say
+from ui.setting_labels import printer_type_of
+from ui.settings_form import SettingsForm, say
 from ui.settings_form import problem_text as _problem_text
 from ui.settings_form import setting_keys as _keys
 from ui.widgets import guard_wheel, named, run_for
@@ -74,7 +75,8 @@ QPlainTextEdit { font-family: monospace; font-size: 14px; }
 class TechnicianScreen(QWidget):
     """Setting the terminal up and finding out what is wrong with it."""
 
-    PAGES = ("camera", "scanner", "printer", "platform", "terminal", "offline", "language", "pins", "diagnostics")
+    PAGES = ("camera", "scanner", "printer", "platform", "counters", "terminal", "offline", "language", "pins",
+             "diagnostics")
 
     def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -97,7 +99,7 @@ class TechnicianScreen(QWidget):
         root.addWidget(self.tabs, 1)
         builders: dict[str, Callable[[], QWidget]] = {
             "camera": self._camera_page, "scanner": self._scanner_page, "printer": self._printer_page,
-            "platform": self._platform_page,
+            "platform": self._platform_page, "counters": self._counters_page,
             "terminal": self._terminal_page, "offline": self._offline_page, "language": self._language_page,
             "pins": self._pins_page, "diagnostics": self._diagnostics_page,
         }
@@ -377,6 +379,12 @@ class TechnicianScreen(QWidget):
 
         run_for(self, self.services, work, done, failed)
 
+    def _counters_page(self) -> QWidget:
+        from ui.counters_page import CountersPage
+
+        self.forms["counters"] = SettingsForm(self, _keys("lan."))
+        return CountersPage(self.services, self.forms["counters"])
+
     def _terminal_page(self) -> QWidget:
         form = SettingsForm(self, _keys("terminal.", exclude=("terminal.language",)))
         self.forms["terminal"] = form
@@ -630,6 +638,7 @@ class TechnicianScreen(QWidget):
     def retranslate(self) -> None:
         self.title.setText(t("Technician — set up and diagnose"))
         names = {"camera": t("Camera"), "scanner": t("Scanners"), "printer": t("Printer"), "platform": t("Platform"),
+                 "counters": t("Counters"),
                  "terminal": t("Terminal"), "offline": t("Offline limits"), "language": t("Language"),
                  "pins": t("PINs"), "diagnostics": t("Diagnostics")}
         for i, name in enumerate(self.PAGES):
