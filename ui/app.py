@@ -494,6 +494,7 @@ class Runtime(QObject):
         self.window, self.services, self.scheduler = window, services, scheduler
         self.scan: Any = None
         self.printer: Any = None
+        self.scanners: Any = None
         self.store_network: Any = None
 
     def start(self) -> None:
@@ -504,6 +505,7 @@ class Runtime(QObject):
         self.store_network.start()
         self.scheduler.start()
         self._start_camera()
+        self._start_scanners()
         self._start_printer()
         self.services.events.settings_changed.connect(self._settings_changed)
         from ui.wedge import WedgeFilter
@@ -515,37 +517,43 @@ class Runtime(QObject):
         self.wedge.install()
 
     def _start_camera(self) -> None:
+        from ui.camera_runtime import camera_spec, device_tree, latest_frame_reader, open_camera, scan_pipeline
+        from ui.scan_worker import ScanWorker, start_worker
+
         settings = self.services.ctx.settings
-        spec = self.services.extras.get("camera_source") or settings.get("camera.source")
+        spec = camera_spec(self.services).strip()
         if not spec:
             self.services.events.status.emit("camera", "off", camera_words("not_set_up"))
             return
-        from hardware.camera import open_source
-        from hardware.scan_pipeline import PipelineConfig, ScanPipeline
-        from ui.scan_worker import ScanWorker, start_worker
-
-        options: dict[str, Any] = {}
-        if str(spec).strip().isdigit():
-            options = {"width": settings.get("camera.width"), "height": settings.get("camera.height"),
-                       "fps": settings.get("camera.fps")}
-        source = open_source(str(spec), **options)
-        pipeline = ScanPipeline(PipelineConfig(decoder=settings.get("camera.decoder"),
-                                               duplicate_window_s=settings.get("camera.duplicate_window_s")))
+        source = open_camera(settings, spec, device_tree(self.services))
         # Every frame is decoded (30 fps keeps scan-to-decision within a frame or two); the preview
         # only helps the customer aim, so 15 fps at the camera view's size is plenty.
-        worker = ScanWorker(source, pipeline, preview_fps=15, preview_max_width=640)
+        worker = ScanWorker(source, scan_pipeline(settings), preview_fps=15, preview_max_width=640)
         cashier = self.window.cashier
         worker.code_scanned.connect(self.window.scanned)
         worker.frame_ready.connect(cashier.camera.show_frame)
         worker.camera_state.connect(self._camera_state)
         self.scan = (worker, start_worker(worker))
+        self.services.extras["camera_frame"] = latest_frame_reader(worker)
+
+    def _start_scanners(self) -> None:
+        """The serial scanners of the settings, feeding the one input path every scanner uses."""
+        from ui.serial_scanners import ScannerHub
+
+        if self.scanners is None:
+            self.scanners = ScannerHub(self.services.events, self)
+            self.scanners.scanned.connect(self.window.scanned)
+            self.services.extras["scanners"] = self.scanners
+        self.scanners.configure(self.services.ctx.settings.get("scanner.serial_ports"))
 
     @Slot(str)
     def _settings_changed(self, key: str) -> None:
-        """A technician changed a camera setting: restart the camera with it (no app restart)."""
+        """A technician changed a camera or scanner setting: use it now (no app restart)."""
         if key.startswith("camera.") and "camera_source" not in self.services.extras:
             self._stop_camera()
             self._start_camera()
+        if key.startswith("scanner."):
+            self._start_scanners()
 
     def _restart_camera(self) -> None:
         log.warning("restarting the camera worker after an error")
@@ -564,13 +572,17 @@ class Runtime(QObject):
 
             stop_worker(*self.scan)
             self.scan = None
+            self.services.extras.pop("camera_frame", None)
 
     @Slot(str, str)
     def _camera_state(self, state: str, message: str) -> None:
         if state == "error":  # the scan loop itself failed: start a fresh worker rather than stay blind
             QTimer.singleShot(3000, self._restart_camera)
-        level = {"live": "ok", "starting": "warn", "stopped": "off"}.get(state, "bad")
-        log.info("camera: %s (%s)", state, message)  # the detail is for the log; the screens say it plainly
+        # unplugged (or a folder gone): amber, it comes back by itself; red is for what does not
+        level = {"live": "ok", "starting": "warn", "stopped": "off", "disconnected": "warn"}.get(state, "bad")
+        # the detail is for the log; the screens say it plainly
+        log.log(logging.WARNING if level in ("warn", "bad") and state != "starting" else logging.INFO,
+                "camera: %s (%s)", state, message)
         self.services.events.status.emit("camera", level, camera_words(state))
         self.window.cashier.set_camera_message("" if level == "ok" else render_current(camera_words(state)))
 
@@ -635,4 +647,6 @@ class Runtime(QObject):
         if self.store_network is not None:
             self.store_network.stop()
         self._stop_camera()
+        if self.scanners is not None:
+            self.scanners.stop()
         self.services.background.wait(5000)
