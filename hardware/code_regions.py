@@ -45,8 +45,7 @@ def code_like_regions(gray: np.ndarray, finder: RegionFinder | None = None) -> l
     grad = cv2.morphologyEx(small, cv2.MORPH_GRADIENT, _KERNEL3)
     edges = (grad > cfg.edge_contrast).astype(np.float32)
     dens = cv2.boxFilter(edges, -1, (7, 7))
-    mask = (dens > cfg.density).astype(np.uint8)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _KERNEL3)
+    mask = cv2.morphologyEx((dens > cfg.density).astype(np.uint8), cv2.MORPH_OPEN, _KERNEL3)
     _n, _labels, stats, _centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
     x, y, bw, bh, area = (stats[1:, i].astype(np.int64) for i in range(5))
     keep = ((bw >= cfg.min_side) & (bh >= cfg.min_side) & (2 * bw >= bh) & (bw <= 2 * bh)
@@ -69,7 +68,7 @@ def looks_like_a_code(crop: np.ndarray, min_transitions: float = 3.0, min_contra
     """Whether a crop is busy enough in both directions, balanced enough and contrasted enough to
     be a QR code (smoothed first, so that sensor noise on a plain surface does not count)."""
     smooth = cv2.GaussianBlur(crop, (0, 0), 1.0)
-    thr, binary = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    _thr, binary = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     light = binary > 0
     n_light = int(np.count_nonzero(light))
     dark = 1.0 - n_light / binary.size

@@ -103,7 +103,7 @@ def estimate(gray: np.ndarray) -> MotionBlur:
 def motion_psf(length: float, angle: float) -> np.ndarray:
     """A line segment of ``length`` pixels at ``angle`` degrees, summing to 1 (odd square)."""
     length = max(length, 1.0)
-    size = int(math.ceil(length)) | 1
+    size = math.ceil(length) | 1
     size += 2
     ss = 8  # drawn 8x larger with anti-aliasing, then averaged down
     canvas = np.zeros((size * ss, size * ss), np.float32)
