@@ -197,8 +197,11 @@ def _motion_kernel(length: int, angle: float) -> np.ndarray:
     return k / max(k.sum(), 1e-6)
 
 
-def render(rng: np.random.Generator, cls: str, size: tuple[int, int], text: str | None) -> np.ndarray:
-    """One frame of class ``cls``."""
+def render(rng: np.random.Generator, cls: str, size: tuple[int, int], text: str | None,
+           linear_blur: bool = False) -> np.ndarray:
+    """One frame of class ``cls``. ``linear_blur``: the motion blur is applied in linear light
+    (as a sensor integrates it during the exposure, before the camera's gamma curve) rather than
+    to the gamma-encoded values; the same frames otherwise."""
     w, h = size
     img = _background(rng, w, h)
     scale = h / 720
@@ -245,7 +248,12 @@ def render(rng: np.random.Generator, cls: str, size: tuple[int, int], text: str 
     if cls == "blur":
         img = cv2.GaussianBlur(img, (0, 0), rng.uniform(1.4, 2.6) * scale)
     if cls == "motion_blur":
-        img = cv2.filter2D(img, -1, _motion_kernel(int(rng.integers(6, 13) * scale) | 1, rng.uniform(0, 180)))
+        kernel = _motion_kernel(int(rng.integers(6, 13) * scale) | 1, rng.uniform(0, 180))
+        if linear_blur:
+            lin = (np.clip(img, 0, 255) / 255.0) ** 2.2
+            img = (255.0 * np.clip(cv2.filter2D(lin, -1, kernel), 0, 1) ** (1 / 2.2)).astype(np.float32)
+        else:
+            img = cv2.filter2D(img, -1, kernel)
     sigma = rng.uniform(14, 26) if cls == "noise" else rng.uniform(2, 5)
     img += rng.normal(0, sigma, img.shape).astype(np.float32)
     out = np.clip(img, 0, 255).astype(np.uint8)
@@ -256,7 +264,7 @@ def render(rng: np.random.Generator, cls: str, size: tuple[int, int], text: str 
 
 
 def build_corpus(seed: int = 2024, per_class: int = 24, empty: int | None = None,
-                 classes: tuple[str, ...] = ALL_CLASSES) -> Iterator[Sample]:
+                 classes: tuple[str, ...] = ALL_CLASSES, linear_blur: bool = False) -> Iterator[Sample]:
     """The corpus, deterministic for a seed; frames alternate 720p and 480p within a class."""
     rng = np.random.default_rng(seed)
     codes = make_codes(rng, 64)
@@ -267,7 +275,7 @@ def build_corpus(seed: int = 2024, per_class: int = 24, empty: int | None = None
             text = None if cls == "empty" else codes[int(rng.integers(len(codes)))]
             frng = np.random.default_rng([seed, ALL_CLASSES.index(cls), i])
             cls_render = "phone_screen" if cls == "empty" and i % 3 == 0 else cls
-            img = render(frng, cls_render, size, text)
+            img = render(frng, cls_render, size, text, linear_blur)
             yield Sample(cls, size, img, text)
 
 
@@ -305,14 +313,15 @@ def _stats(rows: list[tuple[bool, float]]) -> dict[str, Any]:
     }
 
 
-def run_bench(seed: int, per_class: int, empty: int | None, repeat_empty: int = 3) -> dict[str, Any]:
+def run_bench(seed: int, per_class: int, empty: int | None, repeat_empty: int = 3,
+              linear_blur: bool = False) -> dict[str, Any]:
     fns = contestants()
     warm = render(np.random.default_rng(0), "clean", (1280, 720), "WARMUP-0001")
     for fn in fns.values():  # first-call costs (library loading) are not the frame's
         fn(warm)
     rows: dict[str, dict[str, list[tuple[bool, float, tuple[int, int]]]]] = {n: {} for n in fns}
     t_start = time.perf_counter()
-    for sample in build_corpus(seed, per_class, empty):
+    for sample in build_corpus(seed, per_class, empty, linear_blur=linear_blur):
         for name, fn in fns.items():
             reps = repeat_empty if sample.expected is None and name == "pipeline" else 1
             for _ in range(reps):
@@ -321,7 +330,8 @@ def run_bench(seed: int, per_class: int, empty: int | None, repeat_empty: int = 
                 ms = (time.perf_counter() - t0) * 1000.0
             ok = sample.expected in texts if sample.expected is not None else not texts
             rows[name].setdefault(sample.cls, []).append((ok, ms, sample.size))
-    report: dict[str, Any] = {"seed": seed, "per_class": per_class, "contestants": {}}
+    report: dict[str, Any] = {"seed": seed, "per_class": per_class, "linear_light_blur": linear_blur,
+                              "contestants": {}}
     for name, by_cls in rows.items():
         code_rows = [(ok, ms) for cls, rs in by_cls.items() if cls != "empty" for ok, ms, _ in rs]
         entry: dict[str, Any] = {
@@ -337,8 +347,13 @@ def run_bench(seed: int, per_class: int, empty: int | None, repeat_empty: int = 
     c = report["contestants"]
     pipe = c["pipeline"]
     best_single = max(c[n]["overall"]["detected_pct"] for n in ("zbar_qr_gray", "zxing"))
+    pct = pipe["overall"]["detected_pct"]
     report["targets"] = {
-        "pipeline_ge_best_single": pipe["overall"]["detected_pct"] >= best_single,
+        "pipeline_ge_best_single": pct >= best_single,
+        "pipeline_ahead_of_zxing": pct > c["zxing"]["overall"]["detected_pct"],
+        "pipeline_ahead_of_zxing_or_zbar": pct > c["zxing_or_zbar"]["overall"]["detected_pct"],
+        "motion_blur_ge_70pct": pipe["classes"]["motion_blur"]["detected_pct"] >= 70.0,
+        "small_ge_85pct": pipe["classes"]["small"]["detected_pct"] >= 85.0,
         "pipeline_minus_naive_pts": round(pipe["overall"]["detected_pct"]
                                           - c["zbar_naive_colour"]["overall"]["detected_pct"], 1),
         "pipeline_15pts_over_naive": pipe["overall"]["detected_pct"]
@@ -368,6 +383,7 @@ LABELS = {
     "zbar_naive_colour": "pyzbar, colour frame, all symbologies (naive)",
     "zbar_qr_gray": "pyzbar, QR only, gray",
     "zxing": "zxing-cpp alone",
+    "zxing_or_zbar": "zxing-cpp or pyzbar (union)",
 }
 
 
@@ -385,7 +401,10 @@ def render_docs(report: dict[str, Any], command: str) -> str:
         "QR version 8 at level M) and short plain codes on paper or on a phone screen, in a cluttered scene,",
         "degraded per class. zxing-cpp reads more than pyzbar, reads inverted (dark-mode) codes, and costs",
         "a tenth as much on an empty frame, so it is the default decoder (`decoder = \"zxing\"`; `\"zbar\"`",
-        "selects pyzbar). The pipeline adds region retries where zxing-cpp located a code it could not read.",
+        "selects pyzbar). The pipeline looks closer where zxing-cpp located a code it could not read, and",
+        "where a square dense with edges may be one it did not locate: motion blur estimated and divided",
+        "out, small codes enlarged, binarised, pyzbar as a second opinion (`hardware/region_reading.py`).",
+        "\"zxing-cpp or pyzbar\" runs both on every frame and counts a frame read when either reads it.",
         "",
         "Detection: the frame's code is among the texts returned (for \"empty\": nothing returned).",
         "Times per frame include grayscale conversion where the contestant needs it.",
@@ -414,9 +433,17 @@ def render_docs(report: dict[str, Any], command: str) -> str:
         "",
         "Per class: detection (median / p95 ms). For \"empty\" the percentage is frames with no false read.",
         "",
-        "Targets (issue 4):",
+        "Targets:",
         "",
         f"- pipeline detection ≥ best single decoder: {'met' if t['pipeline_ge_best_single'] else 'NOT met'}",
+        f"- pipeline ahead of zxing-cpp alone: {'met' if t['pipeline_ahead_of_zxing'] else 'NOT met'}"
+        f" ({c['pipeline']['overall']['detected_pct']}% vs {c['zxing']['overall']['detected_pct']}%)",
+        f"- pipeline ahead of zxing-cpp or pyzbar: {'met' if t['pipeline_ahead_of_zxing_or_zbar'] else 'NOT met'}"
+        f" ({c['pipeline']['overall']['detected_pct']}% vs {c['zxing_or_zbar']['overall']['detected_pct']}%)",
+        f"- motion blur ≥ 70%: {'met' if t['motion_blur_ge_70pct'] else 'NOT met'}"
+        f" ({c['pipeline']['classes']['motion_blur']['detected_pct']}%)",
+        f"- small codes ≥ 85%: {'met' if t['small_ge_85pct'] else 'NOT met'}"
+        f" ({c['pipeline']['classes']['small']['detected_pct']}%)",
         f"- pipeline ≥ 15 points over the naive baseline: {'met' if t['pipeline_15pts_over_naive'] else 'NOT met'}"
         f" ({t['pipeline_minus_naive_pts']:+} points)",
         f"- empty 720p frame ≤ 2 ms median: {'met' if t['empty_720p_median_le_2ms'] else 'NOT met'}"
@@ -444,10 +471,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=2024)
     p.add_argument("--per-class", type=int, default=24, help="frames per difficulty class (default 24)")
     p.add_argument("--empty", type=int, default=None, help="empty frames (default: per-class + 6)")
+    p.add_argument("--linear-blur", action="store_true",
+                   help="motion blur in linear light (more like a sensor) instead of on gamma-encoded values")
     p.add_argument("--write-docs", action="store_true", help="rewrite the Scanning section of docs/benchmarks.md")
     p.add_argument("--docs", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = p.parse_args(argv)
-    report = run_bench(args.seed, args.per_class, args.empty)
+    report = run_bench(args.seed, args.per_class, args.empty, linear_blur=args.linear_blur)
     report["machine"] = machine()
     print(json.dumps(report, indent=2))
     if args.write_docs:

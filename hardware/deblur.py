@@ -115,11 +115,19 @@ def motion_psf(length: float, angle: float) -> np.ndarray:
     return psf / max(float(psf.sum()), 1e-6)
 
 
-def wiener(gray: np.ndarray, psf: np.ndarray, nsr: float = 0.01) -> np.ndarray:
-    """``gray`` with ``psf`` divided out (Wiener filter, noise-to-signal ratio ``nsr``), 8-bit."""
+#: 8-bit camera values to linear light (sRGB-like gamma 2.2, scaled to 0..255)
+_TO_LINEAR = ((np.arange(256, dtype=np.float64) / 255.0) ** 2.2 * 255.0).astype(np.float32)
+
+
+def wiener(gray: np.ndarray, psf: np.ndarray, nsr: float = 0.01, linear: bool = False) -> np.ndarray:
+    """``gray`` with ``psf`` divided out (Wiener filter, noise-to-signal ratio ``nsr``), 8-bit.
+
+    ``linear``: undo the camera's gamma first and apply it again after, since the blur happened
+    in the light that reached the sensor."""
     h, w = gray.shape
     pad = psf.shape[0]
-    src = cv2.copyMakeBorder(gray.astype(np.float32), pad, pad, pad, pad, cv2.BORDER_REFLECT)
+    values = _TO_LINEAR[gray] if linear else gray.astype(np.float32)
+    src = cv2.copyMakeBorder(values, pad, pad, pad, pad, cv2.BORDER_REFLECT)
     # taper the reflected border so the frame's edge does not ring through the region
     ph, pw = src.shape
     fh, fw = cv2.getOptimalDFTSize(ph), cv2.getOptimalDFTSize(pw)
@@ -135,11 +143,14 @@ def wiener(gray: np.ndarray, psf: np.ndarray, nsr: float = 0.01) -> np.ndarray:
     re = (f_img[..., 0] * f_psf[..., 0] + f_img[..., 1] * f_psf[..., 1]) / power
     im = (f_img[..., 1] * f_psf[..., 0] - f_img[..., 0] * f_psf[..., 1]) / power
     out = cv2.idft(np.dstack([re, im]), flags=cv2.DFT_SCALE | cv2.DFT_REAL_OUTPUT)
-    return np.clip(out[pad:pad + h, pad:pad + w], 0, 255).astype(np.uint8)
+    out = np.clip(out[pad:pad + h, pad:pad + w], 0, 255)
+    if linear:
+        out = 255.0 * (out / 255.0) ** (1 / 2.2)
+    return out.astype(np.uint8)
 
 
-def deblur(gray: np.ndarray, blur: MotionBlur, nsr: float = 0.01) -> np.ndarray | None:
+def deblur(gray: np.ndarray, blur: MotionBlur, nsr: float = 0.01, linear: bool = False) -> np.ndarray | None:
     """The region with the estimated motion blur undone; None when there is none to undo."""
     if blur.length < 2.5:
         return None
-    return wiener(gray, motion_psf(blur.length, blur.angle), nsr)
+    return wiener(gray, motion_psf(blur.length, blur.angle), nsr, linear)

@@ -7,13 +7,13 @@ compares the next frame's thumbnail with it, for a fraction of the cost of a dec
 
 * a frame is decoded when enough cells changed by more than a few grey levels (a hand, a phone,
   a voucher coming into view changes far more than sensor noise or compression does, which
-  averaging 64 pixels per cell brings to well under a grey level);
+  averaging 16 pixels per cell brings to about a grey level);
 * a frame is always decoded while the last decoded frame held anything code-like (a code read,
   a code located but not read, a region that looks like one): a code on its way to being read
   is never skipped, nor are the sightings that keep a held-up code within its duplicate window;
 * a frame is always decoded when the last full decode is ``refresh_s`` old, so a scene that
   changes too slowly to cross the threshold between two frames (daylight, a code pushed in
-  millimetre by millimetre) is still looked at a few times a second; and since the comparison
+  millimetre by millimetre) is still looked at every second; and since the comparison
   is with the last *decoded* frame, not the previous one, slow change adds up until it counts.
 """
 
@@ -28,8 +28,15 @@ import numpy as np
 
 
 def thumbnail(frame: Any, cell: int = 8) -> np.ndarray:
-    """One grey level per ``cell`` x ``cell`` pixels of a BGR, BGRA or gray frame."""
+    """One grey level per ``cell`` x ``cell`` pixels of a BGR, BGRA or gray frame.
+
+    Bilinear to a quarter of the cell first (2x2 pixels read per point, ~20x cheaper than
+    averaging every pixel of a 720p frame), then averaged: 16 pixels per cell, enough to bring
+    sensor noise well under the threshold."""
     h, w = frame.shape[:2]
+    half = max(1, cell // 2)
+    if half > 1:
+        frame = cv2.resize(frame, (max(1, w // half), max(1, h // half)), interpolation=cv2.INTER_LINEAR)
     small = cv2.resize(frame, (max(1, w // cell), max(1, h // cell)), interpolation=cv2.INTER_AREA)
     if small.ndim == 3:
         small = cv2.cvtColor(small, cv2.COLOR_BGRA2GRAY if small.shape[2] == 4 else cv2.COLOR_BGR2GRAY)
@@ -39,7 +46,7 @@ def thumbnail(frame: Any, cell: int = 8) -> np.ndarray:
 class FrameChange:
     """The change detector in front of the decoder (see the module's description)."""
 
-    def __init__(self, *, threshold: int = 8, min_cells: int = 3, refresh_s: float = 0.5, cell: int = 8,
+    def __init__(self, *, threshold: int = 8, min_cells: int = 3, refresh_s: float = 1.0, cell: int = 8,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.threshold = threshold
         self.min_cells = min_cells

@@ -124,6 +124,9 @@ class RegionReader:
                 if softer is not None:
                     yield "deblur-soft-up", lambda: zx(enlarge(softer, up))
                 yield "deblur-zbar", lambda: zb(sharp)
+                in_light = deblur.deblur(crop, blur, 0.01, linear=True)
+                if in_light is not None:
+                    yield "deblur-linear-up", lambda: zx(enlarge(in_light, up))
         yield "sharpen", lambda: zx(sharpen(big))
         yield "otsu", lambda: zx(otsu(big))
         yield "adaptive", lambda: self._either(adaptive(big))

@@ -3,26 +3,33 @@
 Per frame:
 
 1. grayscale once (``cv2.cvtColor``; a frame that is already single-channel is used as is);
-2. the primary decoder on the full-resolution frame (zxing-cpp by default: normal and inverted
-   codes, and it also reports QR codes it located but could not read);
+2. the primary decoder on the full-resolution frame (zxing-cpp by default, in one polarity; it
+   also reports QR codes it located but could not read);
 3. only when that read nothing:
 
    (with pyzbar as the primary decoder, which cannot say where it failed, zxing-cpp runs next
-   on the full frame: it reads what pyzbar missed, e.g. inverted codes, or locates it);
+   on the full frame, in both polarities: it reads what pyzbar missed, or locates it);
 
-   a. every located-but-unreadable code is retried on its own region (crop with a margin,
-      upscaled when small): sharpened, binarized (Otsu), contrast-enhanced (CLAHE), with the other
-      decoder, sharpened wider and adaptively binarized (both decoders), stopping at the first
-      read — the extra cost is paid only where a code is;
-   b. optionally (``half_pass``, off by default: on the benchmark it added less than it cost on
-      empty frames), one pass over a half-size, sharpened copy of the frame when nothing was
-      located; a code it locates but cannot read is retried at full resolution as in (a).
+   a. every located-but-unreadable code gets a closer look on its own region
+      (:class:`hardware.region_reading.RegionReader`: enlarged when small, motion blur
+      estimated and divided out, sharpened, binarised, pyzbar as a second opinion);
+   b. then the frame is searched for squares dense with edges that the decoder did not locate
+      at all (:mod:`hardware.code_regions`: heavy motion blur and modules of a pixel or two
+      hide the finder patterns, and dark-mode codes are found here too); each that still
+      looks like a code at full resolution gets the same closer look;
+   c. optionally (``half_pass``, off by default: on the benchmark it added less than it cost on
+      empty frames), one pass over a half-size, sharpened copy of the frame.
 
-4. :meth:`ScanPipeline.process` then drops codes seen within the duplicate window
-   (:class:`kiosk.scanning.DuplicateFilter`) and returns the new scans.
+   The closer looks of one frame stop after ``region_budget_ms``; the next frame tries again.
 
-An empty frame therefore costs one grayscale conversion and one full-frame decode; the benchmark
-(``bench/scan.py``, results in ``docs/benchmarks.md``) holds the numbers.
+4. :meth:`ScanPipeline.process` (live frames) first asks :class:`hardware.frame_change.FrameChange`
+   whether the frame changed since the last one decoded (when that one held nothing code-like);
+   an unchanged frame is not decoded again. It then drops codes seen within the duplicate
+   window (:class:`kiosk.scanning.DuplicateFilter`) and returns the new scans.
+
+An empty frame therefore costs one grayscale conversion, one full-frame decode and the edge
+search on a 320-pixel copy; live, an unchanged one costs a thumbnail. The benchmarks
+(``bench/scan.py``, ``bench/steady_state.py``; results in ``docs/benchmarks.md``) hold the numbers.
 """
 
 from __future__ import annotations
@@ -68,7 +75,7 @@ class PipelineConfig:
     search_regions: bool = True  # look for code-like squares the decoder did not locate
     half_pass: bool = False
     max_regions: int = 3
-    region_budget_ms: float = 8.0  # stop looking closer at one frame's regions after this long
+    region_budget_ms: float = 15.0  # closer looks at one frame stop after this long (a frame is 33 ms at 30 fps)
     skip_unchanged: bool = True  # live: decode only frames that changed (see hardware.frame_change)
 
 
@@ -107,6 +114,7 @@ class ScanPipeline:
         self._reader = RegionReader()
         self.duplicates = DuplicateFilter(self.config.duplicate_window_s)
         self.changes: FrameChange | None = FrameChange(clock=clock) if self.config.skip_unchanged else None
+        self.last = FrameDecode((), 0.0)  # what the last live frame came to (stage "skipped": not decoded)
         self._clock = clock
 
     # --- one frame ------------------------------------------------------------------------
@@ -196,8 +204,6 @@ class ScanPipeline:
         if self.changes is not None:
             self.changes.decoded(result.seen or bool(result.codes))
         return [c for c in result.codes if self.duplicates.accept(c, t)]
-
-    last: FrameDecode = FrameDecode((), 0.0)
 
 
 def _unique(texts: Iterable[str]) -> tuple[str, ...]:

@@ -74,7 +74,7 @@ class ScanWorker(QObject):
 
     def __init__(self, source: FrameSource, pipeline: ScanPipeline, *, source_label: str = "camera",
                  preview_fps: float = 30.0, preview_max_width: int = 960, read_timeout_s: float = 0.1,
-                 idle_preview_fps: float = 4.0) -> None:
+                 idle_preview_fps: float = 2.0) -> None:
         super().__init__()
         self.source = source
         self.pipeline = pipeline
