@@ -365,6 +365,22 @@ def run_bench(seed: int, per_class: int, empty: int | None, repeat_empty: int = 
     return report
 
 
+def linear_blur_pass(seed: int, per_class: int) -> dict[str, Any]:
+    """The motion-blur class again with the blur in linear light (the same frames otherwise):
+    detection of the pipeline, zxing-cpp alone and the union, to show the gain does not hang on
+    how the benchmark blurs."""
+    fns = {n: f for n, f in contestants().items() if n in ("pipeline", "zxing", "zxing_or_zbar")}
+    hits = dict.fromkeys(fns, 0)
+    frames = 0
+    for sample in build_corpus(seed, per_class, 0, linear_blur=True):
+        if sample.cls != "motion_blur":
+            continue
+        frames += 1
+        for name, fn in fns.items():
+            hits[name] += sample.expected in fn(sample.image)
+    return {"frames": frames, "detected_pct": {n: round(100.0 * h / frames, 1) for n, h in hits.items()}}
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -383,7 +399,7 @@ LABELS = {
     "zbar_naive_colour": "pyzbar, colour frame, all symbologies (naive)",
     "zbar_qr_gray": "pyzbar, QR only, gray",
     "zxing": "zxing-cpp alone",
-    "zxing_or_zbar": "zxing-cpp or pyzbar (union)",
+    "zxing_or_zbar": "zxing-cpp or pyzbar (union, both run)",
 }
 
 
@@ -428,10 +444,24 @@ def render_docs(report: dict[str, Any], command: str) -> str:
             s = c[n]["classes"].get(cls)
             cells.append(f"{s['detected_pct']}% ({s['median_ms']} / {s['p95_ms']} ms)" if s else "–")
         lines.append(f"| {cls} | " + " | ".join(cells) + " |")
+    lin = report.get("motion_blur_linear_light")
+    if lin:
+        d = lin["detected_pct"]
+        lines.append("| motion_blur, blurred in linear light (same frames) | "
+                     + " | ".join(f"{d[n]}%" if n in d else "–" for n in names) + " |")
     t = report["targets"]
     lines += [
         "",
         "Per class: detection (median / p95 ms). For \"empty\" the percentage is frames with no false read.",
+        "",
+        "The motion-blur class smears the gamma-encoded pixel values along a straight line of 6 to 12",
+        "pixels (at 720p; 4 to 8 at 480p), two to three modules of most codes. A sensor integrates",
+        "light, not gamma-encoded values, so the row \"blurred in linear light\" runs the same frames with",
+        "the blur applied before the camera's gamma (`--linear-blur-too`; `--linear-blur` makes the whole",
+        "run so); the pipeline deblurs in both spaces.",
+        "",
+        "The region search and the closer looks were tuned on corpora from seeds 1117 and 31337, never",
+        "on the benchmark's seed (2024); `--seed N` reproduces any of them.",
         "",
         "Targets:",
         "",
@@ -473,15 +503,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--empty", type=int, default=None, help="empty frames (default: per-class + 6)")
     p.add_argument("--linear-blur", action="store_true",
                    help="motion blur in linear light (more like a sensor) instead of on gamma-encoded values")
+    p.add_argument("--linear-blur-too", action="store_true",
+                   help="also run the motion-blur class once more with the blur in linear light")
     p.add_argument("--write-docs", action="store_true", help="rewrite the Scanning section of docs/benchmarks.md")
     p.add_argument("--docs", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = p.parse_args(argv)
     report = run_bench(args.seed, args.per_class, args.empty, linear_blur=args.linear_blur)
+    if args.linear_blur_too:
+        report["motion_blur_linear_light"] = linear_blur_pass(args.seed, args.per_class)
     report["machine"] = machine()
     print(json.dumps(report, indent=2))
     if args.write_docs:
-        cmd = "./dev bench scan --write-docs" + ("" if args.per_class == 24 else f" --per-class {args.per_class}") + (
-            "" if args.seed == 2024 else f" --seed {args.seed}")
+        cmd = "./dev bench scan --write-docs" + ("" if args.per_class == 24 else f" --per-class {args.per_class}")
+        cmd += "" if args.seed == 2024 else f" --seed {args.seed}"
+        cmd += (" --linear-blur-too" if args.linear_blur_too else "") + (" --linear-blur" if args.linear_blur else "")
         write_docs(render_docs(report, cmd), args.docs)
     return 0
 

@@ -143,10 +143,10 @@ def wiener(gray: np.ndarray, psf: np.ndarray, nsr: float = 0.01, linear: bool = 
     re = (f_img[..., 0] * f_psf[..., 0] + f_img[..., 1] * f_psf[..., 1]) / power
     im = (f_img[..., 1] * f_psf[..., 0] - f_img[..., 0] * f_psf[..., 1]) / power
     out = cv2.idft(np.dstack([re, im]), flags=cv2.DFT_SCALE | cv2.DFT_REAL_OUTPUT)
-    out = np.clip(out[pad:pad + h, pad:pad + w], 0, 255)
+    sharp = np.clip(out[pad:pad + h, pad:pad + w], 0, 255)
     if linear:
-        out = 255.0 * (out / 255.0) ** (1 / 2.2)
-    return out.astype(np.uint8)
+        return (255.0 * (sharp / 255.0) ** (1 / 2.2)).astype(np.uint8)
+    return sharp.astype(np.uint8)
 
 
 def deblur(gray: np.ndarray, blur: MotionBlur, nsr: float = 0.01, linear: bool = False) -> np.ndarray | None:

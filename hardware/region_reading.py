@@ -13,8 +13,9 @@ reads or the frame's budget is spent:
    is read at twice its size, less strongly deblurred, and by pyzbar;
 2. **upscaled**: twice (three times for a very small code) with cubic interpolation, so that
    modules of one or two pixels become wide enough for the decoder's sampling grid: read as
-   it is (both polarities), sharpened, binarised (Otsu, then adaptively), by pyzbar as a
-   second opinion, and sharpened wider.
+   it is (both polarities), sharpened (and, for a small crop, three times enlarged and
+   sharpened), binarised (Otsu, then adaptively), by pyzbar as a second opinion, and
+   sharpened wider.
 
 The motion-blur tries come right after the plain read, and only when the region is smeared
 along one direction; the order of the rest follows what read codes per millisecond spent on
@@ -47,6 +48,7 @@ class RegionSettings:
     min_blur_length: float = 2.5  # pixels; shorter smears are what sharpening is for
     upscale_below: int = 320  # crops narrower than this are enlarged twice
     upscale_thrice_below: int = 110  # ... and three times below this
+    sharpen_thrice_below: int = 200  # a crop enlarged twice is also read three times enlarged, sharpened
     deblur_upscale_below: int = 400  # a deblurred crop narrower than this is read enlarged twice
 
 
@@ -128,6 +130,8 @@ class RegionReader:
                 if in_light is not None:
                     yield "deblur-linear-up", lambda: zx(enlarge(in_light, up))
         yield "sharpen", lambda: zx(sharpen(big))
+        if factor == 2 and side < cfg.sharpen_thrice_below:
+            yield "sharpen-up3", lambda: zx(sharpen(enlarge(crop, 3)))
         yield "otsu", lambda: zx(otsu(big))
         yield "adaptive", lambda: self._either(adaptive(big))
         yield "zbar", lambda: zb(big)

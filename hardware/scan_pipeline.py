@@ -46,7 +46,7 @@ from hardware.code_regions import code_like_regions, looks_like_a_code
 from hardware.decoders import DEFAULT_DECODER, ZxingDecoder, make_decoder
 from hardware.frame_change import FrameChange
 from hardware.region_reading import Box, RegionReader, box_of, crop_box, sharpen
-from kiosk.scanning import DEFAULT_DUPLICATE_WINDOW_S, CodeDecoder, DecodeResult, DuplicateFilter
+from kiosk.scanning import DEFAULT_DUPLICATE_WINDOW_S, CodeDecoder, DecodeResult, DuplicateFilter, Point
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +88,12 @@ def to_gray(frame: Any) -> np.ndarray:
     return cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
 
 
-def _overlaps(a: Box, b: Box) -> bool:
+def _overlap(a: Box, b: Box) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _union(*boxes: Box) -> Box:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 class ScanPipeline:
@@ -136,33 +140,14 @@ class ScanPipeline:
                 return FrameDecode(_unique(located.texts), 0.0, "fallback", True)
             first = DecodeResult(first.detections, first.unreadable + located.unreadable)
         deadline = time.perf_counter() + cfg.region_budget_ms / 1000.0
-        tried: list[Box] = []
-        seen = bool(first.unreadable)
-        if cfg.region_retry:
-            for outline in first.unreadable[: cfg.max_regions]:
-                box = box_of(outline)
-                if box is None:
-                    continue
-                tried.append(box)
-                codes, attempt = self._read_box(gray, box, deadline)
-                if codes:
-                    return FrameDecode(codes, 0.0, "region", True, attempt)
-                if time.perf_counter() > deadline:
-                    return FrameDecode((), 0.0, "", True)  # the next frame is coming: try again there
-        if cfg.search_regions:
-            for box in code_like_regions(gray):
-                if any(_overlaps(box, t) for t in tried):
-                    continue
-                crop = crop_box(gray, box)
-                if crop is None or not looks_like_a_code(crop):
-                    continue
-                seen = True
-                tried.append(box)
-                codes, attempt = self._reader.read(crop, deadline)
-                if codes:
-                    return FrameDecode(codes, 0.0, "search", True, attempt)
-                if time.perf_counter() > deadline:
-                    return FrameDecode((), 0.0, "", True)
+        regions = self._regions(gray, first.unreadable)
+        seen = bool(first.unreadable) or bool(regions)
+        for stage, crop in regions:
+            codes, attempt = self._reader.read(crop, deadline)
+            if codes:
+                return FrameDecode(codes, 0.0, stage, True, attempt)
+            if time.perf_counter() > deadline:
+                return FrameDecode((), 0.0, "", True)  # the next frame is coming: try again there
         if cfg.half_pass and not seen:
             h, w = gray.shape
             if min(h, w) >= 360:
@@ -177,6 +162,35 @@ class ScanPipeline:
                         return FrameDecode(codes, 0.0, "region", True, attempt)
                 seen = bool(second.unreadable)
         return FrameDecode((), 0.0, "", seen)
+
+    def _regions(self, gray: np.ndarray, outlines: tuple[tuple[Point, ...], ...]) -> list[tuple[str, np.ndarray]]:
+        """The crops worth a closer look, likeliest first: where the decoder located a code and the
+        search found a code-like square too (their union: a decoder's outline of a code it could
+        not read is often a part of it), then the decoder's other outlines, then squares only
+        the search found. Each with the stage it counts as ("region" or "search")."""
+        cfg = self.config
+        located = [b for b in (box_of(o) for o in outlines[: cfg.max_regions]) if b is not None] \
+            if cfg.region_retry else []
+        found: list[Box] = []
+        if cfg.search_regions:
+            for box in code_like_regions(gray):
+                crop = crop_box(gray, box)
+                if crop is not None and looks_like_a_code(crop):
+                    found.append(box)
+        both: list[Box] = []
+        for box in found:
+            touching = [b for b in located if _overlap(box, b)]
+            if touching:
+                both.append(_union(box, *touching))
+                located = [b for b in located if b not in touching]
+        ordered = [("region", b) for b in both] + [("region", b) for b in located]
+        ordered += [("search", b) for b in found if not any(_overlap(b, o) for _, o in ordered)]
+        out: list[tuple[str, np.ndarray]] = []
+        for stage, box in ordered[: cfg.max_regions]:
+            crop = crop_box(gray, box)
+            if crop is not None:
+                out.append((stage, crop))
+        return out
 
     def _read_box(self, gray: np.ndarray, box: Box, deadline: float) -> tuple[tuple[str, ...], str]:
         crop = crop_box(gray, box)
