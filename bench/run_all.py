@@ -62,8 +62,12 @@ def rows(r: dict[str, dict[str, Any] | None]) -> list[list[Any]]:
                     ratio(dd["p95_ms"], f["p95_ms"]), "≤ 5 ms", yes(d["met"]["p95"]), d])
     s = r.get("scan_to_decision")
     if s:
+        every = s["baseline"].get("every_frame_decoded_p95_ms")
         out.append(["Scan to decision (app, 30 fps video), p95", f"{s['p95_ms']} ms (median {s['median_ms']})",
-                    f"frame interval {s['baseline']['frame_interval_ms']} ms", f"{s['p95_in_frames']} frames",
+                    (f"every frame decoded {every} ms; " if every is not None else "")
+                    + f"frame interval {s['baseline']['frame_interval_ms']} ms",
+                    (f"{s['p95_ratio_to_every_frame']}x; " if every is not None else "")
+                    + f"{s['p95_in_frames']} frames",
                     "≤ 100 ms", yes(s["met"]), s])
     st = r.get("startup")
     if st:
