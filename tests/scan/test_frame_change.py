@@ -4,6 +4,7 @@ test moves (30 frames a second)."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import cv2
@@ -111,7 +112,7 @@ def test_a_slow_change_adds_up_until_it_is_decoded(scene: np.ndarray) -> None:
     decoded = [i for i, s in enumerate(live.stages) if s != "skipped"]
     assert decoded[0] == 0
     assert 3 <= len(decoded) <= 8
-    assert all(b - a <= 10 for a, b in zip(decoded, decoded[1:], strict=False))
+    assert all(b - a <= 10 for a, b in itertools.pairwise(decoded))
 
 
 def test_without_the_detector_every_frame_is_decoded(scene: np.ndarray) -> None:
