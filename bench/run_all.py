@@ -62,8 +62,12 @@ def rows(r: dict[str, dict[str, Any] | None]) -> list[list[Any]]:
                     ratio(dd["p95_ms"], f["p95_ms"]), "≤ 5 ms", yes(d["met"]["p95"]), d])
     s = r.get("scan_to_decision")
     if s:
+        every = s["baseline"].get("every_frame_decoded_p95_ms")
         out.append(["Scan to decision (app, 30 fps video), p95", f"{s['p95_ms']} ms (median {s['median_ms']})",
-                    f"frame interval {s['baseline']['frame_interval_ms']} ms", f"{s['p95_in_frames']} frames",
+                    (f"every frame decoded {every} ms; " if every is not None else "")
+                    + f"frame interval {s['baseline']['frame_interval_ms']} ms",
+                    (f"{s['p95_ratio_to_every_frame']}x; " if every is not None else "")
+                    + f"{s['p95_in_frames']} frames",
                     "≤ 100 ms", yes(s["met"]), s])
     st = r.get("startup")
     if st:
@@ -88,10 +92,12 @@ def rows(r: dict[str, dict[str, Any] | None]) -> list[list[Any]]:
                     yes(ss["met"]["rss"]), ss])
         out.append([f"RSS growth over {ss['minutes']} min (from 1 min)", f"{ss['rss_growth_pct_from_1_min']}%",
                     "—", "—", "≤ 10% (60 min soak)", yes(ss["met"]["growth"]), ss])
+        every = ss["baseline"].get("idle_cpu_every_frame_decoded_pct")
         out.append(["CPU idle, camera on", f"{ss['idle_cpu_pct_of_one_core']}% of a core",
-                    f"camera source alone {ss['baseline']['camera_source_alone_cpu_pct']}%",
-                    ratio(ss["idle_cpu_pct_of_one_core"], ss["baseline"]["camera_source_alone_cpu_pct"]),
-                    "≤ 20%", yes(ss["met"]["idle_cpu"]), ss])
+                    (f"every frame decoded {every}%; " if every is not None else "")
+                    + f"camera source alone {ss['baseline']['camera_source_alone_cpu_pct']}%",
+                    ratio(ss["idle_cpu_pct_of_one_core"], every or ss["baseline"]["camera_source_alone_cpu_pct"]),
+                    "≤ 10%", yes(ss["met"]["idle_cpu"]), ss])
     p = r.get("platform_load")
     if p:
         for run_ in p["runs"]:
