@@ -1,0 +1,32 @@
+"""The SHA-256 of the exact code text a voucher was issued with (or first verified from).
+
+A code whose digest matches a stored voucher is that voucher's signed bytes, already verified:
+it needs neither a signature check nor a parse again. Rows from before this revision have none
+and get theirs the next time their code is verified.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-02
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("vouchers") as table:
+        table.add_column(sa.Column("code_digest", sa.LargeBinary(32), nullable=True))
+    op.create_index("ix_vouchers_code_digest", "vouchers", ["code_digest"], unique=True)
+
+
+def downgrade() -> None:
+    op.drop_index("ix_vouchers_code_digest", table_name="vouchers")
+    with op.batch_alter_table("vouchers") as table:
+        table.drop_column("code_digest")
