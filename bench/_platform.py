@@ -24,7 +24,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 def machine() -> dict[str, object]:
     """What the figures were measured on."""
-    return {"cpus": os.cpu_count(), "python": pyplatform.python_version(), "system": pyplatform.platform(),
+    return {"cpus": os.cpu_count(), "load_average_1m_at_start": round(os.getloadavg()[0], 2),
+            "python": pyplatform.python_version(), "system": pyplatform.platform(),
             "date": datetime.now(UTC).strftime("%Y-%m-%d")}
 
 
