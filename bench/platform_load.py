@@ -9,8 +9,8 @@ synchronous_commit=on; its settings are printed) serves:
 - **online**: ``POST /api/v1/redemptions``, every request a voucher the platform issued (stored
   with its code's digest, as ``o2o-platform issue --db`` does) and a new redemption id, 50
   connections, each request carrying one of 50 terminals' tokens;
-- **batch**: ``POST /api/v1/redemptions/batch`` with 200 offline items each, 8 terminals uploading
-  at once (of the same 50);
+- **batch**: ``POST /api/v1/redemptions/batch`` with 200 offline items each, 4 terminals uploading
+  at once (of the same 50), for twice --seconds;
 - **race**: the same voucher sent at once by every terminal (50 concurrent requests, different
   redemption ids), for --race-vouchers vouchers, half issued and half never seen (the verifying
   path): exactly one accept each, counted in the answers and in the database.
@@ -58,9 +58,10 @@ from kiosk.money import Money
 
 TERMINALS = 50
 BATCH_ITEMS = 200
-# Terminals uploading a backlog at the same moment in the batch phase: enough to keep every
-# database thread busy; with all 50 the anchor finishes no 200-item batch within a short run.
-BATCH_UPLOADERS = 8
+# Terminals uploading a backlog at the same moment in the batch phase (twice as long as the online
+# phase): enough to keep the upload threads busy; with many more, the anchor (~1 s of CPU per
+# 200-item batch) finishes no batch within a short run and wrk counts nothing.
+BATCH_UPLOADERS = 4
 TARGET = {"online_per_s": 800, "online_p95_ms": 100, "server_cpu_ms_per_redemption": 1.0,
           "batch_items_per_s": 25_000, "ratio_to_anchor": 2.0, "race_accepts_per_voucher": 1}
 PG_SETTINGS = ("fsync", "synchronous_commit", "full_page_writes", "wal_sync_method", "wal_level", "commit_delay",
@@ -306,7 +307,8 @@ def one_config(workdir: Path, impl: str, db_url: str, workers: int, seconds: flo
     try:
         run_wrk(server.url, online_lines(codes.online[:300], tokens), workdir, 2)  # warm-up: connections, caches
         online = measure(server, online_lines(codes.online[300:], tokens), workdir, seconds, 1)
-        batch = measure(server, batch_lines(codes.batch, tokens), workdir, seconds, BATCH_ITEMS, BATCH_UPLOADERS)
+        batch = measure(server, batch_lines(codes.batch, tokens), workdir, 2 * seconds, BATCH_ITEMS,
+                        BATCH_UPLOADERS)
         raced_codes = codes.race_known + codes.race_new
         raced = asyncio.run(race(server.url, tokens, raced_codes))
         raced["in_database"] = race_in_database(db_url, raced_codes)

@@ -112,7 +112,7 @@ def rows(r: dict[str, dict[str, Any] | None]) -> list[list[Any]]:
                         f"anchor {ao['requests_per_s']}/s, p95 {ao['p95_ms']} ms, {ao['server_cpu_ms_per_item']} ms",
                         ratio(o["requests_per_s"], ao["requests_per_s"]),
                         "≥ 800/s, p95 ≤ 100 ms, ≤ 1.0 ms, ≥ 2x anchor", yes(met), p])
-            out.append([f"Batch items/s (200/batch, 8 uploaders), {workers} worker(s)",
+            out.append([f"Batch items/s (200/batch, 4 uploaders), {workers} worker(s)",
                         f"{b['items_per_s']}/s, {b['server_cpu_ms_per_item']} ms server + "
                         f"{b['postgres_cpu_ms_per_item']} ms PostgreSQL CPU/item",
                         f"anchor {ab['items_per_s']}/s, {ab['server_cpu_ms_per_item']} ms",

@@ -10,6 +10,7 @@ the statement text is parsed and planned once per connection.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table
@@ -67,3 +68,26 @@ def save_used(connection: Connection, used: dict[str, int]) -> None:
     """Set ``vouchers.used`` for many vouchers in one statement (PostgreSQL)."""
     with connection.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]
         cursor.execute(_SAVE_USED, [list(used), list(used.values())], binary=True)
+
+
+_ONE_SQL: dict[str, str] = {}
+
+
+def insert_one(connection: Connection, table: Table, row: dict[str, Any]) -> None:
+    """``INSERT INTO table`` one row on the raw psycopg cursor (PostgreSQL): for the online hot path,
+    where SQLAlchemy's statement and type handling cost more CPU than the insert itself."""
+    sql = _ONE_SQL.get(table.name)
+    if sql is None:
+        names = [c.name for c in table.columns]
+        marks = ", ".join("CAST(%s AS JSON)" if isinstance(table.c[n].type, JSON) else "%s" for n in names)
+        sql = _ONE_SQL[table.name] = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})"
+    values = []
+    for column in table.columns:
+        value = row.get(column.name)
+        if value is not None and isinstance(column.type, JSON):
+            value = json.dumps(value)
+        elif isinstance(value, datetime) and value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        values.append(value)
+    with connection.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]
+        cursor.execute(sql, values)

@@ -336,7 +336,10 @@ def _redeem_new(session: Session, dialect: str, keys: KeyRing, caller: Caller, *
     token = None
     if row["status"] == "accepted":
         token, row["feedback_token_hash"] = new_feedback_token()
-    connection.execute(_INSERT_REDEMPTION, [row])
+    if dialect == "postgresql":
+        bulk_sql.insert_one(connection, _REDEMPTIONS, row)
+    else:
+        connection.execute(_INSERT_REDEMPTION, [row])
     return {**answer, "feedback_token": token}  # the stored answer never holds the token
 
 

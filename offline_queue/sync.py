@@ -1,9 +1,11 @@
-"""The sync engine: upload the outbox, then pull revocations and keys (DESIGN §3 step 8).
+"""The sync engine: upload the outbox, then pull revocations and keys.
 
-Upload goes first and oldest first, in batches. The platform answers per item and each answer
-is applied to the ledger in the same transaction that marks the outbox entry done, so a crash
-between batches loses nothing and repeats nothing (a re-sent item comes back ``duplicate``).
-5xx and timeouts back off exponentially with jitter; 429 waits as long as Retry-After says.
+Upload goes first and oldest first, in batches (the first of ``batch_size``, then as many as the
+platform offers in its answer's ``X-Batch-Items``), with the next batch in flight while the last
+one's answers are written. The platform answers per item and each answer is applied to the ledger
+in the same transaction that marks the outbox entry done, so a crash between batches loses nothing
+and repeats nothing (a re-sent item comes back ``duplicate``). 5xx and timeouts back off
+exponentially with full jitter; 429 waits as long as Retry-After says.
 """
 
 from __future__ import annotations
@@ -172,7 +174,7 @@ class SyncEngine:
         report.seconds = round(time.perf_counter() - started, 3)
         return report
 
-    # --- service quality (DESIGN §5) ----------------------------------------------------
+    # --- service quality -----------------------------------------------------------------
 
     def _note_call(self, what: str, started: float, *, answered: bool, ok: bool) -> None:
         self._calls.append({"at": to_text(self.clock.now()), "kind": what[:16], "answered": answered, "ok": ok,
