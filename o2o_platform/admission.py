@@ -24,7 +24,7 @@ BATCH_ITEMS_HEADER = "X-Batch-Items"
 class UploadGate:
     """At most ``running`` uploads in threads per process and ``waiting`` more queued."""
 
-    def __init__(self, running: int = 2, waiting: int = 16, retry_after_s: tuple[int, int] = (1, 3)) -> None:
+    def __init__(self, running: int = 2, waiting: int = 32, retry_after_s: tuple[int, int] = (1, 3)) -> None:
         self.running = running
         self.waiting = waiting
         self.retry_after_s = retry_after_s
