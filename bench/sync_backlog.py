@@ -76,8 +76,16 @@ def timed_sync(ledger: SqliteLedger, api: PlatformApi, batch_size: int) -> dict[
     report = engine.run_once()
     seconds = time.perf_counter() - started
     assert report.ok and report.pending == 0, report.as_json()
+    from sqlalchemy import func, select
+
+    from offline_queue.models_quality import PlatformCall
+
+    with ledger.sessions() as session:  # what the uploads took, as the kiosk timed them
+        calls, upload_ms = session.execute(select(func.count(), func.sum(PlatformCall.ms))
+                                           .where(PlatformCall.kind == "upload")).one()
     return {"items": report.uploaded, "accepted": report.accepted, "seconds": round(seconds, 3),
-            "items_per_s": round(report.uploaded / seconds, 1)}
+            "items_per_s": round(report.uploaded / seconds, 1), "upload_requests": calls,
+            "seconds_waiting_for_the_platform": round((upload_ms or 0) / 1000, 3)}
 
 
 def main() -> None:
