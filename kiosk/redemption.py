@@ -1,6 +1,6 @@
 """The redemption decision: one code in, one recorded decision out.
 
-:func:`decide_offline` applies DESIGN §4's offline checks in order (signature and key, revoked,
+:func:`decide_offline` applies the offline checks in order (signature and key, revoked,
 validity window, store, uses left, offline policy). :class:`RedemptionService` is the use case:
 it mints the redemption id first, asks the platform when it can, falls back to the offline
 rules, and records the decision in one ledger transaction before returning it.
@@ -28,10 +28,14 @@ from kiosk.i18n import Message
 from kiosk.keytrust import CertifiedKey
 from kiosk.policy import OfflinePolicy, check_offline_policy
 from kiosk.ports import Clock, Ledger, LedgerTransaction, PlatformAnswer, PlatformRedeemer, PlatformUnavailable
+from kiosk.pricing import visit_share
 from kiosk.reasons import Mode, Reason, Status
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from kiosk.peer_check import StoreCounters
+    from kiosk.peers import PeerVerdict
 
 MAX_QUANTITY = 100
 
@@ -70,9 +74,11 @@ class Decision:
     first_redeemed_terminal: str | None = None
     detail: str = ""  # facts for the log and the audit trail, in English
     limit: Message | None = None  # the offline limit crossed, in the cashier's words
+    held_by: str | None = None  # in_use_elsewhere: the counter whose claim holds the uses
     code_text: str = field(default="", repr=False)
     platform_answer: PlatformAnswer | None = None
-    # Service-quality measurements (DESIGN §5): was the platform asked, did it answer, how fast;
+    # Service-quality measurements, which the store and the platform compare: was the platform asked,
+    # did it answer, how fast;
     # and the cashier's wait from the code first being seen to the decision being recorded.
     online_asked: bool = False
     online_answered: bool = False
@@ -103,9 +109,15 @@ class Decision:
         return self.reason is Reason.OK
 
     @property
+    def uses_allowed(self) -> int:
+        """The uses the voucher's price covers: the code says so; for a plain code, what this
+        redemption took and what the platform says is left."""
+        return self.claims.uses if self.claims else self.quantity + (self.uses_left or 0)
+
+    @property
     def value_minor(self) -> int:
-        """What the customer paid online for the uses redeemed here."""
-        return self.claims.paid.minor * self.quantity if self.claims else 0
+        """What the uses redeemed here are worth at the price paid online (a pass's share)."""
+        return visit_share(self.claims.paid.minor, self.quantity, self.claims.uses) if self.claims else 0
 
 
 def _code_kind(parsed: ParsedCode) -> str:
@@ -196,7 +208,7 @@ def decide_offline(
         now=now,
         last_sync_at=sync.last_sync_at,
         revocations_synced_at=sync.revocations_synced_at,
-        value_minor=claims.paid.minor * quantity,
+        value_minor=visit_share(claims.paid.minor, quantity, claims.uses),
         pending_offline_value_minor=ledger.pending_offline_value_minor(),
     )
     if breach is not None:
@@ -215,7 +227,9 @@ class RedemptionService:
         terminal: TerminalIdentity,
         policy: OfflinePolicy,
         platform: PlatformRedeemer | None = None,
+        counters: StoreCounters | None = None,
     ) -> None:
+        self._counters = counters  # the other counters of the store, asked before an offline acceptance
         self._ledger = ledger
         self._clock = clock
         self._terminal = terminal
@@ -252,21 +266,32 @@ class RedemptionService:
             started = time.monotonic()
             online, answered = self._ask_platform(parsed, redemption_id, quantity)
             online_ms = (time.monotonic() - started) * 1000
+        verdict = None if online is not None else self._consult_counters(parsed, quantity, redemption_id)
         with self._ledger.transaction() as tx:
-            decision = online or decide_offline(
-                parsed,
-                quantity=quantity,
-                redemption_id=redemption_id,
-                terminal=self._terminal,
-                now=self._clock.now(),
-                keys=self._keys,
-                ledger=tx,
-                policy=self._policy,
-            )
+            decision = online or self._decide_offline(parsed, quantity, redemption_id, tx)
+            if verdict is not None and self._counters is not None:
+                decision = self._counters.judge(decision, verdict, tx)
             decision = replace(decision, online_asked=asked, online_answered=answered, online_ms=online_ms,
                                wait_ms=(time.monotonic() - seen_at) * 1000)
             tx.record(decision, context)
+        if verdict is not None and self._counters is not None:
+            self._counters.finish(decision)
         return decision
+
+    def _decide_offline(self, parsed: ParsedCode, quantity: int, redemption_id: str,
+                        tx: LedgerTransaction) -> Decision:
+        return decide_offline(parsed, quantity=quantity, redemption_id=redemption_id, terminal=self._terminal,
+                              now=self._clock.now(), keys=self._keys, ledger=tx, policy=self._policy)
+
+    def _consult_counters(self, parsed: ParsedCode, quantity: int, redemption_id: str) -> PeerVerdict | None:
+        """Ask the store's other counters before an offline acceptance (None: nobody to ask, or the
+        local rules refuse anyway, so there is nothing to claim)."""
+        if self._counters is None or not isinstance(parsed, SignedCode):
+            return None
+        with self._ledger.transaction() as tx:  # a look first: a code refused here needs no claim
+            if not self._decide_offline(parsed, quantity, redemption_id, tx).accepted:
+                return None
+        return self._counters.consult(parsed.claims, quantity=quantity, claim_id=redemption_id)
 
     def _used_up_here(self, parsed: SignedCode | PlainCode, quantity: int) -> bool:
         """True when this terminal's own ledger already shows the voucher's uses gone.

@@ -65,6 +65,9 @@ class EnrollOut(Model):
     terminal_id: str
     public_keys: list[PublicKeyOut]
     platform_time: datetime
+    store_secret: str | None = Field(
+        default=None, description="the secret every terminal of this store shares to trust each other on the "
+        "store's network (the same for all of them; null when this platform issues none); keep it secret")
 
 
 class KeysOut(Model):
@@ -208,7 +211,7 @@ class HealthOut(Model):
     time: datetime
 
 
-# --- ratings, service quality, day report (issue 9) --------------------------------------------
+# --- ratings, service quality, day report ----------------------------------------------------
 
 
 class RatingOut(Model):
@@ -255,8 +258,9 @@ class DayRedemptionOut(Model):
     quantity: int
     status: Literal["accepted", "conflict", "rejected", "voided", "refused", "review"]
     mode: Literal["online", "offline"] = Field(description="online: POST /redemptions; offline: batch upload")
-    paid_minor: int | None = Field(description="paid online for this redemption (per use × quantity)")
-    list_minor: int | None = Field(description="store list price for this redemption (per use × quantity)")
+    paid_minor: int | None = Field(
+        description="paid online for this redemption: its share of the voucher's price (price ÷ uses × quantity)")
+    list_minor: int | None = Field(description="store list price for this redemption, shared the same way")
     currency: str | None
     redeemed_at: datetime
     review: str | None = Field(default=None, description="why the platform holds this redemption, or a void of "

@@ -17,17 +17,21 @@ from typing import Any
 
 import pytest
 
+from kiosk.answers import answer_message
 from kiosk.codes import VoucherClaims
-from kiosk.day_summary import DayRow, answer_message
+from kiosk.day_summary import DayRow, summarize
 from kiosk.i18n import LANGUAGES, Message, gettext_for, message, render
+from kiosk.layout import plain_lines
 from kiosk.messages import explain
 from kiosk.money import Money
 from kiosk.policy import OfflinePolicy, check_offline_policy
 from kiosk.reasons import Mode, Reason
-from kiosk.receipt import RecordedRedemption, ReportRow, StoreInfo, build_day_report, build_receipt, plain_lines
+from kiosk.receipt import RecordedRedemption, build_receipt
 from kiosk.redemption import Decision
 from kiosk.settings import SCHEMA, SettingError, Settings
+from kiosk.store import StoreInfo
 from kiosk.voids import void_refusal
+from kiosk.xz_report import build_xz_report
 
 NOW = datetime(2026, 11, 23, 6, 2, tzinfo=UTC)
 #: Words that are codes in any language: units, protocols, the kiosk's own names for things.
@@ -156,7 +160,7 @@ def test_every_setting_error_and_help_reads_whole() -> None:
         check(spec.help, extra_facts=("DATA/receipts", ".bin", ".png", "platform.url", "/feedback/", "fen",
                                       "0x", "zxing", "zbar", "file", "none", "network", "serial", "auto",
                                       "image", "/dev/ttyUSB0", "COM3", "04b8", "0202", "redemption_id",
-                                      "O2O", "URL", "raw"))
+                                      "O2O", "URL", "raw", "name:", "/dev/v4l/by-id"))
         for bad in ("\x00not valid\x00", "", "-5", "99999999999999", "maybe", "x" * 600):
             try:
                 Settings().set(key, bad)
@@ -191,13 +195,15 @@ def test_every_receipt_and_report_reads_whole() -> None:
             {"deal": "5-VISIT-PASS", "uses_allowed": 5, "uses_left": 3, "quantity": 2, "paid_minor": 20000,
              "list_minor": 25000}, {"uses_left": None, "cashier": ""})]
         receipts.append(receipts[0].as_reprint("REPRINT 2026-11-23 14:05"))
-        rows = [ReportRow(f"r{i}", "SET-MEAL-2P", 1, "CNY", 8800, 12800, mode, state, NOW, voided=i == 3)
+        rows = [DayRow(f"r{i}", NOW, f"v{i}", "SET-MEAL-2P", 1, "amy", mode, state, "CNY", 8800, 12800,
+                       voided_at=NOW if i == 3 else None)
                 for i, (mode, state) in enumerate([("offline", "pending"), ("online", "online"),
                                                    ("offline", "conflict"), ("offline", "uploaded")])]
-        reports = [build_day_report(rows, kind="X", business_date=date(2026, 11, 23), store=store, generated_at=NOW),
-                   build_day_report(rows, kind="Z", business_date=date(2026, 11, 23), store=store, generated_at=NOW,
-                                    number=2, part=2),
-                   build_day_report([], kind="X", business_date=date(2026, 11, 23), store=store, generated_at=NOW)]
+        day = date(2026, 11, 23)
+        reports = [build_xz_report(summarize(day, rows, None), kind="X", store=store, generated_at=NOW),
+                   build_xz_report(summarize(day, rows, None), kind="Z", store=store, generated_at=NOW,
+                                   number=2, part=2),
+                   build_xz_report(summarize(day, [], None), kind="X", store=store, generated_at=NOW)]
         reports.append(reports[1].as_copy("COPY of Z No. 2"))
         for paper in (*receipts, *reports):
             text = "\n".join(plain_lines(paper.blocks(), 48))
@@ -217,6 +223,11 @@ def test_the_status_strip_reads_whole_in_both_languages(qtbot) -> None:
     parts: list[tuple[str, Message | str]] = [("platform", p) for p in platform]
     parts += [("printer", w) for w in (*PRINTER_WORDS.values(), *JOB_WORDS.values())]
     parts += [("camera", w) for w in CAMERA_WORDS.values()]
+    from ui.serial_scanners import SCANNER_WORDS, scanner_words
+
+    parts += [("scanner", w) for w in SCANNER_WORDS.values()]
+    parts += [("scanner", scanner_words(states)[1]) for states in (
+        {"/dev/ttyACM0": "ready", "/dev/ttyACM1": "ready"}, {"/dev/serial/by-id/usb-X-if00": "disconnected"})]
     parts += [("cashier", on_duty(role)) for role in ROLE_WORDS] + [("cashier", "Nobody signed in")]
     parts += [("pending", message("Uploads pending: {n}", n=7))]
     try:

@@ -14,7 +14,8 @@ from hardware.print_queue import PrintQueue
 from hardware.printing.config import PrinterConfig
 from hardware.printing.device import PrinterDevice
 from kiosk.ports import Clock
-from kiosk.receipt import DayReport, StoreInfo
+from kiosk.store import StoreInfo
+from kiosk.xz_report import DayReport
 from offline_queue.print_log import PrintLog
 
 

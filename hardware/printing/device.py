@@ -20,7 +20,7 @@ from escpos.constants import RT_MASK_ONLINE, RT_STATUS_ONLINE
 from escpos.escpos import Escpos
 
 from hardware.printing.config import PrinterConfig
-from kiosk.receipt import Block
+from kiosk.layout import Block
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """Receipts through the print queue to the network printer stand-in: what comes out on paper, and what
-happens when the printer is out of paper, closed, offline, unreachable, or silent (issue 5 acceptance)."""
+happens when the printer is out of paper, closed, offline, unreachable, or silent."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from printing_support import StatusLog, Terminal, network_config
 from sqlalchemy import select
 
 from hardware.printing.textimage import line_image
-from kiosk.receipt import align_line
+from kiosk.layout import align_line
 from offline_queue.db import open_engine
 from offline_queue.ledger import SqliteLedger
 from offline_queue.models import PrintJob
