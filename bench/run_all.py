@@ -165,7 +165,9 @@ def write_docs(results: dict[str, dict[str, Any] | None]) -> None:
     for row in rows(results):
         r = row[6]
         m = r["machine"]
-        lines.append("| " + " | ".join([*row[:6], m["date"], f"{m['cpus']} cores, Python {m['python']}",
+        load = m.get("load_average_1m_at_start")
+        lines.append("| " + " | ".join([*row[:6], m["date"], f"{m['cpus']} cores, Python {m['python']}"
+                                        + ("" if load is None else f", load {load}"),
                                          f"`{r['_command']}`"]) + " |")
     failed = [k for k, v in results.items() if v is None]
     if failed:
