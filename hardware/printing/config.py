@@ -25,6 +25,7 @@ class PrinterConfig:
     usb_product: str = ""
     serial_port: str = ""
     baudrate: int = 9600
+    flow_control: str = "dsrdtr"
     cups_queue: str = ""
     width_mm: int = 80
     profile: str = "default"
@@ -43,6 +44,7 @@ class PrinterConfig:
             usb_product=settings.get("printer.usb_product"),
             serial_port=settings.get("printer.serial_port"),
             baudrate=int(settings.get("printer.baudrate")),
+            flow_control=settings.get("printer.flow_control"),
             cups_queue=settings.get("printer.cups_queue"),
             width_mm=int(settings.get("printer.width_mm")),
             profile=settings.get("printer.profile"),
