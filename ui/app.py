@@ -29,7 +29,7 @@ from ui.pins import PinStore
 from ui.services import AppEvents, AppServices
 from ui.signin import SignInScreen
 from ui.sound import Sounds
-from ui.status_strip import StatusStrip, camera_words, job_words, on_duty, printer_words
+from ui.status_strip import StatusStrip, camera_words, job_words, on_duty, printer_light, printer_words
 from ui.style import apply_style
 from ui.sync_worker import SyncScheduler
 
@@ -573,9 +573,8 @@ class Runtime(QObject):
 
     @Slot(str, str)
     def _printer_state(self, state: str, message: str) -> None:
-        level = {"ready": "ok", "unknown": "ok", "paper_low": "warn", "none": "off", "not_configured": "off"}
         log.info("printer: %s (%s)", state, message)
-        self.services.events.status.emit("printer", level.get(state, "bad"), printer_words(state))
+        self.services.events.status.emit("printer", printer_light(state), printer_words(state))
 
     @Slot(int, str)
     def _job_finished(self, job_id: int, state: str) -> None:

@@ -82,5 +82,7 @@ class PrinterConfig:
         if self.type == "cups":
             return f"CUPS queue {self.cups_queue or '(default)'}"
         if self.type == "file":
+            if "/dev/" in self.path:
+                return f"printer device {self.path}"
             return f"file {self.path}" if self.path else f"receipt files in {self.receipts_dir}"
         return "no printer"

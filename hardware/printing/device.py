@@ -31,6 +31,7 @@ from hardware.printing.status import (
 from hardware.printing.transports import (
     ConfigError,
     after_open,
+    check_present,
     cups_queue_state,
     open_connection,
     read_status_byte,
@@ -162,6 +163,7 @@ class _EscposSession(PrinterSession):
                                             status_message(PrinterState.NOT_CONFIGURED, str(exc)))
             raise PrinterError(str(exc)) from exc
         try:
+            check_present(self.config)
             printer.open()
             after_open(printer, self.config)
         except Exception as exc:  # DeviceNotFoundError, USBError, OSError, SerialException, missing pyusb/pyserial
@@ -243,8 +245,15 @@ class _EscposSession(PrinterSession):
     def _close(printer: Escpos) -> None:
         try:
             printer.close()
-        except Exception as exc:
+        except Exception as exc:  # an unplugged port cannot drain: drop it, or __del__ tries again
             log.debug("closing a printer connection: %s", exc)
+            handle = getattr(printer, "_device", None)
+            if handle is not None and hasattr(handle, "close"):
+                try:
+                    handle.close()
+                except Exception as again:
+                    log.debug("dropping a printer connection: %s", again)
+            printer._device = False
 
     def close(self) -> None:
         if self.printer is not None:

@@ -15,6 +15,7 @@ Where python-escpos 3.1 needs help, it gets it here, by subclassing, not by chan
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import subprocess
@@ -138,6 +139,17 @@ def open_connection(config: PrinterConfig, *, usb_backend: Any = None) -> Escpos
 
         return File(devfile=config.path, **kwargs)
     raise ConfigError(f"printer.type {config.type!r} has no connection")
+
+
+def check_present(config: PrinterConfig) -> None:
+    """A device path that is not there is an unplugged printer, never a file to create.
+
+    python-escpos' ``File`` opens with ``"wb"``: with /dev/usb/lp0 gone it would create a plain file
+    of that name (as root, in /dev) and "print" into it; the receipt would be lost and the printer's
+    own device node could not come back.
+    """
+    if config.type == "file" and "/dev/" in config.path and not os.path.exists(config.path):
+        raise FileNotFoundError(errno.ENOENT, "No such device file (printer unplugged?)", config.path)
 
 
 def after_open(printer: Escpos, config: PrinterConfig) -> None:
