@@ -210,7 +210,8 @@ class _EscposSession(PrinterSession):
         if state == "ready":
             return self.device._status(PrinterState.UNKNOWN)  # the queue takes jobs; paper is the printer's
         if state == "disabled":
-            return self.device._status(PrinterState.OFFLINE)
+            return PrinterStatus(PrinterState.OFFLINE, f"The {self.device.where} is stopped or not accepting jobs. "
+                                 "Start it again (cupsenable and cupsaccept): printing will continue by itself.")
         return self.device._status(PrinterState.UNREACHABLE)
 
     def send(self, data: bytes, *, name: str, blocks: Sequence[Block] = ()) -> str:
