@@ -27,6 +27,7 @@ from hardware.printing.status import (
     decode_status,
     is_unplugged,
     status_message,
+    status_words,
 )
 from hardware.printing.transports import (
     ConfigError,
@@ -36,6 +37,7 @@ from hardware.printing.transports import (
     open_connection,
     read_status_byte,
 )
+from kiosk.i18n import N_, message, render
 from kiosk.receipt import Block
 
 log = logging.getLogger(__name__)
@@ -68,7 +70,8 @@ class PrinterDevice:
         return self.config.describe()
 
     def _status(self, state: PrinterState) -> PrinterStatus:
-        return PrinterStatus(state, status_message(state, self.where))
+        words = status_words(state, self.config.where_words())
+        return PrinterStatus(state, render(words), words)
 
     @contextmanager
     def session(self) -> Iterator[PrinterSession]:
@@ -159,8 +162,8 @@ class _EscposSession(PrinterSession):
         try:
             printer = open_connection(self.config, usb_backend=self.device.usb_backend)
         except ConfigError as exc:
-            self.open_error = PrinterStatus(PrinterState.NOT_CONFIGURED,
-                                            status_message(PrinterState.NOT_CONFIGURED, str(exc)))
+            words = status_words(PrinterState.NOT_CONFIGURED, str(exc))
+            self.open_error = PrinterStatus(PrinterState.NOT_CONFIGURED, render(words), words)
             raise PrinterError(str(exc)) from exc
         try:
             check_present(self.config)
@@ -210,8 +213,9 @@ class _EscposSession(PrinterSession):
         if state == "ready":
             return self.device._status(PrinterState.UNKNOWN)  # the queue takes jobs; paper is the printer's
         if state == "disabled":
-            return PrinterStatus(PrinterState.OFFLINE, f"The {self.device.where} is stopped or not accepting jobs. "
-                                 "Start it again (cupsenable and cupsaccept): printing will continue by itself.")
+            words = message(N_("The {where} is stopped or not accepting jobs. Start it again (cupsenable and "
+                               "cupsaccept): printing will continue by itself."), where=self.config.where_words())
+            return PrinterStatus(PrinterState.OFFLINE, render(words), words)
         return self.device._status(PrinterState.UNREACHABLE)
 
     def send(self, data: bytes, *, name: str, blocks: Sequence[Block] = ()) -> str:

@@ -16,6 +16,8 @@ from enum import StrEnum
 
 from escpos.constants import RT_MASK_LOWPAPER, RT_MASK_NOPAPER, RT_MASK_ONLINE, RT_STATUS_ONLINE, RT_STATUS_PAPER
 
+from kiosk.i18n import N_, Message, message, render
+
 RT_STATUS_OFFLINE_CAUSE = b"\x10\x04\x02"
 CAUSE_COVER_OPEN = 0x04
 CAUSE_PAPER_END_STOP = 0x20
@@ -43,34 +45,46 @@ PRINTABLE = frozenset({PrinterState.READY, PrinterState.PAPER_LOW, PrinterState.
 
 @dataclass(frozen=True, slots=True)
 class PrinterStatus:
+    """A printer's state, its words in English (``message``) and, where known, in no language yet."""
+
     state: PrinterState
     message: str
+    words: Message | None = None
 
     @property
     def can_print(self) -> bool:
         return self.state in PRINTABLE
 
 
-def status_message(state: PrinterState, where: str) -> str:
-    """What the log and the technician read for a printer state (the strip has its own short words)."""
-    return {
-        PrinterState.READY: "Printer ready.",
-        PrinterState.PAPER_LOW: "Paper is running low: have a new roll ready.",
-        PrinterState.PAPER_OUT: "The printer is out of paper. Load a new roll: the receipt will print by itself.",
-        PrinterState.COVER_OPEN: "The printer cover is open. Close it: printing will continue by itself.",
-        PrinterState.OFFLINE: "The printer is offline (error or feed button). Check it: printing will continue "
-        "by itself.",
-        PrinterState.DISCONNECTED: f"The {where} is not connected. Plug its cable back in and switch it on: "
-        "waiting receipts print by themselves when it is back.",
-        PrinterState.UNREACHABLE: f"Cannot reach the {where}. Check its power and cable: printing will continue "
-        "by itself when it is back.",
-        PrinterState.NO_ANSWER: f"The {where} does not answer. Check that it is switched on: printing will "
-        "continue by itself.",
-        PrinterState.UNKNOWN: f"Sending to the {where} (it cannot report paper or cover).",
-        PrinterState.NOT_CONFIGURED: f"The printer is not set up completely ({where}). A technician can fix it "
-        "with 'kiosk config set printer.…'.",
-        PrinterState.NONE: "No printer is set up: receipts are not printed (preview with 'kiosk receipt ID --png').",
-    }[state]
+#: What the log and the technician read for each printer state (the strip has its own short words).
+STATUS_WORDS = {
+    PrinterState.READY: N_("Printer ready."),
+    PrinterState.PAPER_LOW: N_("Paper is running low: have a new roll ready."),
+    PrinterState.PAPER_OUT: N_("The printer is out of paper. Load a new roll: the receipt will print by itself."),
+    PrinterState.COVER_OPEN: N_("The printer cover is open. Close it: printing will continue by itself."),
+    PrinterState.OFFLINE: N_("The {where} is offline (an error, the feed button, or a stopped queue). Check it: "
+                             "printing will continue by itself."),
+    PrinterState.DISCONNECTED: N_("The {where} is not connected. Plug its cable back in and switch it on: "
+                                  "waiting receipts print by themselves when it is back."),
+    PrinterState.UNREACHABLE: N_("Cannot reach the {where}. Check its power and cable: printing will continue "
+                                 "by itself when it is back."),
+    PrinterState.NO_ANSWER: N_("The {where} does not answer. Check that it is switched on: printing will "
+                               "continue by itself."),
+    PrinterState.UNKNOWN: N_("Sending to the {where} (it cannot report paper or cover)."),
+    PrinterState.NOT_CONFIGURED: N_("The printer is not set up completely ({where}). A technician can fix it "
+                                    "on Technician → Printer."),
+    PrinterState.NONE: N_("No printer is set up: receipts are not printed (preview with 'kiosk receipt ID --png')."),
+}
+
+
+def status_words(state: PrinterState, where: Message | str) -> Message:
+    """The words of a printer state, in no language yet (see :mod:`kiosk.i18n`)."""
+    return message(STATUS_WORDS[state], where=where)
+
+
+def status_message(state: PrinterState, where: Message | str) -> str:
+    """The words of a printer state in English, for the log and the print log's ``detail``."""
+    return render(status_words(state, where))
 
 
 def is_unplugged(exc: BaseException) -> bool:

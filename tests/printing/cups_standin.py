@@ -14,9 +14,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from support import free_port
-
 from ui.processes import stop_process
+
+from support import free_port
 
 CUPS_LIB = Path("/usr/lib/cups")
 

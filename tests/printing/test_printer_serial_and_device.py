@@ -66,7 +66,7 @@ def test_serial_receipt_arrives_whole_on_a_line_set_as_configured(terminal: Term
     assert paper.ends_with_cut() and paper.cuts == 1
     assert serial_printer.status_queries[:2] == [1, 4]  # asked online, then the paper sensor
 
-    iflag, oflag, cflag, lflag, ispeed, ospeed, cc = seen[0]  # while the kiosk had the port open
+    iflag, _oflag, cflag, lflag, ispeed, ospeed, _cc = seen[0]  # while the kiosk had the port open
     assert ispeed == ospeed == termios.B19200
     assert cflag & termios.CRTSCTS  # RTS/CTS flow control, as printer.flow_control says
     assert not iflag & (termios.IXON | termios.IXOFF)
