@@ -4,7 +4,6 @@ raw``); the receipt's bytes arrive through CUPS as they left the kiosk."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,13 +17,6 @@ from hardware.printing.render import render_escpos
 from kiosk.receipt import content_blocks
 
 pytestmark = pytest.mark.skipif(not have_cupsd(), reason="cupsd is not installed (scripts/bootstrap.sh installs cups)")
-
-
-@pytest.fixture(scope="module")
-def cups(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CupsDaemon]:
-    daemon = CupsDaemon(tmp_path_factory.mktemp("cups")).start()
-    yield daemon
-    daemon.stop()
 
 
 @pytest.fixture
