@@ -553,7 +553,7 @@ class Runtime(QObject):
         self.window.cashier.reprint = lambda rid: background.run(
             lambda: worker.reprint(rid, cashier=services.session.name or "cashier"))
         # The screens call these on a background thread and show what they return.
-        services.extras["print_test"] = worker.print_test_page
+        services.extras["print_test"] = worker.test_page_report
         services.extras["printer_retry"] = worker.retry_now
 
         def print_report(kind: str, day: Any = None, actor: str = "") -> Any:
