@@ -23,7 +23,7 @@ from offline_queue.print_log import PrintLog
 
 
 @dataclass(frozen=True, slots=True)
-class TestPageReport:
+class PrintTestReport:
     """How a test page went: the job's state (printed, failed, waiting…) and the printer's words now."""
 
     job_id: int | None
@@ -76,7 +76,7 @@ class PrintWorker(QObject):
     def print_test_page(self) -> int | None:
         return self.queue.submit_test_page()
 
-    def test_page_report(self, timeout: float = 8.0) -> TestPageReport:
+    def test_page_report(self, timeout: float = 8.0) -> PrintTestReport:
         """Print a test page and wait (up to ``timeout``) to see how it went; for a background thread."""
         job_id = self.queue.submit_test_page()
         job_state = "not_queued"
@@ -93,7 +93,7 @@ class PrintWorker(QObject):
             words = status_words(PrinterState(state), self._device().config.where_words())
         if job_state == "printed" and state in ("ready", "unknown", "printing"):
             words = status_words(PrinterState.READY, "")
-        return TestPageReport(job_id, job_state, state, words)
+        return PrintTestReport(job_id, job_state, state, words)
 
     def print_report(self, report: DayReport, *, actor: str) -> int | None:
         return self.queue.submit_report(report, actor=actor)

@@ -7,7 +7,7 @@ saved settings and then says what the printer reported. Optional adapters in
 ``services.extras``:
 
 * ``"print_test"``: prints a test page (on a background thread); returns a
-  :class:`ui.print_worker.TestPageReport`, a job id or a message.
+  :class:`ui.print_worker.PrintTestReport`, a job id or a message.
 * ``"printer_discovery"``: a callable returning the candidates (default: ``discover()``).
 """
 
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from hardware.printing.discovery import Candidate, discover
 from kiosk.i18n import N_, Message, message
 from ui.i18n import render_current, t
-from ui.print_worker import TestPageReport
+from ui.print_worker import PrintTestReport
 from ui.problems import problem_words
 from ui.status_strip import printer_light
 from ui.technician import SettingsForm, _keys, printer_type_of, say
@@ -167,9 +167,9 @@ class PrinterPage(QWidget):
 
         def done(result: Any) -> None:
             self.test_button.setEnabled(True)
-            if isinstance(result, TestPageReport):
+            if isinstance(result, PrintTestReport):
                 ok = result.job_state == "printed" and printer_light(result.printer_state) == "ok"
-                say(self.test_message, render_current(test_report_words(result)), ok=ok, error=not ok)
+                say(self.test_message, render_current(report_words(result)), ok=ok, error=not ok)
             elif isinstance(result, int):
                 say(self.test_message, t("Test page sent (job {job}).").format(job=result), ok=True)
             else:
@@ -204,7 +204,7 @@ class PrinterPage(QWidget):
             self.look()  # the first time the page is seen
 
 
-def test_report_words(report: TestPageReport) -> Message:
+def report_words(report: PrintTestReport) -> Message:
     """What the test page did and what the printer says now."""
     if report.job_state == "printed":
         return message(N_("Test page printed (job {job}). {status}"), job=report.job_id, status=report.words)

@@ -73,13 +73,13 @@ STATUS_WORDS = {
     PrinterState.UNKNOWN: N_("Sending to the {where} (it cannot report paper or cover)."),
     PrinterState.NOT_CONFIGURED: N_("The printer is not set up completely ({where}). A technician can fix it "
                                     "on Technician → Printer."),
-    PrinterState.NONE: N_("No printer is set up: receipts are not printed (preview with 'kiosk receipt ID --png')."),
+    PrinterState.NONE: N_("No printer is set up: receipts are not printed (preview one with {command})."),
 }
 
 
 def status_words(state: PrinterState, where: Message | str) -> Message:
     """The words of a printer state, in no language yet (see :mod:`kiosk.i18n`)."""
-    return message(STATUS_WORDS[state], where=where)
+    return message(STATUS_WORDS[state], where=where, command="kiosk receipt ID --png")
 
 
 def status_message(state: PrinterState, where: Message | str) -> str:

@@ -68,7 +68,10 @@ class CupsDaemon:
         return self
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(list(args), capture_output=True, text=True, env=self.env, timeout=30, check=check)
+        done = subprocess.run(list(args), capture_output=True, text=True, env=self.env, timeout=30)
+        if check and done.returncode != 0:
+            raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}): {done.stderr.strip()}\n{self.log()}")
+        return done
 
     def add_raw_queue(self, name: str, uri: str) -> None:
         """A raw queue (bytes passed to the device untouched), accepting jobs and enabled."""
