@@ -118,10 +118,16 @@ def device_files(root: Path) -> list[Candidate]:
         if not re.fullmatch(r"lp\d+", path.name):
             continue
         name = _sysfs_printer_name(root, path.name)
-        label = message(N_("Printer device {path}: {name}"), path=str(path), name=name) if name else \
-            message(N_("Printer device {path}"), path=str(path))
+        shown = _as_on_the_system(path, root)
+        label = message(N_("Printer device {path}: {name}"), path=shown, name=name) if name else \
+            message(N_("Printer device {path}"), path=shown)
         found.append(Candidate("device", label, {"printer.type": "file", "printer.path": str(path)}))
     return found
+
+
+def _as_on_the_system(path: Path, root: Path) -> str:
+    """``/dev/usb/lp0`` for ROOT/dev/usb/lp0: the name the technician knows (settings keep the real path)."""
+    return "/" + str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 def _sysfs_printer_name(root: Path, node: str) -> str:

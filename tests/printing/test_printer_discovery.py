@@ -59,7 +59,7 @@ def test_usblp_nodes_and_serial_ports_under_a_root(tmp_path: Path) -> None:
         (by_id / "usb-Prolific_Technology_Inc._USB-Serial_Controller-if00-port0").symlink_to(tty.port)
 
         [device] = device_files(root)
-        assert render(device.label) == f"Printer device {lp0.port}: EPSON TM-T20II"
+        assert render(device.label) == "Printer device /dev/usb/lp0: EPSON TM-T20II"  # as the system names it
         assert device.settings == {"printer.type": "file", "printer.path": str(lp0.port)}
 
         ports = serial_ports(root)
