@@ -25,6 +25,7 @@ from hardware.printing.status import (
     PrinterState,
     PrinterStatus,
     decode_status,
+    is_refused,
     is_unplugged,
     status_message,
     status_words,
@@ -154,6 +155,11 @@ class _EscposSession(PrinterSession):
         """The status for a printer that could not be opened or broke off."""
         if self.config.type in PLUGGED and is_unplugged(exc):
             return self.device._status(PrinterState.DISCONNECTED)
+        if self.config.type in PLUGGED and is_refused(exc):
+            words = message(N_("The kiosk may not use the {where} (access denied). Give it access with a udev rule "
+                               "or the printer's group, as the technician guide says (Printer)."),
+                            where=self.config.where_words())
+            return PrinterStatus(PrinterState.UNREACHABLE, render(words), words)
         return self.device._status(PrinterState.UNREACHABLE)
 
     def _open(self) -> Escpos:

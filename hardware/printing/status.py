@@ -96,12 +96,25 @@ def is_unplugged(exc: BaseException) -> bool:
     """
     seen: BaseException | None = exc
     while seen is not None:
-        code = getattr(seen, "errno", None) or getattr(seen, "backend_error_code", None)
-        if isinstance(code, int) and code in UNPLUGGED_ERRNOS:
-            return True
+        code = getattr(seen, "errno", None)
+        if isinstance(code, int):  # the operating system's own word decides
+            return code in UNPLUGGED_ERRNOS
         text = str(seen).lower()
         if any(words in text for words in ("no such device", "no such file", "not found or cable not plugged",
-                                           "could not open port", "device not configured")):
+                                           "device not configured")):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def is_refused(exc: BaseException) -> bool:
+    """True when the system refused the kiosk the device (EACCES/EPERM: no udev rule, not in the group)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        code = getattr(seen, "errno", None)
+        if isinstance(code, int):
+            return code in (errno.EACCES, errno.EPERM)
+        if "permission denied" in str(seen).lower() or "access denied" in str(seen).lower():
             return True
         seen = seen.__cause__ or seen.__context__
     return False

@@ -138,3 +138,15 @@ def test_a_send_cut_by_an_unplug_is_failed_and_never_resent_by_itself(terminal, 
     assert reprint is not None and queue.wait_for(reprint, 5) == "printed"
     assert len(epson.wait_for_prints(1)) == 1
     assert terminal.print_log.job(job_id).state == "failed"  # type: ignore[union-attr]
+
+
+def test_a_printer_the_system_refuses_says_how_to_give_access(terminal, bus, tmp_path):
+    backend, _xprinter, epson = bus
+    epson.access = False
+    device = PrinterDevice(PrinterConfig(type="usb", usb_vendor="04b8", usb_product="0202", data_dir=tmp_path,
+                                         timeout_s=1.0), usb_backend=backend)
+    status = device.status()
+    assert status.state is PrinterState.UNREACHABLE and not status.can_print
+    assert "access denied" in status.message and "udev rule" in status.message
+    epson.access = True
+    assert device.status().state is PrinterState.READY

@@ -10,6 +10,7 @@ from test_whole_messages import check
 from usb_standin import UsbBusBackend, UsbPrinterStandIn
 
 from hardware.printing.config import PrinterConfig
+from hardware.printing.device import PrinterDevice
 from hardware.printing.discovery import usb_devices
 from hardware.printing.status import PrinterState, status_words
 from ui.print_worker import PrintTestReport
@@ -47,3 +48,12 @@ def test_discovered_usb_labels_read_whole() -> None:
                         UsbPrinterStandIn(0x1A86, 0x7523, manufacturer="QinHeng", name="CH340", interface_class=0xFF))
     for candidate in usb_devices(bus):
         check(candidate.label)
+
+
+def test_access_denied_reads_whole(tmp_path: Path) -> None:
+    refused = UsbPrinterStandIn(0x04B8, 0x0202)
+    refused.access = False
+    status = PrinterDevice(PrinterConfig(type="usb", usb_vendor="04b8", usb_product="0202", data_dir=tmp_path),
+                           usb_backend=UsbBusBackend(refused)).status()
+    assert status.words is not None and "udev" in status.message
+    check(status.words)

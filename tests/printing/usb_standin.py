@@ -66,6 +66,7 @@ class UsbPrinterStandIn:
         self.plugged = True
         self.plug_count = 0  # a new device each time it is plugged in: old handles are dead
         self.kernel_driver = True
+        self.access = True  # False: the system refuses to open it (no udev rule for the kiosk's user)
         self.detached = 0
         self.configuration = 0
         self.claimed: set[int] = set()
@@ -187,6 +188,8 @@ class UsbBusBackend(usb.backend.IBackend):
 
     def open_device(self, dev: UsbPrinterStandIn) -> _Handle:
         dev.check()
+        if not dev.access:
+            raise usb.core.USBError("Access denied (insufficient permissions)", -3, errno.EACCES)
         return _Handle(dev, dev.plug_count)
 
     def close_device(self, dev_handle: _Handle) -> None:
