@@ -21,8 +21,12 @@ from typing import Any, Protocol
 
 from hardware.printing.device import PrinterDevice, PrinterError, PrinterState, SendError
 from hardware.printing.render import render_escpos
+from kiosk.layout import blocks_to_json
 from kiosk.ports import Clock, SystemClock
-from kiosk.receipt import DayReport, StoreInfo, blocks_to_json, content_blocks, test_page_blocks
+from kiosk.print_content import content_blocks
+from kiosk.receipt import test_page_blocks
+from kiosk.store import StoreInfo
+from kiosk.xz_report import DayReport
 
 log = logging.getLogger(__name__)
 

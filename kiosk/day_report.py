@@ -1,5 +1,6 @@
-"""The day report of issue 9: counts, money by deal and by channel, upload states, service
-quality, price flags and ratings — and the line-by-line reconciliation with the platform's view."""
+"""``kiosk report``: the day's counts, money by deal, source, sales channel and mode, upload states,
+service quality, price flags and ratings — and the line-by-line reconciliation with the platform's
+view. The figures are :mod:`kiosk.day_summary`'s, as the day view and the X/Z reports show them."""
 
 from __future__ import annotations
 
@@ -7,24 +8,16 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from kiosk.day_summary import DayRow
+from kiosk.day_summary import DayRow, group_totals
 from kiosk.i18n import N_
 from kiosk.qos import ServiceQuality
 
 
 def _bucket(rows: Sequence[DayRow], key: Mapping[str, str]) -> list[dict[str, Any]]:
-    sums: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in rows:
-        name = key.get(row.redemption_id, "") or "unknown"
-        acc = sums.setdefault((name, row.currency), {"name": name, "currency": row.currency, "count": 0,
-                                                      "quantity": 0, "paid_minor": 0, "list_minor": 0})
-        acc["count"] += 1
-        acc["quantity"] += row.quantity
-        acc["paid_minor"] += row.paid_total
-        acc["list_minor"] += row.list_total
-    for acc in sums.values():
-        acc["saving_minor"] = acc["list_minor"] - acc["paid_minor"]
-    return [sums[k] for k in sorted(sums)]
+    """The day's totals per ``key[redemption_id]`` (deal, source, sales channel, mode) as JSON."""
+    return [{"name": t.key, "currency": t.currency, "count": t.count, "quantity": t.quantity,
+             "paid_minor": t.paid_minor, "list_minor": t.list_minor, "saving_minor": t.saving_minor}
+            for t in group_totals(rows, lambda row: key.get(row.redemption_id, "") or "unknown")]
 
 
 def price_flags(rows: Sequence[DayRow], store_prices: Mapping[str, tuple[int, str]]) -> list[dict[str, Any]]:

@@ -1,15 +1,19 @@
-"""The manager's day: one row per redemption, totals by deal and by mode, redemptions per hour,
-and the platform's answer to a conflict or rejection in words. Pure Python (no I/O)."""
+"""The store's day, modelled once: one row per redemption, totals by deal, by mode and by currency,
+redemptions per hour and the counts a manager checks. The day view, the X and Z reports and
+``kiosk report`` all read it. Pure Python (no I/O).
+
+Money: a row carries the voucher's prices (for a pass of several uses, the whole pass); what a
+redemption is worth is its share, :func:`kiosk.pricing.visit_share`, as on its receipt."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from kiosk.i18n import N_, Message, message, render
 from kiosk.money import Money
+from kiosk.pricing import visit_share
 
 #: The states a manager sees (``upload_state`` in the ledger, with voids and online ones folded in).
 STATES = ("pending", "uploaded", "conflict", "review", "rejected", "voided", "void refused")
@@ -30,7 +34,7 @@ def display_state(upload_state: str, voided: bool) -> str:
 
 @dataclass(frozen=True, slots=True)
 class DayRow:
-    """One redemption as the manager's table shows it (money per use in minor units)."""
+    """One redemption as the manager's table shows it (the voucher's prices, in minor units)."""
 
     redemption_id: str
     decided_at: datetime
@@ -48,6 +52,7 @@ class DayRow:
     voided_at: datetime | None = None
     void_reason: str = ""
     platform_answer: dict[str, Any] | None = field(default=None, compare=False)
+    uses_allowed: int = 1  # the uses the voucher's price covers (a 5-visit pass: 5)
 
     @property
     def voided(self) -> bool:
@@ -59,11 +64,18 @@ class DayRow:
 
     @property
     def paid_total(self) -> int:
-        return self.paid_minor * self.quantity
+        """What this redemption is worth at the online price: its share of the voucher's price."""
+        return visit_share(self.paid_minor, self.quantity, self.uses_allowed)
 
     @property
     def list_total(self) -> int:
-        return self.list_minor * self.quantity
+        """The same share of the store's list price."""
+        return visit_share(self.list_minor, self.quantity, self.uses_allowed)
+
+    @property
+    def overpriced(self) -> bool:
+        """Paid online above the store's list price."""
+        return self.paid_minor > self.list_minor
 
     @property
     def saving_total(self) -> int:
@@ -92,13 +104,13 @@ class Total:
         return Money(minor, self.currency).format() if self.currency else str(minor)
 
 
-def _group(rows: Iterable[DayRow], key: str) -> list[Total]:
+def group_totals(rows: Iterable[DayRow], key: Callable[[DayRow], str]) -> list[Total]:
+    """Counts and money per ``key(row)`` and currency, sorted; voided redemptions do not count."""
     sums: dict[tuple[str, str], list[int]] = {}
     for row in rows:
         if row.voided:
             continue
-        name = {"deal": row.deal, "mode": row.mode, "all": ""}[key]
-        acc = sums.setdefault((name, row.currency), [0, 0, 0, 0])
+        acc = sums.setdefault((key(row), row.currency), [0, 0, 0, 0])
         acc[0] += 1
         acc[1] += row.quantity
         acc[2] += row.paid_total
@@ -108,17 +120,17 @@ def _group(rows: Iterable[DayRow], key: str) -> list[Total]:
 
 def totals_by_deal(rows: Iterable[DayRow]) -> list[Total]:
     """Per deal (and currency); voided redemptions do not count."""
-    return _group(rows, "deal")
+    return group_totals(rows, lambda row: row.deal)
 
 
 def totals_by_mode(rows: Iterable[DayRow]) -> list[Total]:
     """Online vs offline (per currency); voided redemptions do not count."""
-    return _group(rows, "mode")
+    return group_totals(rows, lambda row: row.mode)
 
 
 def grand_totals(rows: Iterable[DayRow]) -> list[Total]:
     """Everything of the day, one entry per currency; voided redemptions do not count."""
-    return _group(rows, "all")
+    return group_totals(rows, lambda row: "")
 
 
 def per_hour(rows: Iterable[DayRow], tz: tzinfo | None) -> list[int]:
@@ -132,6 +144,8 @@ def per_hour(rows: Iterable[DayRow], tz: tzinfo | None) -> list[int]:
 
 @dataclass(frozen=True, slots=True)
 class DaySummary:
+    """A day's rows (voided ones included) and everything counted from them."""
+
     day: date
     rows: tuple[DayRow, ...]
     by_deal: tuple[Total, ...]
@@ -140,10 +154,23 @@ class DaySummary:
     hours: tuple[int, ...]
     voided: int
     pending: int
-    conflicts: int
+    to_review: int  # everything the manager reviews (:data:`REVIEW`)
+    conflicts: int = 0  # the platform recorded them but another use won
+    rejected: int = 0
+    overpriced: int = 0  # live redemptions paid online above the list price
+    first_at: datetime | None = None  # the first and last live redemption
+    last_at: datetime | None = None
+
+    @property
+    def live(self) -> tuple[DayRow, ...]:
+        """The rows that count (not voided)."""
+        return tuple(r for r in self.rows if not r.voided)
 
 
 def summarize(day: date, rows: Sequence[DayRow], tz: tzinfo | None) -> DaySummary:
+    """Totals and counts of a day's rows."""
+    live = [r for r in rows if not r.voided]
+    times = sorted(r.decided_at for r in live)
     return DaySummary(
         day=day,
         rows=tuple(rows),
@@ -151,91 +178,15 @@ def summarize(day: date, rows: Sequence[DayRow], tz: tzinfo | None) -> DaySummar
         by_mode=tuple(totals_by_mode(rows)),
         totals=tuple(grand_totals(rows)),
         hours=tuple(per_hour(rows, tz)),
-        voided=sum(1 for r in rows if r.voided),
-        pending=sum(1 for r in rows if r.state == "pending"),
-        conflicts=sum(1 for r in rows if r.state in REVIEW),
+        voided=len(rows) - len(live),
+        pending=sum(1 for r in live if r.state == "pending"),
+        to_review=sum(1 for r in rows if r.state in REVIEW),
+        conflicts=sum(1 for r in rows if r.state == "conflict"),
+        rejected=sum(1 for r in rows if r.state == "rejected"),
+        overpriced=sum(1 for r in live if r.overpriced),
+        first_at=times[0] if times else None,
+        last_at=times[-1] if times else None,
     )
-
-
-# --- the platform's answer in words ---------------------------------------------------------------
-
-#: The platform's reasons, as a clause that completes one of :data:`_HEADS`.
-_REASON_WORDS = {
-    "ok": N_("accepted"),
-    "already_redeemed": N_("the voucher had already been redeemed elsewhere"),
-    "no_uses_left": N_("the voucher had no uses left"),
-    "revoked": N_("the platform had cancelled the voucher (refund or revocation) before this redemption"),
-    "expired": N_("the voucher had expired"),
-    "not_yet_valid": N_("the voucher was not valid yet"),
-    "wrong_store": N_("the voucher is for another store"),
-    "bad_signature": N_("the code is not genuine"),
-    "unknown_key": N_("the code was signed with a key the platform does not know"),
-    "malformed": N_("it is not a voucher code"),
-    "unknown_voucher": N_("the platform does not know this voucher"),
-    "bad_quantity": N_("the quantity was not allowed"),
-    "id_reused": N_("the redemption id was reused with another code"),
-    "too_late": N_("the void came after the platform's void window"),
-    "not_found": N_("the platform has no such redemption for this store"),
-    "claimed_before_last_upload": N_("its time is older than work this terminal had already sent; the platform "
-                                     "counts the use and holds it for review"),
-    "void_late": N_("the void reached the platform after its void window; the use stays counted, held for review"),
-    "claimed_in_future": N_("its time is ahead of the platform's clock; check this terminal's clock"),
-    "claimed_before_enrollment": N_("its time is before this terminal was enrolled; check this terminal's clock"),
-    "void_before_redemption": N_("the void's time is before the redemption; check this terminal's clock"),
-}
-_HEADS = {
-    "void refused": N_("The platform refused the void: {reason}."),
-    "conflict": N_("Conflict: recorded by the platform, but {reason}."),
-    "review": N_("Held for review by the platform: {reason}."),
-    "rejected": N_("Rejected by the platform: {reason}."),
-    "": N_("The platform says: {reason}."),
-}
-
-
-def _link_message(link: dict[str, Any], tz: tzinfo | None) -> Message:
-    rid = str(link["redemption_id"])[:8]
-    terminal = str(link.get("terminal_id") or "")
-    when = ""
-    if link.get("redeemed_at"):
-        try:
-            when = f"{datetime.fromisoformat(str(link['redeemed_at'])).astimezone(tz):%Y-%m-%d %H:%M}"
-        except ValueError:
-            when = ""
-    if terminal and when:
-        return message(N_("It lost to redemption {rid} on terminal {terminal} at {when}."), rid=rid,
-                       terminal=terminal, when=when)
-    if terminal:
-        return message(N_("It lost to redemption {rid} on terminal {terminal}."), rid=rid, terminal=terminal)
-    if when:
-        return message(N_("It lost to redemption {rid} at {when}."), rid=rid, when=when)
-    return message(N_("It lost to redemption {rid}."), rid=rid)
-
-
-def answer_message(row: DayRow, tz: tzinfo | None) -> Message:
-    """What the platform said about this redemption (or its void), for the review tab.
-
-    The platform's free-text ``detail`` is not repeated: it is English and for the log; the reason
-    code, which every platform answer carries, says it in the reader's language.
-    """
-    answer = row.platform_answer or {}
-    reason = str(answer.get("reason") or "")
-    head = _HEADS.get(row.state if row.state in REVIEW else "", _HEADS[""])
-    if reason in _REASON_WORDS:
-        words: Message = message(_REASON_WORDS[reason])
-    elif reason:
-        words = message(N_("a reason this kiosk does not know ({code})"), code=reason)
-    else:
-        words = message(N_("no reason given"))
-    text = message(head, reason=words)
-    link = answer.get("conflict_with")
-    if isinstance(link, dict) and link.get("redemption_id"):
-        return message(N_("{answer} {link}"), answer=text, link=_link_message(link, tz))
-    return text
-
-
-def answer_in_words(row: DayRow, tz: tzinfo | None, *, lang: str = "en") -> str:
-    """:func:`answer_message` in ``lang``."""
-    return render(answer_message(row, tz), lang)
 
 
 def filter_rows(rows: Iterable[DayRow], *, state: str = "", mode: str = "", deal: str = "",

@@ -5,13 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-# Minor-unit exponents that differ from 2; every other well-formed code uses 2.
-_EXPONENTS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "HUF": 2, "BHD": 3, "KWD": 3, "JOD": 3, "OMR": 3}
+from babel.numbers import get_currency_precision
 
 
 def currency_exponent(currency: str) -> int:
-    """How many decimal places the currency's minor unit has (CNY: 2, JPY: 0)."""
-    return _EXPONENTS.get(currency.upper(), 2)
+    """How many decimal places the currency's minor unit has (CNY: 2, JPY: 0, BHD: 3).
+
+    The figures are CLDR's, through Babel: the digits that prices are really written with, which
+    is what a voucher's price and a receipt need (HUF: 0, though ISO 4217 still lists fillér).
+    A code CLDR does not know gets 2, CLDR's default.
+    """
+    return int(get_currency_precision(currency.upper()))
 
 
 def is_currency_code(text: str) -> bool:

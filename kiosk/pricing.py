@@ -1,5 +1,5 @@
-"""Price collaboration (DESIGN §5): paid online vs the store's list price, the saving, and a flag
-when the online price is above the list price."""
+"""Price collaboration: paid online vs the store's list price, the saving, a flag when the online
+price is above the list price, and what one visit of a pass is worth."""
 
 from __future__ import annotations
 
@@ -34,3 +34,13 @@ def compare(paid_minor: int | None, list_minor: int | None, currency: str | None
     if paid_minor is None or list_minor is None or not currency:
         return None
     return PriceComparison(Money(paid_minor, currency), Money(list_minor, currency))
+
+
+def visit_share(price_minor: int, quantity: int, uses: int | None) -> int:
+    """What ``quantity`` uses of a voucher are worth when its price covers ``uses`` uses.
+
+    A 5-visit pass sold for 300.00 is worth 60.00 a visit: receipts, the day view, X/Z reports and
+    the platform's reports all count a visit this way, so that five visits add up to the pass
+    price (and not to five times it). Rounded down to the minor unit.
+    """
+    return price_minor * quantity // max(uses or 1, 1)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
+from kiosk.pricing import visit_share
 from o2o_platform.db import Database
 from o2o_platform.models import QosReport, Rating, Redemption, Voucher
 from o2o_platform.quality import parse_day
@@ -74,7 +75,7 @@ def day_report(db: Database, store_id: str, day: str, tz: str = "UTC") -> dict[s
             select(Redemption.redemption_id, Redemption.terminal_id, Redemption.voucher_id, Redemption.quantity,
                    Redemption.status, Redemption.mode, Redemption.redeemed_at, Redemption.voided_at,
                    Redemption.review,
-                   Voucher.sku, Voucher.paid_minor, Voucher.list_minor, Voucher.currency)
+                   Voucher.sku, Voucher.paid_minor, Voucher.list_minor, Voucher.currency, Voucher.uses)
             .outerjoin(Voucher, Voucher.voucher_id == Redemption.voucher_id)
             .where(Redemption.store_id == store_id, Redemption.redeemed_at >= start, Redemption.redeemed_at < end)
             .order_by(Redemption.redeemed_at, Redemption.redemption_id)
@@ -94,8 +95,9 @@ def day_report(db: Database, store_id: str, day: str, tz: str = "UTC") -> dict[s
               "rejected": 0, "voided": 0, "refused": 0, "review": 0}
     for r in rows:
         status = report_status(r.status, r.voided_at)
-        paid = None if r.paid_minor is None else r.paid_minor * r.quantity
-        listed = None if r.list_minor is None else r.list_minor * r.quantity
+        # a visit of a pass is worth its share of the pass price, as on the kiosk's receipt and reports
+        paid = None if r.paid_minor is None else visit_share(r.paid_minor, r.quantity, r.uses)
+        listed = None if r.list_minor is None else visit_share(r.list_minor, r.quantity, r.uses)
         redemptions.append({
             "redemption_id": r.redemption_id, "terminal_id": r.terminal_id, "voucher_id": r.voucher_id,
             "sku": r.sku, "quantity": r.quantity, "status": status, "mode": r.mode, "paid_minor": paid,

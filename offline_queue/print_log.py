@@ -22,22 +22,17 @@ from typing import Any
 
 from sqlalchemy import and_, func, select, update
 
+from kiosk.day_summary import DaySummary, summarize
 from kiosk.days import day_bounds
 from kiosk.i18n import N_, Message, message, render
-from kiosk.receipt import (
-    DayReport,
-    Receipt,
-    RecordedRedemption,
-    ReportRow,
-    StoreInfo,
-    build_day_report,
-    build_receipt,
-    local_time_text,
-)
+from kiosk.receipt import Receipt, RecordedRedemption, build_receipt
+from kiosk.store import StoreInfo, local_time_text
+from kiosk.xz_report import DayReport, build_xz_report
 from offline_queue.ledger import SqliteLedger, append_audit
 from offline_queue.models import PrintJob, Redemption, VoucherUse
 from offline_queue.models_printing import PrintAttempt, ZReport, ZReportItem
 from offline_queue.models_quality import StorePrice
+from offline_queue.queries import redemption_rows
 from offline_queue.timefmt import from_text, to_text
 
 log = logging.getLogger(__name__)
@@ -287,27 +282,21 @@ class PrintLog:
 
     # --- reports ----------------------------------------------------------------------------------
 
-    def _rows(self, session: Any, business_date: date, store: StoreInfo, *, unclosed_only: bool) -> list[ReportRow]:
+    def _summary(self, session: Any, business_date: date, store: StoreInfo, *, unclosed_only: bool) -> DaySummary:
         start, end = day_bounds(business_date, store.tz())
         query = select(Redemption).where(Redemption.decided_at >= to_text(start), Redemption.decided_at < to_text(end))
         if store.terminal_id:
             query = query.where(Redemption.terminal_id == store.terminal_id)
         if unclosed_only:
             query = query.where(~Redemption.id.in_(select(ZReportItem.redemption_id)))
-        rows = []
-        for r in session.scalars(query.order_by(Redemption.decided_at)):
-            decided = from_text(r.decided_at)
-            assert decided is not None
-            rows.append(ReportRow(r.id, r.sku, r.quantity, r.currency, r.paid_minor, r.list_minor, r.mode,
-                                  r.upload_state, decided, r.voided_at is not None))
-        return rows
+        rows = redemption_rows(session, query.order_by(Redemption.decided_at))
+        return summarize(business_date, rows, store.tz())
 
     def x_report(self, business_date: date, store: StoreInfo, *, now: datetime) -> DayReport:
         """The day so far (every redemption of the day, closed by a Z or not). Changes nothing."""
         with self.ledger.sessions() as session:
-            rows = self._rows(session, business_date, store, unclosed_only=False)
-        return build_day_report(rows, kind="X", business_date=business_date, store=self.named(store),
-                                generated_at=now)
+            summary = self._summary(session, business_date, store, unclosed_only=False)
+        return build_xz_report(summary, kind="X", store=self.named(store), generated_at=now)
 
     def take_z_report(self, business_date: date, store: StoreInfo, *, now: datetime, actor: str) -> DayReport:
         """Close the day: a new Z with the terminal's next number, covering the day's redemptions that no
@@ -321,8 +310,8 @@ class PrintLog:
                 select(ZReport).where(ZReport.terminal_id == store.terminal_id, ZReport.business_date == day)
                 .order_by(ZReport.number)
             ).all()
-            rows = self._rows(session, business_date, store, unclosed_only=True)
-            if earlier and not rows:
+            summary = self._summary(session, business_date, store, unclosed_only=True)
+            if earlier and not summary.rows:
                 last = earlier[-1]
                 raise ZReportRefused(message(
                     N_("Z report No. {number} already closed {day} and nothing was redeemed since, so there is "
@@ -330,15 +319,14 @@ class PrintLog:
                        "again."), number=last.number, day=day), existing=last.number)
             number = int(session.scalar(select(func.coalesce(func.max(ZReport.number), 0))
                                         .where(ZReport.terminal_id == store.terminal_id)) or 0) + 1
-            report = build_day_report(rows, kind="Z", business_date=business_date, store=store,
-                                      generated_at=now,
-                                      number=number, part=len(earlier) + 1)
+            report = build_xz_report(summary, kind="Z", store=store, generated_at=now, number=number,
+                                     part=len(earlier) + 1)
             z = ZReport(terminal_id=store.terminal_id, store_id=store.store_id, number=number, business_date=day,
                         part=report.part, created_at=to_text(now),
                         content=json.dumps(report.to_dict(), ensure_ascii=False))
             session.add(z)
             session.flush()
-            session.add_all(ZReportItem(redemption_id=r.redemption_id, z_report_id=z.id) for r in rows)
+            session.add_all(ZReportItem(redemption_id=r.redemption_id, z_report_id=z.id) for r in summary.rows)
             append_audit(session, at=now, actor=actor, action="z_report",
                          detail={"number": number, "business_date": day, "part": report.part,
                                  "redemptions": report.redemptions})

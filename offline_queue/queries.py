@@ -1,7 +1,7 @@
 """Read-only queries for the manager screen: a day's redemptions, the review list, CSV export.
 
 Days are the store's days (``Settings.timezone()``); the ledger stores UTC ISO text, so a day is
-a range of text that the ``decided_at`` index answers. Aggregation is :mod:`kiosk.day_summary`.
+a range of text that the ``decided_at`` index answers. The day model is :mod:`kiosk.day_summary`.
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 
-from kiosk.day_summary import DayRow, DaySummary, answer_in_words, filter_rows, summarize
+from kiosk.answers import answer_in_words
+from kiosk.day_summary import DayRow, DaySummary, filter_rows, summarize
 from kiosk.days import day_bounds
 from offline_queue.ledger import SqliteLedger
-from offline_queue.models import Redemption
+from offline_queue.models import Redemption, VoucherUse
 from offline_queue.timefmt import from_text, to_text
 
 REVIEW_STATES = ("conflict", "review", "rejected", "void_refused")
@@ -36,7 +38,7 @@ def _answer(text: str | None) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else {"detail": str(data)}
 
 
-def _row(r: Redemption) -> DayRow:
+def _row(r: Redemption, uses_allowed: int | None) -> DayRow:
     decided = from_text(r.decided_at)
     assert decided is not None
     return DayRow(
@@ -44,7 +46,16 @@ def _row(r: Redemption) -> DayRow:
         cashier=r.cashier or "", mode=r.mode, upload_state=r.upload_state, currency=r.currency,
         paid_minor=r.paid_minor, list_minor=r.list_minor, terminal_id=r.terminal_id, source=r.source or "",
         voided_at=from_text(r.voided_at), void_reason=r.void_reason or "", platform_answer=_answer(r.platform_answer),
+        uses_allowed=uses_allowed or 1,
     )
+
+
+def redemption_rows(session: Session, query: Select[Any]) -> list[DayRow]:
+    """The day-model rows of the redemptions ``query`` selects, in its order, each with the uses its
+    voucher's price covers (so a pass's visit counts as its share)."""
+    joined = query.add_columns(VoucherUse.uses_allowed).outerjoin(
+        VoucherUse, VoucherUse.voucher_id == Redemption.voucher_id)
+    return [_row(r, uses) for r, uses in session.execute(joined)]
 
 
 def day_rows(ledger: SqliteLedger, day: date, tz: tzinfo | None, *, state: str = "", mode: str = "",
@@ -58,7 +69,7 @@ def day_rows(ledger: SqliteLedger, day: date, tz: tzinfo | None, *, state: str =
     if deal:
         query = query.where(Redemption.sku == deal)
     with ledger.sessions() as session:
-        rows = [_row(r) for r in session.scalars(query)]
+        rows = redemption_rows(session, query)
     return filter_rows(rows, state=state, text=text)
 
 
@@ -74,7 +85,7 @@ def review_rows(ledger: SqliteLedger, *, since: datetime | None = None, limit: i
     if since is not None:
         query = query.where(Redemption.decided_at >= to_text(since))
     with ledger.sessions() as session:
-        return [_row(r) for r in session.scalars(query.order_by(Redemption.decided_at.desc()).limit(limit))]
+        return redemption_rows(session, query.order_by(Redemption.decided_at.desc()).limit(limit))
 
 
 CSV_COLUMNS = ("redemption_id", "time", "voucher_id", "deal", "quantity", "cashier", "terminal", "source", "mode",

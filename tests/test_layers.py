@@ -1,4 +1,4 @@
-"""kiosk/ is pure domain code: importing it loads no adapter library (DESIGN §2)."""
+"""kiosk/ is pure domain code: importing it loads no adapter library (Qt, OpenCV, decoders, ESC/POS, SQL, HTTP)."""
 
 from __future__ import annotations
 

@@ -141,7 +141,7 @@ def test_day_queries_use_the_store_day_and_leave_voids_out_of_totals(ledger, clo
     svc = service(ledger, clock)
     a = svc.redeem(make_code(sku="SET-MEAL-2P"), offline=True, cashier="amy")
     clock.moment += timedelta(hours=1)
-    b = svc.redeem(make_code(sku="HAIRCUT", paid="30.00", list_price="50.00", uses=3), quantity=2,
+    b = svc.redeem(make_code(sku="HAIRCUT", paid="90.00", list_price="150.00", uses=3), quantity=2,
                    offline=True, cashier="bo")
     clock.moment += timedelta(minutes=1)
     c = svc.redeem(make_code(sku="SET-MEAL-2P"), offline=True, cashier="amy")

@@ -17,17 +17,21 @@ from typing import Any
 
 import pytest
 
+from kiosk.answers import answer_message
 from kiosk.codes import VoucherClaims
-from kiosk.day_summary import DayRow, answer_message
+from kiosk.day_summary import DayRow, summarize
 from kiosk.i18n import LANGUAGES, Message, gettext_for, message, render
+from kiosk.layout import plain_lines
 from kiosk.messages import explain
 from kiosk.money import Money
 from kiosk.policy import OfflinePolicy, check_offline_policy
 from kiosk.reasons import Mode, Reason
-from kiosk.receipt import RecordedRedemption, ReportRow, StoreInfo, build_day_report, build_receipt, plain_lines
+from kiosk.receipt import RecordedRedemption, build_receipt
 from kiosk.redemption import Decision
 from kiosk.settings import SCHEMA, SettingError, Settings
+from kiosk.store import StoreInfo
 from kiosk.voids import void_refusal
+from kiosk.xz_report import build_xz_report
 
 NOW = datetime(2026, 11, 23, 6, 2, tzinfo=UTC)
 #: Words that are codes in any language: units, protocols, the kiosk's own names for things.
@@ -192,13 +196,15 @@ def test_every_receipt_and_report_reads_whole() -> None:
             {"deal": "5-VISIT-PASS", "uses_allowed": 5, "uses_left": 3, "quantity": 2, "paid_minor": 20000,
              "list_minor": 25000}, {"uses_left": None, "cashier": ""})]
         receipts.append(receipts[0].as_reprint("REPRINT 2026-11-23 14:05"))
-        rows = [ReportRow(f"r{i}", "SET-MEAL-2P", 1, "CNY", 8800, 12800, mode, state, NOW, voided=i == 3)
+        rows = [DayRow(f"r{i}", NOW, f"v{i}", "SET-MEAL-2P", 1, "amy", mode, state, "CNY", 8800, 12800,
+                       voided_at=NOW if i == 3 else None)
                 for i, (mode, state) in enumerate([("offline", "pending"), ("online", "online"),
                                                    ("offline", "conflict"), ("offline", "uploaded")])]
-        reports = [build_day_report(rows, kind="X", business_date=date(2026, 11, 23), store=store, generated_at=NOW),
-                   build_day_report(rows, kind="Z", business_date=date(2026, 11, 23), store=store, generated_at=NOW,
-                                    number=2, part=2),
-                   build_day_report([], kind="X", business_date=date(2026, 11, 23), store=store, generated_at=NOW)]
+        day = date(2026, 11, 23)
+        reports = [build_xz_report(summarize(day, rows, None), kind="X", store=store, generated_at=NOW),
+                   build_xz_report(summarize(day, rows, None), kind="Z", store=store, generated_at=NOW,
+                                   number=2, part=2),
+                   build_xz_report(summarize(day, [], None), kind="X", store=store, generated_at=NOW)]
         reports.append(reports[1].as_copy("COPY of Z No. 2"))
         for paper in (*receipts, *reports):
             text = "\n".join(plain_lines(paper.blocks(), 48))

@@ -534,7 +534,7 @@ class Runtime(QObject):
 
     def _start_printer(self) -> None:
         from kiosk.days import business_date_of
-        from kiosk.receipt import StoreInfo
+        from kiosk.store import StoreInfo
         from offline_queue.print_log import PrintLog
         from ui.print_worker import PrintWorker
 

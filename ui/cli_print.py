@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.days import business_date_of
-from kiosk.receipt import DayReport, StoreInfo, plain_lines
+from kiosk.layout import plain_lines
 from kiosk.settings import SettingError
+from kiosk.store import StoreInfo
+from kiosk.xz_report import DayReport
 from ui.config_file import ConfigFileError
 
 if TYPE_CHECKING:

@@ -47,7 +47,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.day_summary import STATES, DayRow, DaySummary, Total, answer_in_words
+from kiosk.answers import answer_in_words
+from kiosk.day_summary import STATES, DayRow, DaySummary, Total
 from kiosk.i18n import N_, render
 from kiosk.voids import DEFAULT_VOID_WINDOW, MAX_REASON_CHARS, void_refusal
 from offline_queue.queries import day_summary, export_day_csv, review_rows
@@ -585,7 +586,7 @@ class ManagerScreen(QWidget):
             f"{t('List price')}: {_money_total(summary.totals, 'list_minor')} &nbsp;·&nbsp; "
             f"{t('Saving')}: {_money_total(summary.totals, 'saving_minor')}<br>"
             f"<span style='color:#555'>{t('Voided')}: {summary.voided} &nbsp;·&nbsp; "
-            f"{t('Waiting to upload')}: {summary.pending} &nbsp;·&nbsp; {t('To review')}: {summary.conflicts}"
+            f"{t('Waiting to upload')}: {summary.pending} &nbsp;·&nbsp; {t('To review')}: {summary.to_review}"
             "</span>"
         )
         table = self.totals_table

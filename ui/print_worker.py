@@ -18,7 +18,8 @@ from hardware.printing.device import PrinterDevice, PrinterState
 from hardware.printing.status import status_words
 from kiosk.i18n import Message
 from kiosk.ports import Clock
-from kiosk.receipt import DayReport, StoreInfo
+from kiosk.store import StoreInfo
+from kiosk.xz_report import DayReport
 from offline_queue.print_log import PrintLog
 
 

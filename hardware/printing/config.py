@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.i18n import N_, Message, message, render
-from kiosk.receipt import columns_for
+from kiosk.layout import columns_for
 
 # python-escpos profiles of printers sold with a Chinese (GB2312/GBK/GB18030) font in ROM.
 # ``printer.chinese = auto`` sends GB18030 text to these and a rendered image to every other one.

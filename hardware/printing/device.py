@@ -39,7 +39,7 @@ from hardware.printing.transports import (
     read_status_byte,
 )
 from kiosk.i18n import N_, message, render
-from kiosk.receipt import Block
+from kiosk.layout import Block
 
 log = logging.getLogger(__name__)
 

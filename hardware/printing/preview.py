@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 from hardware.printing.config import PrinterConfig
 from hardware.printing.render import qr_image
 from hardware.printing.textimage import COLUMN_DOTS, LINE_DOTS, draw_line
-from kiosk.receipt import Block, Feed, Pair, QrCode, Rule, Text, pad_pair, text_lines, text_width
+from kiosk.layout import Block, Feed, Pair, QrCode, Rule, Text, pad_pair, text_lines, text_width
 
 MARGIN = 24  # unprinted paper each side, dots
 BACKGROUND = (222, 224, 228)

@@ -17,7 +17,7 @@ from PIL import Image
 
 from hardware.printing.config import PrinterConfig
 from hardware.printing.textimage import line_image
-from kiosk.receipt import Block, Feed, Pair, QrCode, Rule, Text, pad_pair, text_lines
+from kiosk.layout import Block, Feed, Pair, QrCode, Rule, Text, pad_pair, text_lines
 
 FS_KANJI_ON, FS_KANJI_OFF = b"\x1c&", b"\x1c."
 GS_RASTER = b"\x1dv0"

@@ -336,7 +336,7 @@ def test_day_report_holds_a_scripted_day_with_totals_qos_ratings_and_the_cli_pri
     assert (report["store_id"], report["date"], report["tz"]) == (store_id, the_day.isoformat(), "Asia/Shanghai")
     expected = {
         online_1: ("T1", "accepted", "online", 1, 8800, 12800),
-        online_2: ("T1", "accepted", "online", 2, 17600, 25600),
+        online_2: ("T1", "accepted", "online", 2, 8800 * 2 // 3, 12800 * 2 // 3),  # 2 of 3 uses
         online_3: ("T1", "voided", "online", 1, 8800, 12800),
         refused: ("T1", "refused", "online", 1, 8800, 12800),
         offline_ok.redemption_id: ("T2", "accepted", "offline", 1, 8800, 12800),
@@ -356,8 +356,9 @@ def test_day_report_holds_a_scripted_day_with_totals_qos_ratings_and_the_cli_pri
     times = [datetime.fromisoformat(r["redeemed_at"]) for r in report["redemptions"]]
     assert times == sorted(times)
 
-    assert report["totals"] == {"count": 3, "quantity": 4, "paid_minor": 35200, "list_minor": 51200,
-                                "saving_minor": 16000, "conflicts": 1, "rejected": 1, "voided": 2, "refused": 1,
+    paid, listed = 2 * 8800 + 8800 * 2 // 3, 2 * 12800 + 12800 * 2 // 3  # the tea set: 2 of its 3 uses
+    assert report["totals"] == {"count": 3, "quantity": 4, "paid_minor": paid, "list_minor": listed,
+                                "saving_minor": listed - paid, "conflicts": 1, "rejected": 1, "voided": 2, "refused": 1,
                                 "review": 0}
     assert report["qos"] == {"T1": {"availability": 0.75, "response_ms_p95": 900}, "T2": {"availability": 1.0}}
     assert [(r["redemption_id"], r["stars"], r["comment"]) for r in report["ratings"]] == [
@@ -378,7 +379,7 @@ def test_day_report_holds_a_scripted_day_with_totals_qos_ratings_and_the_cli_pri
     assert len(rows) == 1 + len(report["redemptions"])
     assert [row[0] for row in rows[1:]] == [r["redemption_id"] for r in report["redemptions"]]
     by_id = {row[0]: row for row in rows[1:]}
-    assert by_id[online_2][3:10] == ["Tea for three", "2", "accepted", "online", "17600", "25600", "CNY"]
+    assert by_id[online_2][3:10] == ["Tea for three", "2", "accepted", "online", "5866", "8533", "CNY"]
     assert by_id[bad.redemption_id][3] == "" and by_id[bad.redemption_id][7] == ""
     assert as_csv.stdout.endswith("\n") and not as_csv.stdout.endswith("\n\n")
 

@@ -16,8 +16,8 @@ from hardware.printing.config import PrinterConfig
 from hardware.printing.device import PrinterDevice
 from kiosk.policy import OfflinePolicy
 from kiosk.ports import PlatformAnswer
-from kiosk.receipt import StoreInfo
 from kiosk.redemption import Decision, RedemptionService, TerminalIdentity
+from kiosk.store import StoreInfo
 from offline_queue.ledger import SqliteLedger
 from offline_queue.print_log import PrintLog
 

@@ -10,17 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hardware.escpos_decode import decode, decode_stream
-from kiosk.receipt import (
-    OFFLINE_MARK,
-    Receipt,
-    RecordedRedemption,
-    StoreInfo,
-    build_receipt,
-    columns_for,
-    content_blocks,
-    text_width,
-    wrap,
-)
+from kiosk.layout import columns_for, text_width, wrap
+from kiosk.print_content import content_blocks
+from kiosk.receipt import OFFLINE_MARK, Receipt, RecordedRedemption, build_receipt
+from kiosk.store import StoreInfo
 
 WORDS = st.lists(st.sampled_from(["套餐", "双人", "Set", "meal", "for", "two", "招牌牛肉面", "X" * 40, "(周末)"]),
                  min_size=1, max_size=12).map(" ".join)

@@ -14,7 +14,7 @@ from printing_support import StatusLog, Terminal, network_config
 from sqlalchemy import select
 
 from hardware.printing.textimage import line_image
-from kiosk.receipt import align_line
+from kiosk.layout import align_line
 from offline_queue.db import open_engine
 from offline_queue.ledger import SqliteLedger
 from offline_queue.models import PrintJob

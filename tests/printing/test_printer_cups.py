@@ -14,7 +14,7 @@ from printing_support import StatusLog, Terminal
 from hardware.printing.config import PrinterConfig
 from hardware.printing.device import PrinterDevice, PrinterState
 from hardware.printing.render import render_escpos
-from kiosk.receipt import content_blocks
+from kiosk.print_content import content_blocks
 
 pytestmark = pytest.mark.skipif(not have_cupsd(), reason="cupsd is not installed (scripts/bootstrap.sh installs cups)")
 

@@ -19,8 +19,8 @@ from hardware.escpos_decode import decode
 from hardware.printing.config import PrinterConfig
 from hardware.printing.device import PrinterDevice
 from hardware.printing.discovery import discover
-from kiosk.receipt import StoreInfo
 from kiosk.roles import Role
+from kiosk.store import StoreInfo
 from offline_queue.print_log import PrintLog
 from ui.background import Background
 from ui.context import KioskContext

@@ -34,7 +34,7 @@ def column_texts(screen: ManagerScreen, column: int) -> list[str]:
 def test_day_table_totals_and_chart(qtbot, terminal, voucher) -> None:
     a = terminal.redeem(voucher(sku="SET-MEAL-2P"), cashier="amy")
     terminal.clock.advance(hours=2)
-    terminal.redeem(voucher(sku="HAIRCUT", paid="30.00", list_price="50.00", uses=3), quantity=2, cashier="bo")
+    terminal.redeem(voucher(sku="HAIRCUT", paid="90.00", list_price="150.00", uses=3), quantity=2, cashier="bo")
     screen = screen_for(qtbot, terminal, rows=2)
 
     # newest first; local (Shanghai) times; money per redemption
@@ -134,7 +134,7 @@ def test_export_csv_writes_the_day(qtbot, terminal, voucher, tmp_path) -> None:
     assert lines[1].startswith(f"{a.redemption_id},") and ",SET-MEAL-2P,1,amy,T1,camera,offline,pending,CNY," \
         "88.00,128.00,40.00,,," in lines[1]
     assert lines[2].startswith(f"{b.redemption_id},") and ",5-VISIT-PASS,3," in lines[2] and \
-        ",450.00,600.00,150.00," in lines[2]
+        ",90.00,120.00,30.00," in lines[2]  # 3 of the pass's 5 visits
     assert lines[1].split(",")[1].endswith("+08:00")
 
 
