@@ -161,6 +161,8 @@ def after_open(printer: Escpos, config: PrinterConfig) -> None:
         port.rtscts = True
     # A status answer is one byte: return as soon as it is in, not after python-escpos' 16-byte read.
     port.inter_byte_timeout = 0.05
+    # With flow control a printer that stops (paper out mid-receipt) holds the line: a write must end.
+    port.write_timeout = max(config.timeout_s, 20.0)
 
 
 def read_status_byte(printer: Escpos, config: PrinterConfig) -> bytes:
