@@ -51,6 +51,7 @@ class PrinterPage(QWidget):
         self.technician = screen
         self.services = screen.services
         self.candidates: list[Candidate] = []
+        self.looks = 0  # looks started; only the last one's answer is shown
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 
@@ -101,13 +102,19 @@ class PrinterPage(QWidget):
         """Look for attached printers again (off the GUI thread)."""
         finder = self.services.extras.get("printer_discovery") or discover
         self.look_button.setEnabled(False)
+        self.looks += 1
+        this_look = self.looks
         say(self.found_message, t("Looking for printers…"))
 
         def done(found: list[Candidate]) -> None:
+            if this_look != self.looks:
+                return  # a later look is under way: its answer is the one to show
             self.look_button.setEnabled(True)
             self.show_candidates(found)
 
         def failed(exc: BaseException) -> None:
+            if this_look != self.looks:
+                return
             self.look_button.setEnabled(True)
             say(self.found_message, t("Could not look for printers:") + " " + problem_words(exc), error=True)
 
@@ -200,7 +207,7 @@ class PrinterPage(QWidget):
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
-        if not self.candidates and self.look_button.isEnabled():
+        if self.looks == 0:
             self.look()  # the first time the page is seen
 
 

@@ -40,13 +40,14 @@ def test_a_printer_is_picked_from_the_list_by_touch(kiosk: Kiosk, x: X, qtbot: A
     settle(qtbot, 250)
     technician.tabs.currentWidget().ensureWidgetVisible(page.look_button)
     settle(qtbot)
+    wait_for(qtbot, page.look_button.isEnabled)  # the look the page started when first shown is over
     x.tap_widget(page.look_button)
-    wait_for(qtbot, lambda: any("EPSON TM-T20II" in page.found_list.item(i).text()
-                                for i in range(page.found_list.count())))
-    [row] = [i for i in range(page.found_list.count()) if "EPSON" in page.found_list.item(i).text()]
-    item = page.found_list.item(row)
+    wait_for(qtbot, lambda: page.look_button.isEnabled() and any(
+        "EPSON TM-T20II" in page.found_list.item(i).text() for i in range(page.found_list.count())))
     technician.tabs.currentWidget().ensureWidgetVisible(page.found_list)
     settle(qtbot)
+    [item] = [page.found_list.item(i) for i in range(page.found_list.count())
+              if "EPSON" in page.found_list.item(i).text()]
     rect = page.found_list.visualItemRect(item)
     assert rect.height() >= 44
     centre = page.found_list.viewport().mapToGlobal(rect.center())
