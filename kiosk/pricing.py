@@ -24,9 +24,10 @@ class PriceComparison:
         """The flag: the online price is higher than what the store asks at the counter."""
         return self.paid.minor > self.list_price.minor
 
-    def times(self, quantity: int) -> PriceComparison:
-        return PriceComparison(Money(self.paid.minor * quantity, self.paid.currency),
-                               Money(self.list_price.minor * quantity, self.list_price.currency))
+    def for_visit(self, quantity: int, uses: int | None) -> PriceComparison:
+        """What ``quantity`` of the ``uses`` these prices cover are worth (:func:`visit_share`)."""
+        return PriceComparison(Money(visit_share(self.paid.minor, quantity, uses), self.paid.currency),
+                               Money(visit_share(self.list_price.minor, quantity, uses), self.list_price.currency))
 
 
 def compare(paid_minor: int | None, list_minor: int | None, currency: str | None) -> PriceComparison | None:

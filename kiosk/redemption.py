@@ -1,6 +1,6 @@
 """The redemption decision: one code in, one recorded decision out.
 
-:func:`decide_offline` applies DESIGN §4's offline checks in order (signature and key, revoked,
+:func:`decide_offline` applies the offline checks in order (signature and key, revoked,
 validity window, store, uses left, offline policy). :class:`RedemptionService` is the use case:
 it mints the redemption id first, asks the platform when it can, falls back to the offline
 rules, and records the decision in one ledger transaction before returning it.
@@ -28,6 +28,7 @@ from kiosk.i18n import Message
 from kiosk.keytrust import CertifiedKey
 from kiosk.policy import OfflinePolicy, check_offline_policy
 from kiosk.ports import Clock, Ledger, LedgerTransaction, PlatformAnswer, PlatformRedeemer, PlatformUnavailable
+from kiosk.pricing import visit_share
 from kiosk.reasons import Mode, Reason, Status
 
 if TYPE_CHECKING:
@@ -72,7 +73,8 @@ class Decision:
     limit: Message | None = None  # the offline limit crossed, in the cashier's words
     code_text: str = field(default="", repr=False)
     platform_answer: PlatformAnswer | None = None
-    # Service-quality measurements (DESIGN §5): was the platform asked, did it answer, how fast;
+    # Service-quality measurements, which the store and the platform compare: was the platform asked,
+    # did it answer, how fast;
     # and the cashier's wait from the code first being seen to the decision being recorded.
     online_asked: bool = False
     online_answered: bool = False
@@ -103,9 +105,15 @@ class Decision:
         return self.reason is Reason.OK
 
     @property
+    def uses_allowed(self) -> int:
+        """The uses the voucher's price covers: the code says so; for a plain code, what this
+        redemption took and what the platform says is left."""
+        return self.claims.uses if self.claims else self.quantity + (self.uses_left or 0)
+
+    @property
     def value_minor(self) -> int:
-        """What the customer paid online for the uses redeemed here."""
-        return self.claims.paid.minor * self.quantity if self.claims else 0
+        """What the uses redeemed here are worth at the price paid online (a pass's share)."""
+        return visit_share(self.claims.paid.minor, self.quantity, self.claims.uses) if self.claims else 0
 
 
 def _code_kind(parsed: ParsedCode) -> str:
@@ -196,7 +204,7 @@ def decide_offline(
         now=now,
         last_sync_at=sync.last_sync_at,
         revocations_synced_at=sync.revocations_synced_at,
-        value_minor=claims.paid.minor * quantity,
+        value_minor=visit_share(claims.paid.minor, quantity, claims.uses),
         pending_offline_value_minor=ledger.pending_offline_value_minor(),
     )
     if breach is not None:

@@ -1,4 +1,4 @@
-"""The ``/api/v1`` routes of issue 9: the ratings feed, QoS reports, the day report."""
+"""The ``/api/v1`` routes of service quality: the ratings feed, QoS reports, the day report."""
 
 from __future__ import annotations
 

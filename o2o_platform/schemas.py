@@ -208,7 +208,7 @@ class HealthOut(Model):
     time: datetime
 
 
-# --- ratings, service quality, day report (issue 9) --------------------------------------------
+# --- ratings, service quality, day report ----------------------------------------------------
 
 
 class RatingOut(Model):
@@ -255,7 +255,8 @@ class DayRedemptionOut(Model):
     quantity: int
     status: Literal["accepted", "conflict", "rejected", "voided", "refused", "review"]
     mode: Literal["online", "offline"] = Field(description="online: POST /redemptions; offline: batch upload")
-    paid_minor: int | None = Field(description="paid online for this redemption: its share of the voucher's price (price ÷ uses × quantity)")
+    paid_minor: int | None = Field(
+        description="paid online for this redemption: its share of the voucher's price (price ÷ uses × quantity)")
     list_minor: int | None = Field(description="store list price for this redemption, shared the same way")
     currency: str | None
     redeemed_at: datetime

@@ -98,8 +98,11 @@ _WORD_SPEND_SQL = (f"UPDATE {_T_WORDS} SET uses_left = max(uses_left - :used, 0)
 _REMEMBERED = frozenset({Reason.OK, Reason.ALREADY_REDEEMED, Reason.NO_USES_LEFT, Reason.REVOKED,
                          Reason.WRONG_STORE})
 _SYNC_SQL = f"SELECT last_sync_at, revocations_synced_at FROM {_T_SYNC} WHERE id = 1"
-_PENDING_VALUE_SQL = (f"SELECT coalesce(sum(paid_minor * quantity), 0) FROM {_T_REDEMPTIONS} "
-                      "WHERE upload_state = 'pending' AND mode = :mode AND voided_at IS NULL")
+# What the offline redemptions still to upload are worth: each its share of its voucher's price
+# (kiosk.pricing.visit_share; integer division rounds down as it does).
+_PENDING_VALUE_SQL = (f"SELECT coalesce(sum(r.paid_minor * r.quantity / max(coalesce(u.uses_allowed, 1), 1)), 0) "
+                      f"FROM {_T_REDEMPTIONS} r LEFT JOIN {_T_USES} u ON u.voucher_id = r.voucher_id "
+                      "WHERE r.upload_state = 'pending' AND r.mode = :mode AND r.voided_at IS NULL")
 _USE_UPSERT_SQL = (
     f"INSERT INTO {_T_USES} (voucher_id, uses_allowed, used, first_at, first_terminal, last_at, last_terminal) "
     "VALUES (:voucher_id, :uses_allowed, :used, :at, :terminal, :at, :terminal) "
@@ -281,8 +284,7 @@ class LedgerTx:
                 if answer is not None and answer.feedback_token else None,
             )
         )
-        uses_allowed = claims.uses if claims else decision.quantity + (decision.uses_left or 0)
-        self.conn.exec_driver_sql(_USE_UPSERT_SQL, {"voucher_id": voucher_id, "uses_allowed": uses_allowed,
+        self.conn.exec_driver_sql(_USE_UPSERT_SQL, {"voucher_id": voucher_id, "uses_allowed": decision.uses_allowed,
                                                     "used": decision.quantity, "at": at, "terminal": terminal_id})
         if offline:
             self.conn.exec_driver_sql(_WORD_SPEND_SQL, {"voucher_id": voucher_id, "used": decision.quantity})

@@ -1,4 +1,4 @@
-"""Tables for O2O collaboration (DESIGN §5): every decision attempt with its timings, every call
+"""Tables for O2O collaboration (service quality, prices, feedback): every decision attempt with its timings, every call
 to the platform, the store's own price table, and the customers' ratings pulled from the platform."""
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +21,29 @@ from kiosk.money import Money
 from support import CliResult, PlatformProcess, run_cli
 
 hypothesis_settings.register_profile("kiosk", deadline=None, max_examples=300)
-hypothesis_settings.load_profile("kiosk")
+hypothesis_settings.register_profile("quick", deadline=None, max_examples=60)
+QUICK = os.environ.get("KIOSK_TEST_TIER") == "quick"
+hypothesis_settings.load_profile("quick" if QUICK else "kiosk")
+
+
+def _refuse_processes(self: subprocess.Popen[bytes], *args: object, **kwargs: object) -> None:
+    raise pytest.skip.Exception("starts a process: it runs in the full tier (./dev test)")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """``./dev test --quick``: the tests that run in this process only. A test (or a fixture) that
+    starts a process — a platform server, the CLI as its own process, an X server — is skipped and
+    left to the full run; nobody has to keep a list of which tests those are. (Only while a test
+    runs: pytest itself and its workers may start processes.)"""
+    if not QUICK:
+        return (yield)
+    original = subprocess.Popen.__init__
+    subprocess.Popen.__init__ = _refuse_processes  # type: ignore[assignment, method-assign]
+    try:
+        return (yield)
+    finally:
+        subprocess.Popen.__init__ = original  # type: ignore[method-assign]
 
 
 @pytest.fixture

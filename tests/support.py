@@ -6,7 +6,12 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -66,6 +71,35 @@ def run_kiosk_in_process(*args: str | Path) -> CliResult:
                     handler.close()
             root.setLevel(level)
     return CliResult(code, out.getvalue(), err.getvalue())
+
+
+@contextmanager
+def slow_platform(delay_s: float, *, status: int = 503, body: bytes = b"") -> Iterator[str]:
+    """A stand-in platform on 127.0.0.1 that answers every GET and POST with ``status`` and ``body``,
+    but only after ``delay_s`` (slower than the kiosk's online timeout, when a test wants that); its URL."""
+
+    class Slow(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            time.sleep(delay_s)
+            self.send_response(status)
+            if body:
+                self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
 
 
 def free_port() -> int:

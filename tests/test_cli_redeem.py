@@ -1,4 +1,4 @@
-"""Issue 2 acceptance through the real commands: o2o-platform keygen/issue, kiosk init/redeem."""
+"""Redemption through the real commands: o2o-platform keygen/issue, kiosk init/redeem."""
 
 from __future__ import annotations
 

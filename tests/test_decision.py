@@ -1,4 +1,4 @@
-"""The redemption decision over a real SQLite ledger: every reason, in DESIGN §4's order."""
+"""The redemption decision over a real SQLite ledger: every reason, in the order the checks run."""
 
 from __future__ import annotations
 
@@ -137,6 +137,23 @@ def test_offline_policy_limits(ledger, clock, make_code) -> None:
     stale = service(ledger, clock).redeem(make_code(valid_until=clock.moment + timedelta(days=3)), offline=True)
     assert stale.reason is Reason.OFFLINE_LIMIT and "last contact" in stale.detail
     assert stale.status is Status.NEEDS_ONLINE
+
+
+def test_offline_limits_count_a_pass_visit_at_its_share(ledger, clock, make_code) -> None:
+    """Two visits of a 500.00 ten-visit pass put 100.00 at risk, not 1,000.00."""
+    svc = service(ledger, clock, max_value_per_redemption_minor=15_000, max_total_offline_value_minor=20_000)
+    pass_code = make_code(sku="10-VISIT-PASS", uses=10, paid="500.00", list_price="600.00")
+    first = svc.redeem(pass_code, offline=True, quantity=2)
+    assert first.accepted and first.value_minor == 10_000
+    with ledger.transaction() as tx:
+        assert tx.pending_offline_value_minor() == 10_000
+    too_many = svc.redeem(pass_code, offline=True, quantity=4)  # 200.00 in one redemption > 150.00
+    assert too_many.reason is Reason.OFFLINE_LIMIT and "worth more" in too_many.detail
+    over_total = svc.redeem(pass_code, offline=True, quantity=3)  # 100.00 waiting + 150.00 > 200.00
+    assert over_total.reason is Reason.OFFLINE_LIMIT and "total" in over_total.detail
+    assert svc.redeem(pass_code, offline=True, quantity=2).accepted  # 100.00 + 100.00
+    with ledger.transaction() as tx:
+        assert tx.pending_offline_value_minor() == 20_000
 
 
 def test_every_reason_has_words_in_both_languages() -> None:

@@ -1,4 +1,4 @@
-"""Issue 9 acceptance: a scripted store day — online and offline redemptions, a platform outage,
+"""A scripted store day — online and offline redemptions, a platform outage,
 a slow platform, a conflict, a void, a rating — and every figure of ``kiosk report`` and
 ``o2o-platform report`` checked against what the script did."""
 
@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -21,28 +18,14 @@ from offline_queue.platform_api import PlatformApi
 from offline_queue.voids import void_redemption
 from ui.context import KioskContext
 
-from support import PlatformProcess, run_cli
-
-
-class SlowPlatform(BaseHTTPRequestHandler):
-    """Answers everything, but only after 4 s: slower than the kiosk's 1.5 s online timeout."""
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        time.sleep(4)
-        self.send_response(503)
-        self.end_headers()
+from support import PlatformProcess, run_cli, slow_platform
 
 
 @pytest.fixture
 def slow_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowPlatform)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    """Answers everything, but only after 4 s: slower than the kiosk's 1.5 s online timeout."""
+    with slow_platform(4) as url:
+        yield url
 
 
 def issue(platform: PlatformProcess, out: Path, *, deal: str, paid: str, list_price: str, uses: int = 1,

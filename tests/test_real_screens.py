@@ -20,6 +20,7 @@ from xserver.xvfb import SIZE_VARIABLE, SIZES, Xvfb, missing_tools
 
 from support import REPO, subprocess_env
 
+pytestmark = pytest.mark.alone  # keystroke timing: not beside other tests' load
 AT_ONCE = 2
 Child = subprocess.CompletedProcess[str]
 

@@ -1,4 +1,4 @@
-"""Issue 3 acceptance, kiosk side: real platform process, real HTTP, two real terminals."""
+"""Sync, kiosk side: real platform process, real HTTP, two real terminals."""
 
 from __future__ import annotations
 

@@ -17,7 +17,6 @@ from typing import Any
 from PySide6.QtCore import QEvent, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import (
-    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -29,24 +28,19 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.codes import Malformed, SignedCode, parse_code
-from kiosk.i18n import N_
-from kiosk.messages import describe
-from kiosk.pricing import PriceComparison, compare
 from kiosk.qos import WaitClock
-from kiosk.reasons import Mode, Status
 from kiosk.redemption import Decision, RedemptionService
 from kiosk.scanning import is_camera_repeat
-from ui.i18n import current_language, render_current, t
+from ui.i18n import render_current, t
 from ui.keypad import Keypad
 from ui.problems import problem_words
+from ui.quantity_picker import QuantityPicker
+from ui.result_panel import ResultPanel
 from ui.services import AppServices
-from ui.style import AMBER, GREEN, RED, px, result_style, touch_px
+from ui.style import px, touch_px
 
 log = logging.getLogger(__name__)
 
-COLOURS = {Status.ACCEPTED: GREEN, Status.NEEDS_ONLINE: AMBER, Status.REJECTED: RED}
-TITLES = {Status.ACCEPTED: N_("ACCEPTED"), Status.NEEDS_ONLINE: N_("CHECK NEEDED"), Status.REJECTED: N_("NOT VALID")}
-ICONS = {Status.ACCEPTED: "✔", Status.NEEDS_ONLINE: "!", Status.REJECTED: "✖"}
 
 
 class CameraView(QLabel):
@@ -95,152 +89,6 @@ class CameraView(QLabel):
             painter.drawText(area.adjusted(0, 0, 0, -16), Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter,
                              self.message)
         painter.end()
-
-
-class ResultPanel(QFrame):
-    """The answer, filling the screen: colour, icon, title, reason in words, deal and prices."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(px(48, floor=16), px(32, floor=12), px(48, floor=16), px(32, floor=12))
-        layout.setSpacing(px(14, floor=6))
-        self.icon = QLabel()
-        self.title = QLabel()
-        self.message = QLabel()
-        self.deal = QLabel()
-        self.prices = QLabel()
-        self.mode = QLabel()
-        # Icon and title share the first line: the answer is seen at once, and short screens keep
-        # room for the reason and the deal.
-        headline = QHBoxLayout()
-        headline.addStretch(1)
-        headline.addWidget(self.icon)
-        headline.addWidget(self.title)
-        headline.addStretch(1)
-        layout.addLayout(headline)
-        for label, size, weight in ((self.icon, 80, 700), (self.title, 64, 800), (self.message, 32, 600),
-                                    (self.deal, 40, 700), (self.prices, 26, 500), (self.mode, 22, 500)):
-            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            label.setWordWrap(label not in (self.icon, self.title))
-            label.setStyleSheet(f"color: white; font-size: {px(size, floor=16)}px; font-weight: {weight}; "
-                                "background: transparent;")
-            if label not in (self.icon, self.title):
-                label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-                layout.addWidget(label)
-        layout.addStretch(1)
-        self.next_button = QPushButton()
-        self.next_button.setStyleSheet("background: rgba(255,255,255,0.18); color: white; border: 2px solid white;"
-                                       f"font-size: {px(26, floor=18)}px; min-height: {touch_px(72)}px;")
-        layout.addWidget(self.next_button)
-        self.decision: Decision | None = None
-
-    def show_decision(self, decision: Decision, services: AppServices) -> None:
-        self.decision = decision
-        self.retranslate(services)
-
-    def retranslate(self, services: AppServices) -> None:
-        self.next_button.setText(t("Next customer"))
-        decision = self.decision
-        if decision is None:
-            return
-        status = decision.status
-        self.setStyleSheet(result_style(COLOURS[status]))
-        self.icon.setText(ICONS[status])
-        self.title.setText(t(TITLES[status]))
-        settings = services.ctx.settings
-        # Accepted: the deal line says it all; otherwise the reason in words is the main line.
-        words = "" if decision.accepted else describe(decision, lang=current_language(), tz=settings.timezone())
-        self.message.setText(words)
-        self.deal.setText(_deal_line(decision))
-        price = _price(decision)
-        self.prices.setText(_price_line(price, decision.quantity) if price and decision.accepted else "")
-        offline = decision.mode is Mode.OFFLINE
-        self.mode.setText(t("Decided offline — will upload when the platform is back") if offline and
-                          decision.accepted else "")
-
-
-def _deal_line(decision: Decision) -> str:
-    if not decision.deal:
-        return ""
-    line = f"{decision.deal} × {decision.quantity}"
-    if decision.accepted and decision.uses_left is not None:
-        line += "   ·   " + t("uses left: {n}").format(n=decision.uses_left)
-    return line
-
-
-def _price(decision: Decision) -> PriceComparison | None:
-    if decision.claims is not None:
-        return PriceComparison(decision.claims.paid, decision.claims.list_price)
-    answer = decision.platform_answer
-    return compare(answer.paid_minor, answer.list_minor, answer.currency) if answer else None
-
-
-def _price_line(price: PriceComparison, quantity: int) -> str:
-    total = price.times(quantity)
-    line = t("Paid online {paid} · List price {list} · Saving {saving}").format(
-        paid=total.paid.format(), list=total.list_price.format(), saving=total.saving.format())
-    if price.online_above_list:
-        line += "  ⚠ " + t("online price above list price")
-    return f"{line} {price.paid.currency}"
-
-
-class QuantityPicker(QFrame):
-    """Before confirming a multi-use voucher: how many uses now."""
-
-    confirmed = Signal(int)
-    cancelled = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(px(48, floor=16), px(48, floor=12), px(48, floor=16), px(48, floor=12))
-        self.heading = QLabel()
-        self.heading.setProperty("role", "title")
-        self.heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.heading.setWordWrap(True)
-        layout.addWidget(self.heading)
-        row = QHBoxLayout()
-        self.minus, self.plus = QPushButton("−"), QPushButton("+")
-        self.value = QLabel("1")
-        self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.value.setStyleSheet(f"font-size: {px(96, floor=48)}px; font-weight: 800;")
-        for button in (self.minus, self.plus):
-            button.setStyleSheet(f"font-size: {px(56, floor=36)}px; min-width: {px(140, floor=96)}px; "
-                                 f"min-height: {touch_px(120)}px;")
-        row.addWidget(self.minus)
-        row.addWidget(self.value, 1)
-        row.addWidget(self.plus)
-        layout.addLayout(row)
-        buttons = QHBoxLayout()
-        self.cancel, self.ok = QPushButton(), QPushButton()
-        self.ok.setProperty("primary", True)
-        buttons.addWidget(self.cancel)
-        buttons.addWidget(self.ok)
-        layout.addLayout(buttons)
-        self.quantity, self.maximum = 1, 1
-        self.minus.clicked.connect(lambda: self._set(self.quantity - 1))
-        self.plus.clicked.connect(lambda: self._set(self.quantity + 1))
-        self.ok.clicked.connect(lambda: self.confirmed.emit(self.quantity))
-        self.cancel.clicked.connect(self.cancelled.emit)
-        self.deal = ""
-        self.retranslate()
-
-    def ask(self, deal: str, maximum: int) -> None:
-        self.deal, self.maximum = deal, maximum
-        self._set(1)
-        self.retranslate()
-
-    def _set(self, value: int) -> None:
-        self.quantity = max(1, min(self.maximum, value))
-        self.value.setText(str(self.quantity))
-        self.minus.setEnabled(self.quantity > 1)
-        self.plus.setEnabled(self.quantity < self.maximum)
-
-    def retranslate(self) -> None:
-        self.heading.setText(t("How many uses of {deal} now?").format(deal=self.deal))
-        self.cancel.setText(t("Cancel"))
-        self.ok.setText(t("Redeem"))
 
 
 class CashierScreen(QWidget):

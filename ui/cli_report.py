@@ -1,4 +1,5 @@
-"""``kiosk report [--date D] [--format json|csv] [--reconcile]``: the day, as issue 9 defines it."""
+"""``kiosk report [--date D] [--format json|csv] [--reconcile]``: the store day's figures and,
+with ``--reconcile``, the differences from the platform's view of it."""
 
 from __future__ import annotations
 
@@ -30,13 +31,6 @@ def day_report(ctx: KioskContext, day: date) -> dict[str, Any]:
     report["store_prices"] = {sku: Money(minor, currency).format() + f" {currency}"
                               for sku, (minor, currency) in store_prices(ctx.ledger).items()}
     return report
-
-
-def quality_for_platform(ctx: KioskContext) -> tuple[str, dict[str, Any]]:
-    """Today's service quality, as the sync engine reports it to the platform."""
-    tz = ctx.settings.timezone()
-    today = ctx.clock.now().astimezone(tz).date()
-    return today.isoformat(), day_quality(ctx.ledger, today, tz).as_dict()
 
 
 def cmd_day_report(args: argparse.Namespace) -> int:

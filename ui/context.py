@@ -10,7 +10,7 @@ import ssl
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
@@ -163,10 +163,16 @@ class KioskContext:
         if api is None:
             return None
         engine = SyncEngine(self.ledger, api, self.clock, batch_size=self.settings.get("platform.batch_size"))
-        from ui.cli_report import quality_for_platform
-
-        engine.quality_source = lambda: quality_for_platform(self)
+        engine.quality_source = self.todays_quality
         return engine
+
+    def todays_quality(self) -> tuple[str, dict[str, Any]]:
+        """Today's service quality (the store's day), as the sync engine reports it to the platform."""
+        from offline_queue.quality import day_quality
+
+        tz = self.settings.timezone()
+        today = self.clock.now().astimezone(tz).date()
+        return today.isoformat(), day_quality(self.ledger, today, tz).as_dict()
 
     def redemption_service(self, *, platform: PlatformRedeemer | None = None) -> RedemptionService:
         return RedemptionService(

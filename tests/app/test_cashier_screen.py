@@ -53,6 +53,8 @@ def test_multi_use_voucher_asks_for_a_quantity(qtbot, window, configured_ctx, ma
     decision = shown.args[0]
     assert decision.accepted and decision.quantity == 3 and decision.uses_left == 2
     assert "uses left: 2" in cashier.result.deal.text()
+    # three of the pass's five visits: 3/5 of 88.00 paid online and of 128.00 list price
+    assert "Paid online 52.80 · List price 76.80 · Saving 24.00 CNY" in cashier.result.prices.text()
 
 
 def test_the_camera_still_seeing_a_pass_while_its_quantity_is_asked_does_not_ask_again(

@@ -3,44 +3,25 @@
 from __future__ import annotations
 
 import itertools
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from PySide6.QtCore import QTimer
 
-from support import sign_in
-
-
-class SlowPlatform(BaseHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        time.sleep(5)
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    do_GET = do_POST
+from support import sign_in, slow_platform
 
 
 @pytest.fixture
-def slow_platform() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowPlatform)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+def slow_platform_url() -> Iterator[str]:
+    """Answers ``{}`` to everything, after 5 s."""
+    with slow_platform(5, status=200, body=b"{}") as url:
+        yield url
 
 
 @pytest.fixture
-def slow_ctx(configured_ctx, slow_platform):
-    configured_ctx.settings.set("platform.url", slow_platform)
+def slow_ctx(configured_ctx, slow_platform_url):
+    configured_ctx.settings.set("platform.url", slow_platform_url)
     configured_ctx.save_settings()
     configured_ctx.save_token("test-token")
     return configured_ctx

@@ -1,4 +1,4 @@
-"""Issue 6 acceptance as a store would live it, in one real window: the image-folder camera, the
+"""The counter as a store lives it, in one real window: the image-folder camera, the
 print worker, the manager's void behind a PIN, and the technician switching to a network printer.
 Every step is checked on the screen and in the database."""
 

@@ -10,7 +10,6 @@ and fails when ``CI`` is set: CI must not skip it.
 from __future__ import annotations
 
 import os
-import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,11 +19,13 @@ import pytest
 from platform_harness import ROOT, RunningPlatform, run_cli, start_platform, stop_platform
 from sqlalchemy.engine import make_url
 
+from support import CliResult
+
 BACKENDS = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(scope="session", name="run_cli")
-def run_cli_fixture() -> Callable[..., subprocess.CompletedProcess[str]]:
+def run_cli_fixture() -> Callable[..., CliResult]:
     """The CLI runner (``o2o-platform ARGS`` as a real process)."""
     return run_cli
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,21 +22,16 @@ from o2o_platform.models import Terminal
 from o2o_platform.services import create_enrollment
 from offline_queue.platform_api import PlatformApi
 
+from support import CliResult, free_port
+from support import run_cli as run_module
+
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "o2o_platform.cli"]
 
 
-def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, timeout: float = 60) -> CliResult:
     """Run ``o2o-platform ARGS`` as its own process, as an operator would."""
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env)
-
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return run_module("o2o_platform.cli", *args, timeout=timeout)
 
 
 @dataclass

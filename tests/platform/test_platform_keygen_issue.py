@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import stat
-import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +15,9 @@ from PIL import Image
 from kiosk.codes import Malformed, PlainCode, SignedCode, key_id_for, parse_code, verify_signature
 from kiosk.money import Money
 
-RunCli = Callable[..., subprocess.CompletedProcess[str]]
+from support import CliResult
+
+RunCli = Callable[..., CliResult]
 
 ISSUE = ["--deal", "Hotpot set for two", "--paid", "88.00", "--list", "128", "--currency", "CNY",
          "--store", "S1", "--store", "S2", "--days", "30"]

@@ -1,4 +1,4 @@
-"""Issue 9 on the platform: the customer's feedback page, the ratings feed, terminals' QoS reports
+"""Service quality on the platform: the customer's feedback page, the ratings feed, terminals' QoS reports
 and the platform's view of a store's day (API, client and ``o2o-platform report``).
 
 Real server processes on SQLite and PostgreSQL, real HTTP; peers that misbehave are real

@@ -1,5 +1,5 @@
 """Receipts through the print queue to the network printer stand-in: what comes out on paper, and what
-happens when the printer is out of paper, closed, offline, unreachable, or silent (issue 5 acceptance)."""
+happens when the printer is out of paper, closed, offline, unreachable, or silent."""
 
 from __future__ import annotations
 

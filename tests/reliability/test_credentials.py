@@ -139,7 +139,7 @@ def test_secrets_are_0600_and_never_in_logs_output_or_the_diagnostics_bundle(pla
     outputs.append(t1("status"))
     platform.start()
 
-    from ui.technician import write_diagnostics_bundle
+    from ui.diagnostics import write_diagnostics_bundle
 
     bundle = write_diagnostics_bundle(KioskContext(t1.data_dir), tmp_path / "diag.zip")
     with zipfile.ZipFile(bundle) as archive:
