@@ -48,7 +48,7 @@ from ui.diagnostics import collect_diagnostics, redact, write_diagnostics_bundle
 from ui.i18n import LANGUAGES, render_current, set_language, t
 from ui.problems import problem_words
 from ui.services import AppServices
-from ui.widgets import guard_wheel, named, run_for
+from ui.widgets import guard_wheel, named, run_for, say
 
 log = logging.getLogger(__name__)
 
@@ -306,14 +306,6 @@ class SettingsForm(QWidget):
             return
         self.load()
         say(self.message, t("Saved.") if changed else t("Nothing changed."), error=False, ok=True)
-
-
-def say(label: QLabel, text: str, *, error: bool = False, ok: bool = False) -> None:
-    """Show a message in red (error), green (ok) or plain."""
-    label.setObjectName("error" if error else ("ok" if ok else ""))
-    label.style().unpolish(label)
-    label.style().polish(label)
-    label.setText(text)
 
 
 # --- camera test ------------------------------------------------------------------------------------
@@ -660,7 +652,8 @@ class TechnicianScreen(QWidget):
     def _printer_page(self) -> QWidget:
         from ui.technician_printer import PrinterPage
 
-        self.printer_page = PrinterPage(self)
+        self.forms["printer"] = form = SettingsForm(self, _keys("printer."))
+        self.printer_page = PrinterPage(self.services, form, printer_type_of)
         self.print_test_button = self.printer_page.test_button
         self.print_test_message = self.printer_page.test_message
         return self.printer_page

@@ -13,6 +13,7 @@ saved settings and then says what the printer reported. Optional adapters in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt
@@ -33,12 +34,12 @@ from kiosk.i18n import N_, Message, message
 from ui.i18n import render_current, t
 from ui.print_worker import PrintTestReport
 from ui.problems import problem_words
+from ui.services import AppServices
 from ui.status_strip import printer_light
-from ui.technician import SettingsForm, _keys, printer_type_of, say
-from ui.widgets import named, run_for
+from ui.widgets import named, run_for, say
 
 if TYPE_CHECKING:
-    from ui.technician import TechnicianScreen
+    from ui.technician import SettingsForm
 
 ROW_PX = 48  # a row a finger can hit
 
@@ -46,10 +47,12 @@ ROW_PX = 48  # a row a finger can hit
 class PrinterPage(QWidget):
     """Attached printers, the printer settings and the test page, on one page."""
 
-    def __init__(self, screen: TechnicianScreen) -> None:
+    def __init__(self, services: AppServices, form: SettingsForm, owner_of: Callable[[str], str | None]) -> None:
+        """``form`` holds the printer.* settings; ``owner_of(key)`` says which connection a field
+        belongs to (None: every connection), so only the chosen connection's fields show."""
         super().__init__()
-        self.technician = screen
-        self.services = screen.services
+        self.services = services
+        self.owner_of = owner_of
         self.candidates: list[Candidate] = []
         self.looks = 0  # looks started; only the last one's answer is shown
         layout = QVBoxLayout(self)
@@ -78,8 +81,7 @@ class PrinterPage(QWidget):
         found.addLayout(row)
         layout.addWidget(self.found_box)
 
-        self.form = SettingsForm(screen, _keys("printer."))
-        screen.forms["printer"] = self.form
+        self.form = form
         layout.addWidget(self.form)
         type_field = self.form.fields.get("printer.type")
         if type_field is not None and isinstance(type_field.editor, QComboBox):
@@ -157,7 +159,7 @@ class PrinterPage(QWidget):
     def show_fields(self) -> None:
         kind = self.form.fields["printer.type"].value() if "printer.type" in self.form.fields else ""
         for key, f in self.form.fields.items():
-            owner = printer_type_of(key)
+            owner = self.owner_of(key)
             f.set_visible(owner is None or owner == kind)
 
     def print_test_page(self) -> None:
