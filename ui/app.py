@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -386,6 +387,8 @@ def run_app(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = False) 
                           on_window=lambda window: setattr(stop_signals, "window", window))
         try:
             stop_signals.running = True
+            if stop_signals.pending:  # its KeyboardInterrupt was swallowed (raised in a garbage-collector callback)
+                raise KeyboardInterrupt(stop_signals.pending)
             return int(app.exec())
         finally:
             stop_signals.running = False
@@ -411,6 +414,7 @@ class SignalStop(QObject):
         from PySide6.QtCore import QSocketNotifier
 
         self.app, self.running = app, False
+        self.pending = ""  # a signal that came during start-up
         self.window: KioskWindow | None = None
         self._read, self._write = socket.socketpair()
         for sock in (self._read, self._write):
@@ -419,12 +423,22 @@ class SignalStop(QObject):
         self._notifier = QSocketNotifier(self._read.fileno(), QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._drain)
         self._old = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+        self._old_unraisable = sys.unraisablehook
+        sys.unraisablehook = self._unraisable
+
+    def _unraisable(self, unraisable: Any) -> None:
+        """A start-up signal's KeyboardInterrupt that landed in a gc callback is kept in ``pending``:
+        not a crash to print."""
+        if isinstance(unraisable.exc_value, KeyboardInterrupt) and self.pending:
+            return
+        self._old_unraisable(unraisable)
 
     def _handle(self, signum: int, _frame: object) -> None:
         import signal
 
         name = signal.Signals(signum).name
         if not self.running:
+            self.pending = name  # kept: Python drops an exception raised while a __del__ or gc callback runs
             raise KeyboardInterrupt(name)
         log.info("stopping on %s", name)
         if self.window is not None:
@@ -440,6 +454,7 @@ class SignalStop(QObject):
 
         for sig, old in self._old.items():
             signal.signal(sig, old)
+        sys.unraisablehook = self._old_unraisable
         signal.set_wakeup_fd(self._old_fd)
         self._notifier.setEnabled(False)
         self._read.close()
