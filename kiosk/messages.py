@@ -39,6 +39,8 @@ PLAIN: dict[Reason, str] = {
     Reason.OFFLINE_LIMIT: N_("Offline limit reached. Connect to the platform before redeeming this."),
     Reason.BAD_QUANTITY: N_("Wrong quantity: choose between 1 and {most}."),
     Reason.UNKNOWN_VOUCHER: N_("The platform does not know this code. Check that it was typed correctly."),
+    Reason.IN_USE_ELSEWHERE: N_("Another counter is redeeming this voucher at this moment. Do not serve yet: scan "
+                                "it again in a few seconds."),
 }
 
 
@@ -120,6 +122,9 @@ def explain(decision: Decision, *, tz: tzinfo | None = None, now: datetime | Non
     if reason is Reason.OFFLINE_LIMIT and decision.limit is not None:
         return message(N_("Offline limit reached: {limit}. Connect to the platform before redeeming this."),
                        limit=decision.limit)
+    if reason is Reason.IN_USE_ELSEWHERE and decision.held_by:
+        return message(N_("Counter {terminal} is redeeming this voucher at this moment. Do not serve yet: scan it "
+                          "again in a few seconds."), terminal=decision.held_by)
     if reason is Reason.BAD_QUANTITY:
         return message(PLAIN[reason], most=MAX_QUANTITY)
     return message(PLAIN[reason])

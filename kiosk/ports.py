@@ -82,6 +82,11 @@ class LedgerTransaction(Protocol):
 
     def record(self, decision: Decision, context: RedemptionContext) -> None: ...
 
+    def take_claim(self, claim_id: str, *, now: datetime) -> bool:
+        """Settle this terminal's own hold of a claim (see kiosk.peers): True when it still stood
+        (held, not expired, not given up to an earlier claim of another counter)."""
+        ...
+
 
 class Ledger(Protocol):
     """The durable local ledger of redemptions, outbox and audit log."""

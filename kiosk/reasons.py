@@ -41,6 +41,7 @@ class Reason(StrEnum):
     OFFLINE_LIMIT = "offline_limit"
     BAD_QUANTITY = "bad_quantity"
     UNKNOWN_VOUCHER = "unknown_voucher"
+    IN_USE_ELSEWHERE = "in_use_elsewhere"
 
     @property
     def status(self) -> Status:

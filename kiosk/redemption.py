@@ -34,6 +34,9 @@ from kiosk.reasons import Mode, Reason, Status
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+    from kiosk.peer_check import StoreCounters
+    from kiosk.peers import PeerVerdict
+
 MAX_QUANTITY = 100
 
 
@@ -71,6 +74,7 @@ class Decision:
     first_redeemed_terminal: str | None = None
     detail: str = ""  # facts for the log and the audit trail, in English
     limit: Message | None = None  # the offline limit crossed, in the cashier's words
+    held_by: str | None = None  # in_use_elsewhere: the counter whose claim holds the uses
     code_text: str = field(default="", repr=False)
     platform_answer: PlatformAnswer | None = None
     # Service-quality measurements, which the store and the platform compare: was the platform asked,
@@ -223,7 +227,9 @@ class RedemptionService:
         terminal: TerminalIdentity,
         policy: OfflinePolicy,
         platform: PlatformRedeemer | None = None,
+        counters: StoreCounters | None = None,
     ) -> None:
+        self._counters = counters  # the other counters of the store, asked before an offline acceptance
         self._ledger = ledger
         self._clock = clock
         self._terminal = terminal
@@ -260,21 +266,32 @@ class RedemptionService:
             started = time.monotonic()
             online, answered = self._ask_platform(parsed, redemption_id, quantity)
             online_ms = (time.monotonic() - started) * 1000
+        verdict = None if online is not None else self._consult_counters(parsed, quantity, redemption_id)
         with self._ledger.transaction() as tx:
-            decision = online or decide_offline(
-                parsed,
-                quantity=quantity,
-                redemption_id=redemption_id,
-                terminal=self._terminal,
-                now=self._clock.now(),
-                keys=self._keys,
-                ledger=tx,
-                policy=self._policy,
-            )
+            decision = online or self._decide_offline(parsed, quantity, redemption_id, tx)
+            if verdict is not None and self._counters is not None:
+                decision = self._counters.judge(decision, verdict, tx)
             decision = replace(decision, online_asked=asked, online_answered=answered, online_ms=online_ms,
                                wait_ms=(time.monotonic() - seen_at) * 1000)
             tx.record(decision, context)
+        if verdict is not None and self._counters is not None:
+            self._counters.finish(decision)
         return decision
+
+    def _decide_offline(self, parsed: ParsedCode, quantity: int, redemption_id: str,
+                        tx: LedgerTransaction) -> Decision:
+        return decide_offline(parsed, quantity=quantity, redemption_id=redemption_id, terminal=self._terminal,
+                              now=self._clock.now(), keys=self._keys, ledger=tx, policy=self._policy)
+
+    def _consult_counters(self, parsed: ParsedCode, quantity: int, redemption_id: str) -> PeerVerdict | None:
+        """Ask the store's other counters before an offline acceptance (None: nobody to ask, or the
+        local rules refuse anyway, so there is nothing to claim)."""
+        if self._counters is None or not isinstance(parsed, SignedCode):
+            return None
+        with self._ledger.transaction() as tx:  # a look first: a code refused here needs no claim
+            if not self._decide_offline(parsed, quantity, redemption_id, tx).accepted:
+                return None
+        return self._counters.consult(parsed.claims, quantity=quantity, claim_id=redemption_id)
 
     def _used_up_here(self, parsed: SignedCode | PlainCode, quantity: int) -> bool:
         """True when this terminal's own ledger already shows the voucher's uses gone.

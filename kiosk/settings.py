@@ -118,6 +118,26 @@ def _url(value: Any) -> str:
     return text.rstrip("/")
 
 
+def _peer_list(value: Any) -> str:
+    from kiosk.peers import PeerAddressError, parse_peer_list
+
+    try:
+        return ",".join(parse_peer_list(str(value)))
+    except PeerAddressError:
+        raise SettingError(N_("use the other counters' addresses, separated by commas, e.g. "
+                              "http://192.168.1.21:8470,http://192.168.1.22:8470")) from None
+
+
+def _listen(value: Any) -> str:
+    text = str(value).strip()
+    if text == "":
+        return ""
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536 or not re.fullmatch(r"[A-Za-z0-9_.:\[\]-]*", host):
+        raise SettingError(N_("use HOST:PORT, e.g. 0.0.0.0:8470 (empty: no peer service)"))
+    return text
+
+
 def _hex_id(value: Any) -> str:
     text = str(value).strip().lower()
     if text == "":
@@ -168,6 +188,45 @@ def _camera_source(value: Any) -> str:
     return text
 
 
+SERIAL_BAUDS = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
+LINE_ENDS = ("auto", "cr", "lf", "crlf")
+MAX_SERIAL_SCANNERS = 8
+
+
+def _serial_scanner(entry: Any) -> dict[str, Any]:
+    """One serial scanner: ``{"port": ..., "baud": 9600, "line_end": "auto"}`` (a bare port string
+    takes the defaults)."""
+    if isinstance(entry, str):
+        entry = {"port": entry}
+    if not isinstance(entry, Mapping):
+        raise SettingError(N_("each scanner needs a port, a speed in baud and a line ending"))
+    unknown = set(entry) - {"port", "baud", "line_end"}
+    if unknown:
+        raise SettingError(message(N_("a scanner has port, baud and line_end, not {names}"),
+                                   names=", ".join(sorted(unknown))))
+    port = str(entry.get("port", "")).strip()
+    if not port or len(port) > 300 or not port.isprintable() or "," in port:
+        raise SettingError(N_("use a serial port such as /dev/ttyACM0 or COM3"))
+    baud = _choice_int(*SERIAL_BAUDS)(entry.get("baud", 9600))
+    line_end = _choice(*LINE_ENDS)(entry.get("line_end", "auto"))
+    return {"port": port, "baud": baud, "line_end": line_end}
+
+
+def _serial_scanners(value: Any) -> list[dict[str, Any]]:
+    """The serial scanners: a list of scanners, or ports separated by commas ("" for none)."""
+    if isinstance(value, str):
+        value = [part for part in (p.strip() for p in value.split(",")) if part]
+    if isinstance(value, Mapping) or not isinstance(value, (list, tuple)):
+        raise SettingError(N_("use a list of serial ports, separated by commas"))
+    scanners = [_serial_scanner(entry) for entry in value]
+    ports = [scanner["port"] for scanner in scanners]
+    if len(set(ports)) != len(ports):
+        raise SettingError(N_("each serial port can hold one scanner: a port is listed twice"))
+    if len(scanners) > MAX_SERIAL_SCANNERS:
+        raise SettingError(message(N_("at most {n} serial scanners"), n=MAX_SERIAL_SCANNERS))
+    return scanners
+
+
 @dataclass(frozen=True, slots=True)
 class SettingSpec:
     """One setting: its default, its check, and a line of help."""
@@ -200,6 +259,15 @@ SCHEMA: dict[str, SettingSpec] = {
     ),
     "platform.sync_interval_s": SettingSpec(30, _number(5, 3600, integer=True), N_("seconds between sync passes")),
     "platform.batch_size": SettingSpec(200, _number(1, 500, integer=True), N_("offline redemptions per upload")),
+    "lan.peers": SettingSpec(
+        "", _peer_list, N_("the other counters of this store, e.g. http://192.168.1.21:8470,http://192.168.1.22:8470")
+    ),
+    "lan.listen": SettingSpec(
+        "", _listen, N_("where this counter answers the others, HOST:PORT, e.g. 0.0.0.0:8470 (empty: not at all)")
+    ),
+    "lan.budget_ms": SettingSpec(
+        300, _number(50, 2000, integer=True), N_("longest wait for the other counters per redemption, milliseconds")
+    ),
     "offline.max_hours_since_sync": SettingSpec(24.0, _number(0.1, 24 * 14), N_("offline only this long after a sync")),
     "offline.max_revocations_age_hours": SettingSpec(24.0, _number(0.1, 24 * 14), N_("oldest cancelled-voucher list")),
     "offline.max_value_per_redemption_minor": SettingSpec(
@@ -209,7 +277,9 @@ SCHEMA: dict[str, SettingSpec] = {
         500_000, _number(0, 10**12, integer=True), N_("all offline redemptions awaiting upload, in minor units")
     ),
     "camera.source": SettingSpec(
-        "0", _camera_source, N_("camera number (0 = first camera), or a folder of images, or a video file")
+        "0", _camera_source,
+        N_("the camera: its /dev/v4l/by-id link or name:NAME (pick it from the list), a camera number "
+           "(0 = first camera), a folder of images or a video file")
     ),
     "camera.width": SettingSpec(1280, _number(160, 3840, integer=True), N_("capture width, pixels")),
     "camera.height": SettingSpec(720, _number(120, 2160, integer=True), N_("capture height, pixels")),
@@ -217,6 +287,10 @@ SCHEMA: dict[str, SettingSpec] = {
     "camera.decoder": SettingSpec("zxing", _choice("zxing", "zbar"), N_("QR decoder: zxing (default) or zbar")),
     "camera.duplicate_window_s": SettingSpec(
         3.0, _number(0.5, 60), N_("the same code seen again within this many seconds counts once")
+    ),
+    "scanner.serial_ports": SettingSpec(
+        [], _serial_scanners,
+        N_("scanners on serial ports (USB scanners in serial mode): port, speed in baud, line ending"),
     ),
     "printer.type": SettingSpec(
         "file", _choice("none", "file", "network", "usb", "serial", "cups"),

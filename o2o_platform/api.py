@@ -38,6 +38,7 @@ from o2o_platform.schemas import (
     VoidOut,
     VoucherOut,
 )
+from o2o_platform.store_secret import store_secret
 
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut, "description": "no valid terminal token"}}
 router = APIRouter(prefix="/api/v1")
@@ -71,7 +72,8 @@ def enroll(body: EnrollIn, request: Request) -> dict[str, Any]:
     except services.EnrollmentRefused as exc:
         raise HTTPException(exc.status, exc.detail) from None
     return {"terminal_token": token, "store_id": caller.store_id, "terminal_id": caller.terminal_id,
-            "public_keys": public_keys_payload(_keys(request)), "platform_time": services.utcnow()}
+            "public_keys": public_keys_payload(_keys(request)), "platform_time": services.utcnow(),
+            "store_secret": store_secret(_keys(request), caller.store_id)}
 
 
 @router.get("/keys", response_model=KeysOut, tags=["terminal"], responses=AUTH_ERRORS)

@@ -65,6 +65,9 @@ class EnrollOut(Model):
     terminal_id: str
     public_keys: list[PublicKeyOut]
     platform_time: datetime
+    store_secret: str | None = Field(
+        default=None, description="the secret every terminal of this store shares to trust each other on the "
+        "store's network (the same for all of them; null when this platform issues none); keep it secret")
 
 
 class KeysOut(Model):

@@ -229,6 +229,13 @@ class LedgerTx:
             },
         )
 
+    def take_claim(self, claim_id: str, *, now: datetime) -> bool:
+        """Settle this terminal's own hold (see kiosk.ports.LedgerTransaction.take_claim)."""
+        row = self.conn.exec_driver_sql("SELECT state, expires_at FROM peer_claims WHERE claim_id = :c",
+                                        {"c": claim_id}).first()
+        self.conn.exec_driver_sql("DELETE FROM peer_claims WHERE claim_id = :c", {"c": claim_id})
+        return row is not None and row.state == "held" and row.expires_at > to_text(now)
+
     def _remember_platform_word(self, decision: Decision, at: str) -> None:
         """Keep the platform's answer about this voucher for later offline decisions."""
         if not decision.voucher_id or decision.reason not in _REMEMBERED:

@@ -150,6 +150,7 @@ class Enrollment:
     terminal_id: str
     public_keys: tuple[PublicKey, ...]
     platform_time: datetime
+    store_secret: str | None = None  # shared by the store's terminals on its network
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,6 +382,7 @@ def _parse_enrollment(base_url: str, body: Any) -> Enrollment:
         terminal_id=body["terminal_id"],
         public_keys=tuple(_public_key(k) for k in body["public_keys"]),
         platform_time=_required_time(body["platform_time"]),
+        store_secret=str(body["store_secret"]) if body.get("store_secret") else None,
     )
 
 

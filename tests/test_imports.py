@@ -10,7 +10,7 @@ from pathlib import Path
 
 from support import REPO, subprocess_env
 
-PACKAGES = ("kiosk", "offline_queue", "hardware", "ui", "o2o_platform")
+PACKAGES = ("kiosk", "offline_queue", "hardware", "store_lan", "ui", "o2o_platform")
 
 
 def _modules() -> dict[str, Path]:

@@ -61,6 +61,7 @@ def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
+    import offline_queue.models_peers
     import offline_queue.models_printing
     import offline_queue.models_quality  # noqa: F401 - their tables join the metadata
     from offline_queue.models import Base

@@ -161,7 +161,7 @@ def test_every_setting_error_and_help_reads_whole() -> None:
         check(spec.help, extra_facts=("DATA/receipts", ".bin", ".png", "platform.url", "/feedback/", "fen",
                                       "0x", "zxing", "zbar", "file", "none", "network", "serial", "auto",
                                       "image", "/dev/ttyUSB0", "COM3", "04b8", "0202", "redemption_id",
-                                      "O2O", "URL", "raw"))
+                                      "O2O", "URL", "raw", "name:", "/dev/v4l/by-id"))
         for bad in ("\x00not valid\x00", "", "-5", "99999999999999", "maybe", "x" * 600):
             try:
                 Settings().set(key, bad)
@@ -224,6 +224,11 @@ def test_the_status_strip_reads_whole_in_both_languages(qtbot) -> None:
     parts: list[tuple[str, Message | str]] = [("platform", p) for p in platform]
     parts += [("printer", w) for w in (*PRINTER_WORDS.values(), *JOB_WORDS.values())]
     parts += [("camera", w) for w in CAMERA_WORDS.values()]
+    from ui.serial_scanners import SCANNER_WORDS, scanner_words
+
+    parts += [("scanner", w) for w in SCANNER_WORDS.values()]
+    parts += [("scanner", scanner_words(states)[1]) for states in (
+        {"/dev/ttyACM0": "ready", "/dev/ttyACM1": "ready"}, {"/dev/serial/by-id/usb-X-if00": "disconnected"})]
     parts += [("cashier", on_duty(role)) for role in ROLE_WORDS] + [("cashier", "Nobody signed in")]
     parts += [("pending", message("Uploads pending: {n}", n=7))]
     try:

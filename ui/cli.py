@@ -26,6 +26,7 @@ from kiosk.roles import Role
 from kiosk.settings import SettingError, Settings
 from kiosk.transport import InsecureTransport
 from ui.cli_auth import PinRefused, authorize, set_first_pins
+from ui.cli_peer import add_peer_commands
 from ui.cli_print import add_print_commands
 from ui.cli_report import add_price_commands
 from ui.config_file import ConfigFileError
@@ -120,6 +121,8 @@ def decision_json(decision: Decision, *, lang: str = "en", tz: Any = None) -> di
         out["redemption_id"] = decision.redemption_id
     if decision.uses_left is not None:
         out["uses_left"] = decision.uses_left
+    if decision.held_by:
+        out["held_by"] = decision.held_by
     if decision.reason in (Reason.ALREADY_REDEEMED, Reason.NO_USES_LEFT):
         out["first_redeemed_at"] = decision.first_redeemed_at.isoformat() if decision.first_redeemed_at else None
         out["first_redeemed_terminal"] = decision.first_redeemed_terminal
@@ -145,13 +148,18 @@ def cmd_redeem(args: argparse.Namespace) -> int:
         # Skipping the platform on an enrolled terminal is a manager's decision, and it is recorded.
         cashier = authorize(ctx, Role.MANAGER, pin_file=args.pin_file, what="redeem without asking the platform")
     platform = None if args.offline else ctx.platform()
-    service = ctx.redemption_service(platform=platform)
-    decision = service.redeem(args.code, quantity=args.quantity, offline=args.offline,
-                              cashier=cashier, source="cli")
-    log.info("redeem %s -> %s (%s)", decision.voucher_id, decision.reason.value, decision.mode.value)
-    settings = ctx.settings
-    _print_json(decision_json(decision, lang=settings.get("terminal.language"), tz=settings.timezone()))
-    sys.stdout.flush()
+    peers = ctx.peer_client()  # the store's other counters, asked before an offline acceptance
+    service = ctx.redemption_service(platform=platform, counters=ctx.store_counters(peers) if peers else None)
+    try:
+        decision = service.redeem(args.code, quantity=args.quantity, offline=args.offline,
+                                  cashier=cashier, source="cli")
+        log.info("redeem %s -> %s (%s)", decision.voucher_id, decision.reason.value, decision.mode.value)
+        settings = ctx.settings
+        _print_json(decision_json(decision, lang=settings.get("terminal.language"), tz=settings.timezone()))
+        sys.stdout.flush()
+    finally:
+        if peers is not None:
+            peers.close()  # the announcement of the decision leaves before the command ends
     return EXIT_OK if decision.status is Status.ACCEPTED else EXIT_NO
 
 
@@ -316,6 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     add_print_commands(sub)
     add_price_commands(sub)
+    add_peer_commands(sub)
 
     p = sub.add_parser("init", help="write a working config for this terminal")
     p.add_argument("--store", required=True, help="store id")

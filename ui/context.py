@@ -23,8 +23,12 @@ from offline_queue.ledger import SqliteLedger
 from ui.config_file import ConfigFileError, load_settings, save_settings
 
 if TYPE_CHECKING:
+    from kiosk.peer_auth import StoreCredential
+    from kiosk.peer_check import StoreCounters
+    from offline_queue.peer_ledger import SqlitePeerLedger
     from offline_queue.platform_api import PlatformApi
     from offline_queue.sync import SyncEngine
+    from store_lan.client import PeerClient
 
 APP_NAME = "o2o-kiosk"
 DB_NAME = "kiosk.db"
@@ -174,11 +178,72 @@ class KioskContext:
         today = self.clock.now().astimezone(tz).date()
         return today.isoformat(), day_quality(self.ledger, today, tz).as_dict()
 
-    def redemption_service(self, *, platform: PlatformRedeemer | None = None) -> RedemptionService:
+    def redemption_service(self, *, platform: PlatformRedeemer | None = None,
+                           counters: StoreCounters | None = None) -> RedemptionService:
         return RedemptionService(
             ledger=self.ledger,
             clock=self.clock,
             terminal=self.settings.terminal(),
             policy=self.settings.offline_policy(),
             platform=platform,
+            counters=counters,
         )
+
+    # --- the store network ------------------------------------------------------------------
+
+    @property
+    def store_secret_path(self) -> Path:
+        return self.secrets_dir / "store_secret"
+
+    def save_store_secret(self, secret: str) -> None:
+        """Keep the store secret readable by this user only (mode 0600), written atomically."""
+        path = self.store_secret_path
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secret.strip())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+
+    def store_credential(self) -> StoreCredential | None:
+        """This counter's store credential; None until a store secret is set (enrollment or technician)."""
+        from kiosk.peer_auth import CredentialError, StoreCredential, parse_secret
+
+        try:
+            text = self.store_secret_path.read_text()
+        except FileNotFoundError:
+            return None
+        try:
+            secret = parse_secret(text)
+        except CredentialError as exc:
+            raise ConfigFileError(f"{self.store_secret_path}: {exc}") from None
+        terminal = self.settings.terminal()
+        return StoreCredential(secret, store_id=terminal.store_id, terminal_id=terminal.terminal_id)
+
+    @cached_property
+    def peer_ledger(self) -> SqlitePeerLedger:
+        from offline_queue.peer_ledger import SqlitePeerLedger
+
+        return SqlitePeerLedger(self.ledger)
+
+    def peer_urls(self) -> tuple[str, ...]:
+        from kiosk.peers import parse_peer_list
+
+        return parse_peer_list(self.settings.get("lan.peers"))
+
+    def peer_client(self) -> PeerClient | None:
+        """The client of the other counters (``lan.peers``); None with no peers or no store secret."""
+        from store_lan.client import PeerClient
+
+        urls, credential = self.peer_urls(), self.store_credential()
+        if not urls or credential is None:
+            return None
+        return PeerClient(urls, credential, budget_s=self.settings.get("lan.budget_ms") / 1000)
+
+    def store_counters(self, client: PeerClient) -> StoreCounters:
+        """The claim protocol of this counter over ``client``."""
+        from kiosk.peer_check import StoreCounters
+
+        return StoreCounters(ledger=self.peer_ledger, network=client,
+                             terminal_id=self.settings.get("terminal.terminal_id"), clock=self.clock)

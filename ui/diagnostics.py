@@ -147,11 +147,19 @@ def collect_diagnostics(ctx: Any) -> dict[str, Any]:
     }
 
 
+def _store_secret(ctx: Any) -> str:
+    """The store secret the counters share, to be removed from the bundle wherever it appears."""
+    try:
+        return str(ctx.store_secret_path.read_text().strip())
+    except (OSError, AttributeError):
+        return ""
+
+
 def write_diagnostics_bundle(ctx: Any, path: Path) -> Path:
     """A zip for support: config.toml, the log tail, status and versions. Never the secrets folder,
     the terminal token, PINs or private keys (the token is removed from every file as well)."""
     info = collect_diagnostics(ctx)
-    secret_values = [ctx.token() or ""]
+    secret_values = [ctx.token() or "", _store_secret(ctx)]
     config = ctx.data_dir / "config.toml"
     config_text = config.read_text(encoding="utf-8") if config.exists() else "# no config.toml yet\n"
     tail = "\n".join(log_tail(ctx.data_dir, 2000)) + "\n"

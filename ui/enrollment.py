@@ -144,6 +144,22 @@ def _roots_to_pin(ctx: KioskContext, enrolled: Enrollment, fingerprint: str | No
     return offered, "first contact"
 
 
+def _keep_store_secret(ctx: KioskContext, enrolled: Enrollment) -> str | None:
+    """Save the store secret enrollment brought (the one every counter of the store shares); its
+    public id for the audit log, or None when the platform issues none."""
+    from kiosk.peer_auth import CredentialError, parse_secret, secret_id
+
+    if not enrolled.store_secret:
+        return None
+    try:
+        raw = parse_secret(enrolled.store_secret)
+    except CredentialError as exc:
+        log.warning("the platform's store secret cannot be used: %s", exc)
+        return None
+    ctx.save_store_secret(enrolled.store_secret)
+    return secret_id(raw)
+
+
 def apply_enrollment(ctx: KioskContext, enrolled: Enrollment, *, actor: str = "technician",
                      first_sync: bool = True, root_fingerprint: str | None = None) -> Enrolled:
     """Save what enrollment gave this terminal (address, identity, token, keys), audited; then,
@@ -161,6 +177,7 @@ def apply_enrollment(ctx: KioskContext, enrolled: Enrollment, *, actor: str = "t
     settings.set("terminal.terminal_id", enrolled.terminal_id)
     ctx.save_token(enrolled.terminal_token)
     ctx.save_settings()
+    secret_id = _keep_store_secret(ctx, enrolled)
     now = ctx.clock.now()
     for key in roots:
         ctx.ledger.trust_key(key, source="enroll", now=now, actor=actor)
@@ -179,7 +196,7 @@ def apply_enrollment(ctx: KioskContext, enrolled: Enrollment, *, actor: str = "t
     ctx.ledger.audit(at=now, actor=actor, action="enroll",
                      detail={"url": settings.get("platform.url"), "store_id": enrolled.store_id,
                              "terminal_id": enrolled.terminal_id, "keys": key_ids,
-                             "root_confirmed_by": confirmed_by,
+                             "root_confirmed_by": confirmed_by, "store_secret_id": secret_id,
                              "roots": [fp(k) for k in pinned.values()]})
     engine = ctx.sync_engine() if first_sync else None
     first = engine.run_once() if engine else None  # pull revocations now, so offline is safe at once

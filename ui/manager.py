@@ -11,7 +11,7 @@ counts in a total) live in ``kiosk.voids`` and ``kiosk.day_summary``. Optional a
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,6 @@ from PySide6.QtCore import (
     QDate,
     QEvent,
     QModelIndex,
-    QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
     QTimer,
@@ -57,14 +56,12 @@ from ui.folder_picker import FolderPicker, exports_folder, removable_drives
 from ui.i18n import current_language, t
 from ui.problems import problem_words
 from ui.quality_view import QualityView
+from ui.review_model import ROW_ROLE, SORT_ROLE, STATE_COLOURS, ModelIndex, ReviewModel, mode_words, state_words
+from ui.seen_elsewhere import SeenElsewhere
 from ui.services import AppServices
 from ui.widgets import guard_wheel, named, run_for
 
 log = logging.getLogger(__name__)
-
-ModelIndex = QModelIndex | QPersistentModelIndex
-SORT_ROLE = Qt.ItemDataRole.UserRole
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 
 STYLE = """
 QWidget { font-size: 17px; }
@@ -81,33 +78,6 @@ QTabBar::tab { min-height: 44px; padding: 0 22px; font-size: 17px; }
 QHeaderView::section { padding: 6px; font-weight: 600; }
 QTableView { gridline-color: #ddd; }
 """
-
-STATE_COLOURS = {
-    "pending": "#fff4e0",
-    "conflict": "#ffe0e0",
-    "review": "#ffe0e0",
-    "rejected": "#ffe0e0",
-    "void refused": "#ffe0e0",
-    "voided": "#eeeeee",
-}
-
-
-def state_words(state: str) -> str:
-    """The translated word for a display state."""
-    return {
-        "pending": t("pending"),
-        "uploaded": t("uploaded"),
-        "conflict": t("conflict"),
-        "review": t("review"),
-        "rejected": t("rejected"),
-        "voided": t("voided"),
-        "void refused": t("void refused"),
-    }.get(state, state)
-
-
-def mode_words(mode: str) -> str:
-    return {"online": t("online"), "offline": t("offline")}.get(mode, mode)
-
 
 class DayModel(QAbstractTableModel):
     """The day's redemptions; display text in DisplayRole, sort keys in :data:`SORT_ROLE`."""
@@ -362,6 +332,8 @@ class ManagerScreen(QWidget):
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         layout.addWidget(self.table, 1)
+        self.seen_elsewhere = SeenElsewhere(self.services, page)  # marked apart: decided at other counters
+        layout.addWidget(self.seen_elsewhere)
 
         self.totals_label = named(QLabel(), "totals")
         self.totals_label.setWordWrap(True)
@@ -565,6 +537,7 @@ class ManagerScreen(QWidget):
 
         run_for(self, self.services, load, done, self._load_failed)
         self.quality.load(day)
+        self.seen_elsewhere.load(day, tz)
 
     def _load_failed(self, exc: BaseException) -> None:
         self._say(t("Could not read the ledger:") + " " + problem_words(exc), error=True)
@@ -852,49 +825,3 @@ class ManagerScreen(QWidget):
         self.void_message.clear()
         self._clear_status()
         self.set_day(self.today())
-
-
-class ReviewModel(QAbstractTableModel):
-    """Conflicts, rejections and refused voids with the platform's answer in words."""
-
-    HEADERS = (N_("Date and time"), N_("Voucher"), N_("Deal"), N_("Qty"), N_("Cashier"), N_("State"),
-               N_("What the platform said"))
-    ANSWER_COLUMN = 6
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[DayRow] = []
-        self.tz: Any = None
-
-    def set_rows(self, rows: list[DayRow], tz: Any) -> None:
-        self.beginResetModel()
-        self.rows, self.tz = list(rows), tz
-        self.endResetModel()
-
-    def retranslate(self) -> None:
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.HEADERS) - 1)
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return t(self.HEADERS[section])
-        return None
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        if role == ROW_ROLE:
-            return row
-        if role == Qt.ItemDataRole.BackgroundRole:
-            return QBrush(QColor(STATE_COLOURS.get(row.state, "#ffffff")))
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        local: datetime = row.decided_at.astimezone(self.tz)
-        return (f"{local:%Y-%m-%d %H:%M}", row.voucher_id, row.deal, str(row.quantity), row.cashier or "—",
-                state_words(row.state), answer_in_words(row, self.tz, lang=current_language()))[index.column()]

@@ -28,7 +28,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtGui import QImage
 
 from hardware.scan_pipeline import ScanPipeline
-from kiosk.scanning import FrameSource, SourceStatus
+from kiosk.scanning import Frame, FrameSource, SourceStatus
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,7 @@ class ScanWorker(QObject):
         self._ack = _DeliveryAck(self._preview_in_flight)
         self.frame_ready.connect(self._ack.delivered)
         self.frames_decoded = 0
+        self.latest: Frame | None = None  # the newest frame read (any thread may look)
         self._last_status: SourceStatus | None = None
 
     # --- control (any thread) -------------------------------------------------------------
@@ -108,6 +109,7 @@ class ScanWorker(QObject):
                 frame = self.source.read(self.read_timeout_s)
                 if frame is None:
                     continue
+                self.latest = frame  # the technician's Test looks at it: a camera opens only once
                 for code in self.pipeline.process(frame.image):
                     self.code_scanned.emit(code, self.source_label)
                 self.frames_decoded += 1

@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from kiosk.i18n import N_
 
@@ -74,8 +75,27 @@ def _counter_with_printers(root: Path) -> Path:
 
 
 MAIN_SHOTS = ("signin", "cashier-idle", "cashier-accepted", "cashier-rejected", "manager-day",
-              "technician-printer", "demo")
+              "technician-printer", "technician-camera", "technician-scanner", "demo")
 """The pictures taken at every size; the others only on the largest screen asked for."""
+
+
+def sample_devices(root: Path) -> Any:
+    """A device tree as a counter's computer has it (two cameras, a USB scanner in serial mode),
+    for the pictures of the camera and scanner pages: the demo machine may have none attached.
+    The scanner's link leads nowhere, so its page and the strip show the "not connected" light."""
+    from hardware.v4l2 import DeviceTree
+
+    tree = DeviceTree(root / "sys", root / "dev")
+    (tree.dev_root / "v4l" / "by-id").mkdir(parents=True)
+    (tree.dev_root / "serial" / "by-id").mkdir(parents=True)
+    for node, name in (("video0", "HD Pro Webcam C920"), ("video2", "USB2.0 HD UVC WebCam")):
+        (tree.video4linux / node).mkdir(parents=True)
+        (tree.video4linux / node / "name").write_text(name + "\n", encoding="utf-8")
+        (tree.dev_root / node).touch()
+    os.symlink("../../video0", tree.dev_root / "v4l" / "by-id" / "usb-046d_HD_Pro_Webcam_C920_8A3F21C0-video-index0")
+    os.symlink("../../video2", tree.dev_root / "v4l" / "by-id" / "usb-Sonix_USB2.0_HD_UVC_WebCam-video-index0")
+    os.symlink(str(root / "ttyACM0"), tree.dev_root / "serial" / "by-id" / "usb-Honeywell_Imaging_1900G-if00")
+    return tree
 
 
 def take_screenshots_on_screens(out: Path, sizes: list[tuple[int, int]]) -> list[Path]:
@@ -124,10 +144,11 @@ def take_screenshots(out: Path, *, suffix: str = "", only: set[str] | None = Non
     with tempfile.TemporaryDirectory() as tmp:
         env = DemoEnvironment(Path(tmp))
         ctx = env.start()
+        devices = sample_devices(Path(tmp) / "devices")
         counter = _counter_with_printers(Path(tmp) / "counter")
-        window, services, scheduler = build_window(
-            ctx, demo=True, extras={"camera_source": str(env.camera),
-                                    "printer_discovery": lambda: discover(root=counter)})
+        window, services, scheduler = build_window(ctx, demo=True, extras={
+            "camera_source": str(env.camera), "device_tree": devices,
+            "printer_discovery": lambda: discover(root=counter)})
         runtime = Runtime(window, services, scheduler)
         runtime.start()
         env.attach(window, services)
@@ -226,6 +247,19 @@ def take_screenshots(out: Path, *, suffix: str = "", only: set[str] | None = Non
             page.found_list.setCurrentRow(0)  # chosen, not filled in: the form keeps the demo settings
             _wait(600)
             shot("technician-printer")
+            technician.show_page("camera")  # type: ignore[attr-defined]
+            _wait(600)
+            shot("technician-camera")
+            ctx.settings.set("scanner.serial_ports", [
+                {"port": str(devices.dev_root / "serial" / "by-id" / "usb-Honeywell_Imaging_1900G-if00"),
+                 "baud": 9600, "line_end": "cr"}])
+            services.events.settings_changed.emit("scanner.serial_ports")
+            technician.show_page("scanner")  # type: ignore[attr-defined]
+            _wait_until(lambda: services.events.last_status.get("scanner", ("",))[0] == "warn")
+            scanners = technician.scanner_page  # type: ignore[attr-defined]
+            technician.tabs.currentWidget().ensureWidgetVisible(scanners.test_box)  # type: ignore[attr-defined]
+            _wait(600)
+            shot("technician-scanner")
         finally:
             runtime.stop()
             env.stop()

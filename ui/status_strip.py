@@ -18,7 +18,8 @@ DOT = {"ok": "#3ddc84", "warn": "#ffb300", "bad": "#ff5252", "off": "#9aa3b2"}
 DOT_CHAR = {"ok": "●", "warn": "▲", "bad": "■", "off": "○"}
 """The state's shape as well as its colour: readable for people who do not tell the colours apart."""
 
-ICONS = {"platform": "⇄", "pending": "↑", "printer": "▤", "camera": "◉", "cashier": "☺"}
+ICONS = {"platform": "⇄", "counters": "⌂", "pending": "↑", "printer": "▤", "camera": "◉", "scanner": "▥",
+         "cashier": "☺"}
 """Stand for the part's name when the strip is narrow."""
 
 
@@ -44,9 +45,15 @@ class StatusPart(QPushButton):
 
 
 class StatusStrip(QFrame):
-    """Shows what the cashier must know at a glance; updated through :meth:`set_part`."""
+    """Shows what the cashier must know at a glance; updated through :meth:`set_part`.
 
-    PARTS = ("platform", "pending", "printer", "camera", "cashier")
+    A part whose state is ``"hidden"`` is not shown (the serial scanners' part, while there are none).
+    """
+
+    PARTS = ("platform", "counters", "pending", "printer", "camera", "scanner", "cashier")
+    # Shown only once something is said about them: a counter alone in its store has no store network,
+    # a counter without a serial scanner no scanner light.
+    OPTIONAL = frozenset({"counters", "scanner"})
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,15 +66,18 @@ class StatusStrip(QFrame):
         self.labels: dict[str, StatusPart] = {}
         self.values: dict[str, tuple[str, Message | str]] = {
             "platform": ("off", N_("Platform: checking…")),
+            "counters": ("off", N_("no other counters")),
             "pending": ("ok", message(N_("Uploads pending: {n}"), n=0)),
             "printer": ("off", N_("Printer: not set up")),
             "camera": ("off", N_("Camera: starting…")),
+            "scanner": ("hidden", ""),
             "cashier": ("off", N_("Nobody signed in")),
         }
         for part in self.PARTS:
             label = StatusPart(part)
             self.labels[part] = label
             layout.addWidget(label, 1)
+            label.setVisible(part not in self.OPTIONAL)
         self.compact = False
         self.retranslate()
 
@@ -78,6 +88,7 @@ class StatusStrip(QFrame):
         """``state`` is ok/warn/bad/off; ``words`` is a catalogue message or string, shown in the screen
         language (and again in the new one when the language changes)."""
         self.values[part] = (state, words)
+        self.labels[part].setVisible(state != "hidden")
         self._render(part)
 
     def text(self, part: str) -> str:
@@ -107,16 +118,17 @@ class StatusStrip(QFrame):
             return  # still being built
         metrics = self.labels[self.PARTS[0]].fontMetrics()
         padding = 16
-        room = self.width() - 8 - 4 * (len(self.PARTS) - 1)
-        words = {part: self._words(part) for part in self.PARTS}
+        shown = [part for part in self.PARTS if part not in self.OPTIONAL or not self.labels[part].isHidden()]
+        room = self.width() - 8 - 4 * (len(shown) - 1)
+        words = {part: self._words(part) for part in shown}
         full = {part: metrics.horizontalAdvance(w[0]) + padding for part, w in words.items()}
         self.compact = sum(full.values()) > room
         chosen = {part: w[1] if self.compact else w[0] for part, w in words.items()}
         need = {part: metrics.horizontalAdvance(text) + padding for part, text in chosen.items()}
         total = sum(need.values()) or 1
-        for index, part in enumerate(self.PARTS):
+        for part in shown:
             share = room * need[part] // total
-            self.row.setStretch(index, max(1, need[part]))
+            self.row.setStretch(self.PARTS.index(part), max(1, need[part]))
             self.labels[part].setText(metrics.elidedText(chosen[part], Qt.TextElideMode.ElideRight,
                                                          max(20, share - padding)))
 
@@ -169,7 +181,7 @@ JOB_WORDS = {
 CAMERA_WORDS = {
     "live": N_("Camera: ready"),
     "starting": N_("Camera: starting…"),
-    "disconnected": N_("Camera: disconnected, retrying"),
+    "disconnected": N_("Camera: not connected, check its cable"),
     "ended": N_("Camera: video ended"),
     "stopped": N_("Camera: stopped"),
     "error": N_("Camera: scanning stopped, restarting"),

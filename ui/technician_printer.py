@@ -35,11 +35,12 @@ from ui.i18n import render_current, t
 from ui.print_worker import PrintTestReport
 from ui.problems import problem_words
 from ui.services import AppServices
+from ui.settings_form import say
 from ui.status_strip import printer_light
-from ui.widgets import named, run_for, say
+from ui.widgets import named, run_for
 
 if TYPE_CHECKING:
-    from ui.technician import SettingsForm
+    from ui.settings_form import SettingsForm
 
 ROW_PX = 48  # a row a finger can hit
 

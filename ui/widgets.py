@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLabel, QWidget
+from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QWidget
 
 from ui.services import AppServices
 
@@ -53,11 +53,3 @@ def guard_wheel(root: QWidget) -> WheelGuard:
         editor.removeEventFilter(guard)
         editor.installEventFilter(guard)
     return guard
-
-
-def say(label: QLabel, text: str, *, error: bool = False, ok: bool = False) -> None:
-    """Show a message in red (error), green (ok) or plain."""
-    label.setObjectName("error" if error else ("ok" if ok else ""))
-    label.style().unpolish(label)
-    label.style().polish(label)
-    label.setText(text)

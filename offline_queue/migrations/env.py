@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import offline_queue.models_peers
 import offline_queue.models_printing
 import offline_queue.models_quality  # noqa: F401  (service-quality tables join Base.metadata)
 from offline_queue.models import Base
