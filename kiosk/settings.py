@@ -305,6 +305,10 @@ SCHEMA: dict[str, SettingSpec] = {
     "printer.baudrate": SettingSpec(
         9600, _choice_int(2400, 4800, 9600, 19200, 38400, 57600, 115200), N_("serial printer: speed in baud")
     ),
+    "printer.flow_control": SettingSpec(
+        "dsrdtr", _choice("none", "rtscts", "xonxoff", "dsrdtr"),
+        N_("serial printer: flow control, as set on the printer (rtscts and dsrdtr: wires, xonxoff: in the data)"),
+    ),
     "printer.cups_queue": SettingSpec("", _text, N_("CUPS printer: queue name (raw queue)")),
     "printer.width_mm": SettingSpec(80, _paper_width, N_("paper width: 58 (32 columns) or 80 (48 columns)")),
     "printer.profile": SettingSpec("default", _printer_profile, N_("python-escpos printer profile name")),

@@ -37,7 +37,8 @@ NOW = datetime(2026, 11, 23, 6, 2, tzinfo=UTC)
 #: Words that are codes in any language: units, protocols, the kiosk's own names for things.
 CODES = {"CNY", "PIN", "QR", "X", "Z", "IANA", "USB", "IP", "TCP", "CUPS", "ID", "TLS", "CA", "PEM", "Asia/Shanghai",
          "local", "same", "en", "zh_CN", "true", "false", "lsusb", "python-escpos", "default", "TM-T88V",
-         "ZJ-5870", "gb18030", "device", "https", "http", "platform", "example", "com", "min"}
+         "ZJ-5870", "gb18030", "device", "https", "http", "platform", "example", "com", "min",
+         "rtscts", "dsrdtr", "xonxoff", "udev"}
 HOLES = ("()", "（）", "{", "}", "None", "Errno", "errno", "Traceback")
 
 

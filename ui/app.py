@@ -30,7 +30,7 @@ from ui.pins import PinStore
 from ui.services import AppEvents, AppServices
 from ui.signin import SignInScreen
 from ui.sound import Sounds
-from ui.status_strip import StatusStrip, camera_words, job_words, on_duty, printer_words
+from ui.status_strip import StatusStrip, camera_words, job_words, on_duty, printer_light, printer_words
 from ui.style import apply_style
 from ui.sync_worker import SyncScheduler
 
@@ -607,7 +607,7 @@ class Runtime(QObject):
         self.window.cashier.reprint = lambda rid: background.run(
             lambda: worker.reprint(rid, cashier=services.session.name or "cashier"))
         # The screens call these on a background thread and show what they return.
-        services.extras["print_test"] = worker.print_test_page
+        services.extras["print_test"] = worker.test_page_report
         services.extras["printer_retry"] = worker.retry_now
 
         def print_report(kind: str, day: Any = None, actor: str = "") -> Any:
@@ -627,9 +627,8 @@ class Runtime(QObject):
 
     @Slot(str, str)
     def _printer_state(self, state: str, message: str) -> None:
-        level = {"ready": "ok", "unknown": "ok", "paper_low": "warn", "none": "off", "not_configured": "off"}
         log.info("printer: %s (%s)", state, message)
-        self.services.events.status.emit("printer", level.get(state, "bad"), printer_words(state))
+        self.services.events.status.emit("printer", printer_light(state), printer_words(state))
 
     @Slot(int, str)
     def _job_finished(self, job_id: int, state: str) -> None:

@@ -52,6 +52,28 @@ def _rate_visits(platform_url: str, decisions: list[object]) -> None:
                    timeout=5)
 
 
+def _counter_with_printers(root: Path) -> Path:
+    """A folder laid out as /dev and /sys are on a counter with an Epson on Linux's printer driver
+    and a USB-serial adapter, for the printer page's list (the real discovery reads it)."""
+    usb_device = root / "sys" / "devices" / "pci0000:00" / "usb1" / "1-1"
+    (usb_device / "1-1:1.0").mkdir(parents=True, exist_ok=True)
+    (usb_device / "manufacturer").write_text("EPSON\n")
+    (usb_device / "product").write_text("TM-T20II\n")
+    node = root / "sys" / "class" / "usbmisc" / "lp0"
+    node.mkdir(parents=True, exist_ok=True)
+    if not (node / "device").exists():
+        (node / "device").symlink_to(os.path.relpath(usb_device / "1-1:1.0", node))
+    (root / "dev" / "usb").mkdir(parents=True, exist_ok=True)
+    (root / "dev" / "usb" / "lp0").touch()
+    (root / "dev" / "ttyUSB0").touch()
+    by_id = root / "dev" / "serial" / "by-id"
+    by_id.mkdir(parents=True, exist_ok=True)
+    link = by_id / "usb-Prolific_Technology_Inc._USB-Serial_Controller-if00-port0"
+    if not link.exists():
+        link.symlink_to(root / "dev" / "ttyUSB0")
+    return root
+
+
 MAIN_SHOTS = ("signin", "cashier-idle", "cashier-accepted", "cashier-rejected", "manager-day",
               "technician-printer", "technician-camera", "technician-scanner", "demo")
 """The pictures taken at every size; the others only on the largest screen asked for."""
@@ -106,6 +128,7 @@ def take_screenshots(out: Path, *, suffix: str = "", only: set[str] | None = Non
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
+    from hardware.printing.discovery import discover
     from kiosk.roles import Role
     from ui.app import Runtime, build_window, show_window
     from ui.demo import DemoEnvironment
@@ -122,8 +145,10 @@ def take_screenshots(out: Path, *, suffix: str = "", only: set[str] | None = Non
         env = DemoEnvironment(Path(tmp))
         ctx = env.start()
         devices = sample_devices(Path(tmp) / "devices")
-        window, services, scheduler = build_window(ctx, demo=True, extras={"camera_source": str(env.camera),
-                                                                           "device_tree": devices})
+        counter = _counter_with_printers(Path(tmp) / "counter")
+        window, services, scheduler = build_window(ctx, demo=True, extras={
+            "camera_source": str(env.camera), "device_tree": devices,
+            "printer_discovery": lambda: discover(root=counter)})
         runtime = Runtime(window, services, scheduler)
         runtime.start()
         env.attach(window, services)
@@ -217,6 +242,9 @@ def take_screenshots(out: Path, *, suffix: str = "", only: set[str] | None = Non
             technician = window.screen_widget(Role.TECHNICIAN)
             window.show_screen(Role.TECHNICIAN)
             technician.show_page("printer")  # type: ignore[attr-defined]
+            page = technician.printer_page  # type: ignore[attr-defined]
+            _wait_until(lambda: page.found_list.count() > 0)
+            page.found_list.setCurrentRow(0)  # chosen, not filled in: the form keeps the demo settings
             _wait(600)
             shot("technician-printer")
             technician.show_page("camera")  # type: ignore[attr-defined]

@@ -164,7 +164,8 @@ PRINTER_WORDS = {
     "paper_out": N_("Printer: out of paper"),
     "cover_open": N_("Printer: cover open"),
     "offline": N_("Printer: offline"),
-    "unreachable": N_("Printer: cannot be reached"),
+    "disconnected": N_("Printer: unplugged, plug it back in"),
+    "unreachable": N_("Printer: cannot be reached, check its cable"),
     "no_answer": N_("Printer: not answering"),
     "not_configured": N_("Printer: not set up"),
     "none": N_("Printer: printing is off"),
@@ -192,6 +193,18 @@ ROLE_WORDS = {"cashier": N_("cashier"), "manager": N_("manager"), "technician": 
 def printer_words(state: str) -> str:
     """The strip's words for a printer state (unknown states read as an error)."""
     return PRINTER_WORDS.get(state, PRINTER_WORDS["error"])
+
+
+#: The light of each printer state: amber for what a person fixes at the printer and that then goes
+#: on by itself (paper low, unplugged, out of reach), red for what stops printing at the printer.
+PRINTER_LIGHTS = {"ready": "ok", "unknown": "ok", "idle": "ok", "printing": "ok", "paper_low": "warn",
+                  "disconnected": "warn", "unreachable": "warn", "no_answer": "warn", "none": "off",
+                  "not_configured": "off"}
+
+
+def printer_light(state: str) -> str:
+    """ok/warn/bad/off for a printer state (an unknown state is an error: red)."""
+    return PRINTER_LIGHTS.get(state, "bad")
 
 
 def job_words(state: str) -> str:

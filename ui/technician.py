@@ -1,14 +1,14 @@
 """The technician's screen: camera, scanners, printer, platform, terminal identity, offline policy,
-language, PINs and diagnostics. The camera and scanner pages are modules of their own
-(``ui.technician_camera``, ``ui.technician_scanner``); every page's fields are ``ui.settings_form``.
+language, PINs and diagnostics. The camera, scanner and printer pages are modules of their own
+(``ui.technician_camera``, ``ui.technician_scanner``, ``ui.technician_printer``); every page's
+fields are ``ui.settings_form``.
 
 Every setting is checked by ``kiosk.settings`` before anything is written: a bad value shows what
 is wrong next to its field and nothing is saved; a good save writes config.toml (off the GUI
 thread), appends a "setting_changed" audit entry per key and emits ``events.settings_changed``.
 Optional adapters in ``services.extras``:
 
-* ``"print_test"``: ``print_test()`` prints a test page with the saved printer settings (called on a
-  background thread; a job id or a message comes back).
+* ``"print_test"``, ``"printer_discovery"``: see :mod:`ui.technician_printer`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
-    QComboBox,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -116,7 +115,7 @@ class TechnicianScreen(QWidget):
         sees the saved settings and nothing said to someone else."""
         for form in self.forms.values():
             form.load()
-        self._show_printer_fields()
+        self.printer_page.forget()
         for _name, new, again, _button, message in self.pin_rows.values():
             new.clear()
             again.clear()
@@ -212,53 +211,13 @@ class TechnicianScreen(QWidget):
         return self.scanner_page
 
     def _printer_page(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        form = SettingsForm(self, _keys("printer."))
-        self.forms["printer"] = form
-        layout.addWidget(form)
-        type_field = form.fields.get("printer.type")
-        if type_field is not None and isinstance(type_field.editor, QComboBox):
-            type_field.editor.currentTextChanged.connect(lambda _text: self._show_printer_fields())
-        test = QHBoxLayout()
-        self.print_test_button = QPushButton()
-        self.print_test_button.clicked.connect(self.print_test_page)
-        test.addWidget(self.print_test_button)
-        self.print_test_message = QLabel()
-        self.print_test_message.setWordWrap(True)
-        test.addWidget(self.print_test_message, 1)
-        layout.addLayout(test)
-        self._show_printer_fields()
-        return page
+        from ui.technician_printer import PrinterPage
 
-    def _show_printer_fields(self) -> None:
-        form = self.forms["printer"]
-        kind = form.fields["printer.type"].value() if "printer.type" in form.fields else ""
-        for key, f in form.fields.items():
-            owner = printer_type_of(key)
-            f.set_visible(owner is None or owner == kind)
-
-    def print_test_page(self) -> None:
-        """Print a test page with the saved printer settings (the adapter re-reads them)."""
-        printer = self.services.extras.get("print_test")
-        if not callable(printer):
-            say(self.print_test_message, t("Printing is not set up on this terminal."), error=True)
-            return
-        if self.forms["printer"].dirty():
-            say(self.print_test_message, t("Save the printer settings first."), error=True)
-            return
-        say(self.print_test_message, t("Sending a test page…"))
-
-        def done(result: Any) -> None:
-            if isinstance(result, int):
-                say(self.print_test_message, t("Test page sent (job {job}).").format(job=result), ok=True)
-            else:
-                say(self.print_test_message, str(result) if result else t("Test page sent."), ok=True)
-
-        def failed(exc: BaseException) -> None:
-            say(self.print_test_message, t("The test page was not printed:") + " " + problem_words(exc), error=True)
-
-        run_for(self, self.services, printer, done, failed)
+        self.forms["printer"] = form = SettingsForm(self, _keys("printer."))
+        self.printer_page = PrinterPage(self.services, form, printer_type_of)
+        self.print_test_button = self.printer_page.test_button
+        self.print_test_message = self.printer_page.test_message
+        return self.printer_page
 
     def _platform_page(self) -> QWidget:
         page = QWidget()
@@ -645,10 +604,7 @@ class TechnicianScreen(QWidget):
             self.tabs.setTabText(i, names[name])
         for form in self.forms.values():
             form.retranslate()
-        self.print_test_button.setText(t("Print test page"))
-        has_printer = callable(self.services.extras.get("print_test"))
-        self.print_test_button.setEnabled(has_printer)
-        self.print_test_button.setToolTip("" if has_printer else t("Printing is not set up on this terminal."))
+        self.printer_page.retranslate()
         self.connection_box.setTitle(t("Connection"))
         self.test_connection_button.setText(t("Test connection"))
         self.sync_button.setText(t("Sync now"))
