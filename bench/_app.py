@@ -7,9 +7,12 @@ so a decision is the local one: parse, signature, rules, one SQLite transaction.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -119,6 +122,20 @@ def write_video(path: Path, segments: list[tuple[str | None, int]], size: tuple[
             index += 1
     writer.release()
     return firsts
+
+
+@contextlib.contextmanager
+def pipeline_defaults(**overrides: Any) -> Iterator[None]:
+    """Within the block, a scan pipeline the app builds gets these ``PipelineConfig`` fields
+    (e.g. ``skip_unchanged=False``: every frame decoded, the app before the change detector)."""
+    import hardware.scan_pipeline as scan_pipeline
+
+    original = scan_pipeline.PipelineConfig
+    scan_pipeline.PipelineConfig = functools.partial(original, **overrides)  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        scan_pipeline.PipelineConfig = original  # type: ignore[misc]
 
 
 def start_app(data_dir: Path, camera: Path | str, *, sign_in: bool = True) -> tuple[Any, Any, Any]:

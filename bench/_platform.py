@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform as pyplatform
 import socket
@@ -23,7 +24,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 def machine() -> dict[str, object]:
     """What the figures were measured on."""
-    return {"cpus": os.cpu_count(), "python": pyplatform.python_version(), "system": pyplatform.platform(),
+    return {"cpus": os.cpu_count(), "load_average_1m_at_start": round(os.getloadavg()[0], 2),
+            "python": pyplatform.python_version(), "system": pyplatform.platform(),
             "date": datetime.now(UTC).strftime("%Y-%m-%d")}
 
 
@@ -82,3 +84,54 @@ class Platform:
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=10)
+
+
+def enroll_many(db_url: str, store_id: str, terminal_ids: list[str]) -> list[str]:
+    """Enroll many terminals at once and return their bearer tokens.
+
+    The rows are what ``services.enroll_terminal`` leaves behind (a random token of the same
+    length, only its SHA-256 stored, the enrollment times set), written in one transaction instead
+    of an enrollment code and an HTTP call per terminal: the requests under test then authenticate
+    exactly as an enrolled kiosk's do.
+    """
+    import secrets
+
+    from sqlalchemy import insert
+
+    from o2o_platform.db import open_database
+    from o2o_platform.models import Terminal
+    from o2o_platform.services import sha256_hex
+
+    now = datetime.now(UTC) - timedelta(minutes=10)  # enrolled before any work they will claim
+    tokens = [secrets.token_urlsafe(32) for _ in terminal_ids]
+    db = open_database(db_url, apply_migrations=False)
+    try:
+        with db.transaction() as session:
+            session.execute(insert(Terminal), [
+                {"store_id": store_id, "terminal_id": t, "token_hash": sha256_hex(token), "created_at": now,
+                 "enrolled_at": now, "first_enrolled_at": now} for t, token in zip(terminal_ids, tokens, strict=True)])
+    finally:
+        db.dispose()
+    return tokens
+
+
+def seed_issued(db_url: str, codes: list[str], key_id: str, now: datetime) -> None:
+    """Store vouchers as ``o2o-platform issue --db`` does (``services.record_vouchers``: the claims
+    and the digest of each code), in bulk: one COPY instead of one insert per voucher."""
+    import psycopg
+
+    from kiosk.codes import SignedCode, parse_code
+    from o2o_platform.known_codes import code_digest
+    from o2o_platform.services import voucher_row
+
+    columns = ["voucher_id", "kind", "key_id", "sku", "uses", "used", "paid_minor", "list_minor", "currency",
+               "valid_from", "valid_until", "stores", "channel", "created_at", "code_digest"]
+    plain = db_url.replace("postgresql+psycopg://", "postgresql://")
+    with (psycopg.connect(plain) as conn, conn.cursor() as cur,
+          cur.copy(f"COPY vouchers ({', '.join(columns)}) FROM STDIN") as copy):
+        for code in codes:
+            parsed = parse_code(code)
+            assert isinstance(parsed, SignedCode)
+            row = {**voucher_row(parsed.claims, key_id=key_id, now=now), "code_digest": code_digest(code)}
+            row["stores"] = json.dumps(row["stores"])
+            copy.write_row([row[c] for c in columns])

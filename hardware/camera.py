@@ -13,6 +13,8 @@ it works again, without the application restarting anything.
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +23,7 @@ from typing import Any
 
 import cv2
 
+from hardware.v4l2 import DeviceTree, is_camera_spec, resolve
 from kiosk.scanning import Frame, SourceState, SourceStatus
 
 log = logging.getLogger(__name__)
@@ -181,27 +184,55 @@ class _GrabberSource:
 
 
 class CameraSource(_GrabberSource):
-    """A webcam by OpenCV device index, at the configured resolution and frame rate.
+    """A webcam, at the configured resolution and frame rate.
+
+    ``device`` is an OpenCV device index (the old setting) or a camera identity of
+    :mod:`hardware.v4l2`: a /dev/v4l/by-id link, a device path, or ``name:NAME``. An identity is
+    looked up again on every attempt to open, so the camera is found after it was unplugged and
+    plugged in again, whatever /dev/videoN number it comes back as.
 
     ``fail_after`` consecutive failed grabs count as the camera gone (unplugged, taken by
     another program): the device is released and reopened every ``retry_s`` seconds.
     """
 
-    def __init__(self, index: int = 0, *, width: int = 1280, height: int = 720, fps: float = 30.0,
-                 backend: int = cv2.CAP_ANY, retry_s: float = 1.0, fail_after: int = 10) -> None:
+    def __init__(self, device: int | str = 0, *, width: int = 1280, height: int = 720, fps: float = 30.0,
+                 backend: int = cv2.CAP_ANY, retry_s: float = 1.0, fail_after: int = 10,
+                 tree: DeviceTree | None = None) -> None:
         super().__init__(retry_s=retry_s)
-        self.index = index
+        self.device = device
         self.width, self.height, self.fps = width, height, fps
         self.backend = backend
         self.fail_after = fail_after
-        self.name = f"camera {index}"
+        self.tree = tree or DeviceTree()
+        self.name = f"camera {device}"
         self._cap: Any = None
 
-    def _open(self) -> None:
-        cap = cv2.VideoCapture(self.index, self.backend)
+    @property
+    def index(self) -> int | None:
+        """The OpenCV index of an old index setting (None for a camera kept by identity)."""
+        return self.device if isinstance(self.device, int) else None
+
+    def _capture(self) -> Any:
+        if isinstance(self.device, int):
+            cap = cv2.VideoCapture(self.device, self.backend)
+            if not cap.isOpened():
+                cap.release()
+                raise OSError(f"no camera at index {self.device}, or it is busy")
+            return cap
+        node = resolve(self.device, self.tree)
+        if node is None:
+            raise OSError(f"{self.device} is not plugged in")
+        # A device node is read with V4L2 itself; whatever else sits at that path (a stream) by
+        # the backend that can read it.
+        backend = cv2.CAP_V4L2 if stat.S_ISCHR(os.stat(node).st_mode) else self.backend
+        cap = cv2.VideoCapture(str(node), backend)
         if not cap.isOpened():
             cap.release()
-            raise OSError(f"no camera at index {self.index}, or it is busy")
+            raise OSError(f"{self.device} cannot be opened, or another program is using it")
+        return cap
+
+    def _open(self) -> None:
+        cap = self._capture()
         cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
         cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
         cap.set(cv2.CAP_PROP_FPS, self.fps)
@@ -373,37 +404,15 @@ class ImageFolderSource(_GrabberSource):
         self._stop.wait(self.interval_s)
 
 
-def open_source(spec: str, **kwargs: Any) -> _GrabberSource:
-    """A source from one config string: a device index (``"0"``), a folder, or a video file."""
-    if spec.strip().isdigit():
-        return CameraSource(int(spec), **kwargs)
-    path = Path(spec)
+def open_source(spec: str, *, tree: DeviceTree | None = None, **kwargs: Any) -> _GrabberSource:
+    """A source from one config string: a camera (an index such as ``"0"``, a /dev/v4l/by-id
+    link, ``name:NAME``), a folder of images, or a video file."""
+    text = spec.strip()
+    if text.isdigit():
+        return CameraSource(int(text), tree=tree, **kwargs)
+    if is_camera_spec(text, tree):
+        return CameraSource(text, tree=tree, **kwargs)
+    path = Path(text)
     if path.is_dir():
         return ImageFolderSource(path, **kwargs)
     return VideoFileSource(path, **kwargs)
-
-
-# Where Linux lists video devices; videoN/name is the name the driver gives the camera.
-V4L2_ROOT = Path("/sys/class/video4linux")
-
-
-def describe_source(spec: str, *, v4l2_root: Path | None = None) -> tuple[str, str]:
-    """What a camera setting points at, for a person: ``(kind, detail)``.
-
-    kind is ``"device"`` (detail: the driver's name of ``/dev/videoN``, empty when no such device
-    is listed), ``"folder"`` or ``"file"`` (detail: the path), or ``"none"`` for an empty setting.
-    """
-    text = str(spec).strip()
-    for prefix in ("device:", "folder:", "file:"):
-        if text.startswith(prefix):
-            text = text.removeprefix(prefix).strip()
-    if not text:
-        return "none", ""
-    if text.isdigit():
-        name_file = (v4l2_root or V4L2_ROOT) / f"video{int(text)}" / "name"
-        try:
-            return "device", name_file.read_text(encoding="utf-8", errors="replace").strip()
-        except OSError:
-            return "device", ""
-    path = Path(text)
-    return ("folder", str(path)) if path.is_dir() else ("file", str(path))

@@ -188,6 +188,45 @@ def _camera_source(value: Any) -> str:
     return text
 
 
+SERIAL_BAUDS = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
+LINE_ENDS = ("auto", "cr", "lf", "crlf")
+MAX_SERIAL_SCANNERS = 8
+
+
+def _serial_scanner(entry: Any) -> dict[str, Any]:
+    """One serial scanner: ``{"port": ..., "baud": 9600, "line_end": "auto"}`` (a bare port string
+    takes the defaults)."""
+    if isinstance(entry, str):
+        entry = {"port": entry}
+    if not isinstance(entry, Mapping):
+        raise SettingError(N_("each scanner needs a port, a speed in baud and a line ending"))
+    unknown = set(entry) - {"port", "baud", "line_end"}
+    if unknown:
+        raise SettingError(message(N_("a scanner has port, baud and line_end, not {names}"),
+                                   names=", ".join(sorted(unknown))))
+    port = str(entry.get("port", "")).strip()
+    if not port or len(port) > 300 or not port.isprintable() or "," in port:
+        raise SettingError(N_("use a serial port such as /dev/ttyACM0 or COM3"))
+    baud = _choice_int(*SERIAL_BAUDS)(entry.get("baud", 9600))
+    line_end = _choice(*LINE_ENDS)(entry.get("line_end", "auto"))
+    return {"port": port, "baud": baud, "line_end": line_end}
+
+
+def _serial_scanners(value: Any) -> list[dict[str, Any]]:
+    """The serial scanners: a list of scanners, or ports separated by commas ("" for none)."""
+    if isinstance(value, str):
+        value = [part for part in (p.strip() for p in value.split(",")) if part]
+    if isinstance(value, Mapping) or not isinstance(value, (list, tuple)):
+        raise SettingError(N_("use a list of serial ports, separated by commas"))
+    scanners = [_serial_scanner(entry) for entry in value]
+    ports = [scanner["port"] for scanner in scanners]
+    if len(set(ports)) != len(ports):
+        raise SettingError(N_("each serial port can hold one scanner: a port is listed twice"))
+    if len(scanners) > MAX_SERIAL_SCANNERS:
+        raise SettingError(message(N_("at most {n} serial scanners"), n=MAX_SERIAL_SCANNERS))
+    return scanners
+
+
 @dataclass(frozen=True, slots=True)
 class SettingSpec:
     """One setting: its default, its check, and a line of help."""
@@ -238,7 +277,9 @@ SCHEMA: dict[str, SettingSpec] = {
         500_000, _number(0, 10**12, integer=True), N_("all offline redemptions awaiting upload, in minor units")
     ),
     "camera.source": SettingSpec(
-        "0", _camera_source, N_("camera number (0 = first camera), or a folder of images, or a video file")
+        "0", _camera_source,
+        N_("the camera: its /dev/v4l/by-id link or name:NAME (pick it from the list), a camera number "
+           "(0 = first camera), a folder of images or a video file")
     ),
     "camera.width": SettingSpec(1280, _number(160, 3840, integer=True), N_("capture width, pixels")),
     "camera.height": SettingSpec(720, _number(120, 2160, integer=True), N_("capture height, pixels")),
@@ -246,6 +287,10 @@ SCHEMA: dict[str, SettingSpec] = {
     "camera.decoder": SettingSpec("zxing", _choice("zxing", "zbar"), N_("QR decoder: zxing (default) or zbar")),
     "camera.duplicate_window_s": SettingSpec(
         3.0, _number(0.5, 60), N_("the same code seen again within this many seconds counts once")
+    ),
+    "scanner.serial_ports": SettingSpec(
+        [], _serial_scanners,
+        N_("scanners on serial ports (USB scanners in serial mode): port, speed in baud, line ending"),
     ),
     "printer.type": SettingSpec(
         "file", _choice("none", "file", "network", "usb", "serial", "cups"),
@@ -259,6 +304,10 @@ SCHEMA: dict[str, SettingSpec] = {
     "printer.serial_port": SettingSpec("", _text, N_("serial printer: port, e.g. /dev/ttyUSB0 or COM3")),
     "printer.baudrate": SettingSpec(
         9600, _choice_int(2400, 4800, 9600, 19200, 38400, 57600, 115200), N_("serial printer: speed in baud")
+    ),
+    "printer.flow_control": SettingSpec(
+        "dsrdtr", _choice("none", "rtscts", "xonxoff", "dsrdtr"),
+        N_("serial printer: flow control, as set on the printer (rtscts and dsrdtr: wires, xonxoff: in the data)"),
     ),
     "printer.cups_queue": SettingSpec("", _text, N_("CUPS printer: queue name (raw queue)")),
     "printer.width_mm": SettingSpec(80, _paper_width, N_("paper width: 58 (32 columns) or 80 (48 columns)")),

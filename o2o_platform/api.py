@@ -7,6 +7,7 @@ thread-pool call each, the token check included.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -16,11 +17,13 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from o2o_platform import redeeming, services
+from o2o_platform.admission import BATCH_ITEMS_HEADER, UploadGate
 from o2o_platform.auth import BearerToken, Terminal, not_valid
 from o2o_platform.db import Database
 from o2o_platform.keys import KeyRing, KeySource, public_keys_payload
 from o2o_platform.models import Redemption
 from o2o_platform.schemas import (
+    MAX_BATCH_ITEMS,
     BatchIn,
     BatchOut,
     BatchRedeemIn,
@@ -114,9 +117,11 @@ async def redeem(body: RedeemIn, request: Request, token: BearerToken) -> Respon
 
 
 @router.post("/redemptions/batch", response_model=BatchOut, tags=["terminal"],
-             responses={**AUTH_ERRORS, 413: {"model": ErrorOut}, 422: {"model": ErrorOut}})
+             responses={**AUTH_ERRORS, 413: {"model": ErrorOut}, 422: {"model": ErrorOut},
+                        429: {"model": ErrorOut, "description": "busy with other uploads: wait Retry-After seconds"}})
 async def upload_batch(body: BatchIn, request: Request, token: BearerToken) -> Response:
-    """Apply offline redemptions and voids, in order, idempotently by redemption id."""
+    """Apply offline redemptions and voids, in order, idempotently by redemption id. The answer's
+    ``X-Batch-Items`` header says how many items the platform takes in one batch."""
     items: list[redeeming.RedeemItem | redeeming.VoidItem] = [
         redeeming.RedeemItem(str(i.redemption_id), i.code, i.quantity, i.redeemed_at, i.offline_reason)
         if isinstance(i, BatchRedeemIn)
@@ -134,10 +139,17 @@ async def upload_batch(body: BatchIn, request: Request, token: BearerToken) -> R
             for r in results
         ]}))
 
+    gate: UploadGate = request.app.state.upload_gate
+    if not gate.admit():
+        wait = gate.retry_after()
+        return Response(json.dumps({"detail": f"the platform is busy with other uploads; try again in {wait} s"}),
+                        status_code=429, media_type="application/json", headers={"Retry-After": str(wait)})
     try:
-        return await run_in_threadpool(work)
+        answer = await gate.run(work)
     except redeeming.Unauthorized:
         raise not_valid() from None
+    answer.headers[BATCH_ITEMS_HEADER] = str(MAX_BATCH_ITEMS)
+    return answer
 
 
 def _json(model: BaseModel) -> Response:

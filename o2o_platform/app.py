@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from o2o_platform import audit_api, feedback, quality_api
+from o2o_platform.admission import UploadGate
 from o2o_platform.api import router
 from o2o_platform.auth import check_deferred_token, not_valid
 from o2o_platform.db import make_engine, migrate, open_database
@@ -162,6 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.key_source = KeySource(settings.key_paths, settings.keys)
         app.state.void_window = timedelta(minutes=settings.void_window_minutes)
         app.state.clock_skew = timedelta(minutes=settings.clock_skew_minutes)
+        app.state.upload_gate = UploadGate()
     app.include_router(router)
     app.include_router(quality_api.router)
     app.include_router(audit_api.router)

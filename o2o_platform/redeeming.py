@@ -17,16 +17,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import JSON, Connection, Table, bindparam, insert, select, text, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from kiosk.codes import MAX_CODE_CHARS, MAX_USES, Malformed, PlainCode, SignedCode, parse_code, verify_signature
 from kiosk.reasons import Reason
+from o2o_platform import bulk_sql
 from o2o_platform.db import Database
 from o2o_platform.keys import KeyRing
-from o2o_platform.models import Redemption, Revocation, Terminal, UTCDateTime, Voucher
+from o2o_platform.known_codes import KnownCode, code_digest, known_vouchers, take_use_known
+from o2o_platform.models import Redemption, Revocation, Terminal, Voucher
 from o2o_platform.services import Caller, sha256_hex, voucher_row
 
 MAX_QUANTITY = MAX_USES
@@ -65,11 +67,11 @@ _CALLER_AND_EARLIER = (
 # no row). No row back: the caller decides the slow way (lock, judge, answer with the reason).
 _TAKE_USE_PG = text("""
 INSERT INTO vouchers AS v (voucher_id, kind, key_id, sku, uses, used, paid_minor, list_minor, currency,
-                           valid_from, valid_until, stores, channel, created_at)
+                           valid_from, valid_until, stores, channel, created_at, code_digest)
 SELECT :voucher_id, :kind, :key_id, :sku, :uses, :q, :paid_minor, :list_minor, :currency,
-       :valid_from, :valid_until, CAST(:stores AS json), :channel, :created_at
+       :valid_from, :valid_until, CAST(:stores AS json), :channel, :created_at, :code_digest
 WHERE :fresh_ok AND NOT EXISTS (SELECT 1 FROM revocations r0 WHERE r0.voucher_id = :revoked_id)
-ON CONFLICT (voucher_id) DO UPDATE SET used = v.used + :q
+ON CONFLICT (voucher_id) DO UPDATE SET used = v.used + :q, code_digest = COALESCE(v.code_digest, :code_digest)
 WHERE v.used + :q <= v.uses AND :q <= v.uses AND v.valid_from <= :now AND v.valid_until > :now
   AND CAST(v.stores AS jsonb) @> jsonb_build_array(CAST(:store AS text))
   AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.voucher_id = v.voucher_id)
@@ -200,54 +202,16 @@ def _insert_ignore(session: Session, dialect: str, rows: list[dict[str, Any]]) -
     if not rows:
         return
     if dialect == "postgresql" and len(rows) > 1:
-        session.connection().execute(_unnest_insert(_VOUCHERS, "ON CONFLICT (voucher_id) DO NOTHING"),
-                                     _unnest_params(_VOUCHERS, rows))
+        bulk_sql.insert_rows(session.connection(), _VOUCHERS, rows, "ON CONFLICT (voucher_id) DO NOTHING")
         return
     session.connection().execute(_INSERT_IGNORE[dialect], rows)  # Core, not the ORM's bulk path: a third of the CPU
 
 
-# PostgreSQL, many rows in one statement and one round trip: each column travels as one array
-# parameter and ``unnest`` makes the rows (psycopg's executemany sends one statement per row).
-_PG_DIALECT = postgresql.dialect()
-_UNNEST_SQL: dict[tuple[str, str], Any] = {}
-
-
-def _pg_type(column: Any) -> str:
-    return str(column.type.compile(dialect=_PG_DIALECT))
-
-
-def _unnest_insert(table: Table, tail: str = "") -> Any:
-    key = (table.name, tail)
-    if key not in _UNNEST_SQL:
-        names = [c.name for c in table.columns]
-        arrays = ", ".join(f"CAST(:{n} AS {_pg_type(table.c[n])}[])" for n in names)
-        _UNNEST_SQL[key] = text(f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "
-                                f"AS t {tail}")
-    return _UNNEST_SQL[key]
-
-
-def _unnest_params(table: Table, rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    params: dict[str, list[Any]] = {}
-    for column in table.columns:
-        name = column.name
-        values = [row.get(name) for row in rows]
-        if isinstance(column.type, JSON):
-            values = [None if v is None else json.dumps(v) for v in values]
-        elif isinstance(column.type, UTCDateTime) and any(v is not None and v.tzinfo is None for v in values):
-            raise ValueError("naive datetime given to the database")
-        params[name] = values
-    return params
-
-
 def _insert_redemptions(connection: Connection, rows: list[dict[str, Any]]) -> None:
     if connection.dialect.name == "postgresql" and len(rows) > 1:
-        connection.execute(_unnest_insert(_REDEMPTIONS), _unnest_params(_REDEMPTIONS, rows))
+        bulk_sql.insert_rows(connection, _REDEMPTIONS, rows)
     else:
         connection.execute(_INSERT_REDEMPTION, rows)
-
-
-_SAVE_USED_PG = text("UPDATE vouchers AS v SET used = d.used FROM unnest(CAST(:ids AS VARCHAR(40)[]), "
-                     "CAST(:useds AS INTEGER[])) AS d(id, used) WHERE v.voucher_id = d.id")
 
 
 def _lock_vouchers(session: Session, voucher_ids: Sequence[str]) -> dict[str, VoucherState]:
@@ -284,8 +248,7 @@ def _chunks(items: Sequence[str], size: int = 500) -> list[Sequence[str]]:
 def _save_used(session: Session, states: dict[str, VoucherState]) -> None:
     changed = [{"b_id": s.voucher_id, "b_used": s.used} for s in states.values() if s.dirty]
     if len(changed) > 1 and session.connection().dialect.name == "postgresql":
-        session.connection().execute(_SAVE_USED_PG, {"ids": [c["b_id"] for c in changed],
-                                                     "useds": [c["b_used"] for c in changed]})
+        bulk_sql.save_used(session.connection(), {s.voucher_id: s.used for s in states.values() if s.dirty})
     elif changed:
         session.connection().execute(_UPDATE_USED, changed)  # one executemany, Core
 
@@ -373,7 +336,10 @@ def _redeem_new(session: Session, dialect: str, keys: KeyRing, caller: Caller, *
     token = None
     if row["status"] == "accepted":
         token, row["feedback_token_hash"] = new_feedback_token()
-    connection.execute(_INSERT_REDEMPTION, [row])
+    if dialect == "postgresql":
+        bulk_sql.insert_one(connection, _REDEMPTIONS, row)
+    else:
+        connection.execute(_INSERT_REDEMPTION, [row])
     return {**answer, "feedback_token": token}  # the stored answer never holds the token
 
 
@@ -383,6 +349,10 @@ def _take_use_pg(connection: Connection, keys: KeyRing, caller: Caller, *, code:
     None when any rule may refuse (then nothing was changed and :func:`_decide_online` decides)."""
     if not 1 <= quantity <= MAX_QUANTITY:
         return None
+    # A code this platform issued or verified before: no signature check, no parse.
+    taken = take_use_known(connection, keys, code=code, quantity=quantity, store_id=caller.store_id, now=now)
+    if taken is not None:
+        return _taken_answer(connection, caller, taken, taken.voucher_id, code=code, quantity=quantity, now=now)
     parsed = parse_code(code)
     if isinstance(parsed, Malformed) or check_code(parsed, keys)[0] is not None:
         return None
@@ -395,22 +365,27 @@ def _take_use_pg(connection: Connection, keys: KeyRing, caller: Caller, *, code:
         # A new row is created with the use taken only if the rules pass on the claims it is made of.
         fresh_ok = (quantity <= claims.uses and claims.valid_from <= now < claims.valid_until
                     and caller.store_id in claims.stores)
-        params.update(fresh, fresh_ok=fresh_ok, revoked_id=parsed.voucher_id)
+        params.update(fresh, fresh_ok=fresh_ok, revoked_id=parsed.voucher_id, code_digest=code_digest(code))
         taken = connection.execute(_TAKE_USE_PG, params).first()
     else:
         taken = connection.execute(_TAKE_USE_PLAIN_PG, params).first()
     if taken is None:
         return None
+    return _taken_answer(connection, caller, taken, parsed.voucher_id, code=code, quantity=quantity, now=now)
+
+
+def _taken_answer(connection: Connection, caller: Caller, taken: Any, voucher_id: str, *, code: str, quantity: int,
+                  now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
     first_at, first_terminal = (None, None)
     if taken.used - quantity > 0:  # used before: name the first use, as the slow path does
-        first_at, first_terminal = _first_use_on(connection, parsed.voucher_id)
-    answer: dict[str, Any] = {"reason": Reason.OK.value, "voucher_id": parsed.voucher_id, "detail": "",
+        first_at, first_terminal = _first_use_on(connection, voucher_id)
+    answer: dict[str, Any] = {"reason": Reason.OK.value, "voucher_id": voucher_id, "detail": "",
                               "uses_left": max(taken.uses - taken.used, 0),
                               "first_redeemed_at": _json_time(first_at), "first_redeemed_terminal": first_terminal,
                               "sku": taken.sku, "paid_minor": taken.paid_minor, "list_minor": taken.list_minor,
                               "currency": taken.currency}
     row = _row(caller, code=code, quantity=quantity, mode="online", redeemed_at=now, received_at=now,
-               voucher_id=parsed.voucher_id, status="accepted", reason=Reason.OK.value, detail="")
+               voucher_id=voucher_id, status="accepted", reason=Reason.OK.value, detail="")
     row["answer"] = answer
     return answer, row
 
@@ -448,7 +423,8 @@ def _decide_online(session: Session, dialect: str, keys: KeyRing, caller: Caller
     if reason is None and not isinstance(parsed, Malformed):
         answer["voucher_id"] = parsed.voucher_id
         if isinstance(parsed, SignedCode):
-            _insert_ignore(session, dialect, [voucher_row(parsed.claims, key_id=parsed.key_id, now=now)])
+            _insert_ignore(session, dialect, [{**voucher_row(parsed.claims, key_id=parsed.key_id, now=now),
+                                               "code_digest": code_digest(code)}])
         state = _lock_vouchers(session, [parsed.voucher_id]).get(parsed.voucher_id)
         if state is None:
             reason, detail = Reason.UNKNOWN_VOUCHER, "no voucher has this code"
@@ -719,10 +695,14 @@ def _apply_batch(session: Session, dialect: str, keys: KeyRing, caller: Caller,
         ):
             batch.existing[row.redemption_id] = row
 
-    # Parse and verify every new code once; gather the vouchers they name.
-    checked: dict[str, tuple[SignedCode | PlainCode | Malformed | None, Reason | None, str]] = {}
+    # Codes the platform knows need no check (one statement for the batch); parse and verify every
+    # other new code once; gather the vouchers they name.
+    known = known_vouchers(session.connection(), keys, [i.code for i in items if isinstance(i, RedeemItem)
+                                                        and i.redemption_id not in batch.existing])
+    checked: dict[str, tuple[SignedCode | PlainCode | KnownCode | Malformed | None, Reason | None, str]] = {
+        code: (KnownCode(voucher_id), None, "") for code, voucher_id in known.items()}
     claims_rows: dict[str, dict[str, Any]] = {}
-    voucher_ids: set[str] = set()
+    voucher_ids: set[str] = set(known.values())
     for item in items:
         if isinstance(item, VoidItem):
             target = batch.existing.get(item.redemption_id)
@@ -737,7 +717,8 @@ def _apply_batch(session: Session, dialect: str, keys: KeyRing, caller: Caller,
         if reason is None and not isinstance(parsed, Malformed):
             voucher_ids.add(parsed.voucher_id)
             if isinstance(parsed, SignedCode):
-                claims_rows[parsed.voucher_id] = voucher_row(parsed.claims, key_id=parsed.key_id, now=now)
+                claims_rows[parsed.voucher_id] = {**voucher_row(parsed.claims, key_id=parsed.key_id, now=now),
+                                                  "code_digest": code_digest(item.code)}
     _insert_ignore(session, dialect, [claims_rows[k] for k in sorted(claims_rows)])
     states = _lock_vouchers(session, sorted(voucher_ids))
 
@@ -770,7 +751,8 @@ def _apply_batch(session: Session, dialect: str, keys: KeyRing, caller: Caller,
 
 
 def _batch_redeem(caller: Caller, batch: _Batch, claims: _Claims, states: dict[str, VoucherState],
-                  item: RedeemItem, parsed: SignedCode | PlainCode | Malformed | None, reason: Reason | None,
+                  item: RedeemItem, parsed: SignedCode | PlainCode | KnownCode | Malformed | None,
+                  reason: Reason | None,
                   detail: str, now: datetime) -> ItemResult:
     rid = item.redemption_id
     digest = request_hash(caller, item.code, item.quantity)

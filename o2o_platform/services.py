@@ -21,6 +21,7 @@ from kiosk.codes import Malformed, PlainCode, VoucherClaims, parse_code, verify_
 from o2o_platform.db import Database
 from o2o_platform.issuing import PLAIN_ALPHABET, IssuedVoucher
 from o2o_platform.keys import KeyRing
+from o2o_platform.known_codes import code_digest
 from o2o_platform.models import Enrollment, Redemption, Revocation, Terminal, Voucher
 
 MAX_REVOCATIONS_PAGE = 10_000
@@ -82,7 +83,9 @@ def voucher_row(claims: VoucherClaims, *, key_id: str | None, now: datetime) -> 
 def record_vouchers(db: Database, vouchers: Iterable[IssuedVoucher], *, now: datetime | None = None) -> int:
     """Store issued vouchers; all or nothing. Returns how many were stored."""
     moment = now or utcnow()
-    rows = [voucher_row(v.claims, key_id=v.key_id, now=moment) for v in vouchers]
+    # Each with the digest of its code: redeeming it later needs no signature check (known_codes).
+    rows = [{**voucher_row(v.claims, key_id=v.key_id, now=moment), "code_digest": code_digest(v.code)}
+            for v in vouchers]
     try:
         with db.transaction() as session:
             session.execute(insert(Voucher), rows)

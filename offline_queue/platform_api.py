@@ -401,6 +401,8 @@ class PlatformApi:
         self.timeout = timeout
         self.batch_timeout = batch_timeout
         self.call_timeout = call_timeout
+        # The batch size the platform offered in its last batch answer (X-Batch-Items), if any.
+        self.batch_items: int | None = None
         self._client = httpx.Client(
             base_url=self.base_url + API,
             headers={"Authorization": f"Bearer {token}", "User-Agent": "o2o-kiosk"},
@@ -428,7 +430,11 @@ class PlatformApi:
             raise PlatformUnavailable(f"platform did not answer in time ({type(exc).__name__})") from exc
         except httpx.TransportError as exc:
             raise PlatformUnavailable(f"no connection ({type(exc).__name__}: {exc})") from exc
-        return _check(response)
+        body = _check(response)
+        offered = response.headers.get("x-batch-items", "")
+        if path == "/redemptions/batch" and offered.isdigit():
+            self.batch_items = max(1, min(int(offered), MAX_BATCH_ITEMS))
+        return body
 
     # --- enrollment (no token yet) -------------------------------------------------------------
 
@@ -506,7 +512,8 @@ class PlatformApi:
             raise PlatformUnavailable(f"unexpected answer from the platform: {exc}") from None
 
     def upload_batch(self, items: Iterable[BatchRedeem | BatchVoid | Mapping[str, Any]]) -> list[BatchResult]:
-        """Upload offline redemptions and voids (at most 500); results come back in input order."""
+        """Upload offline redemptions and voids (at most 500); results come back in input order.
+        Afterwards :attr:`batch_items` holds the batch size the platform offered (None if it said none)."""
         payload = [_item_json(item) for item in items]
         if len(payload) > MAX_BATCH_ITEMS:
             raise ValueError(f"at most {MAX_BATCH_ITEMS} items per batch")

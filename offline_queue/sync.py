@@ -1,9 +1,11 @@
-"""The sync engine: upload the outbox, then pull revocations and keys (DESIGN §3 step 8).
+"""The sync engine: upload the outbox, then pull revocations and keys.
 
-Upload goes first and oldest first, in batches. The platform answers per item and each answer
-is applied to the ledger in the same transaction that marks the outbox entry done, so a crash
-between batches loses nothing and repeats nothing (a re-sent item comes back ``duplicate``).
-5xx and timeouts back off exponentially with jitter; 429 waits as long as Retry-After says.
+Upload goes first and oldest first, in batches (the first of ``batch_size``, then as many as the
+platform offers in its answer's ``X-Batch-Items``), with the next batch in flight while the last
+one's answers are written. The platform answers per item and each answer is applied to the ledger
+in the same transaction that marks the outbox entry done, so a crash between batches loses nothing
+and repeats nothing (a re-sent item comes back ``duplicate``). 5xx and timeouts back off
+exponentially with full jitter; 429 waits as long as Retry-After says.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
@@ -115,12 +118,14 @@ class SyncEngine:
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
         attempt_grace_s: float = ATTEMPT_GRACE_S,
+        follow_platform: bool = True,
     ) -> None:
         self.attempt_grace_s = attempt_grace_s
         self.ledger = ledger
         self.api = api
         self.clock = clock
-        self.batch_size = batch_size
+        self.batch_size = batch_size  # the first batch's size, and every batch's when the platform offers none
+        self.follow_platform = follow_platform  # take the batch size the platform offers (X-Batch-Items)
         self.max_attempts = max_attempts
         self.base_delay_s = base_delay_s
         self.max_delay_s = max_delay_s
@@ -134,9 +139,8 @@ class SyncEngine:
     # --- scheduling ---------------------------------------------------------------------
 
     def backoff_delay(self, attempt: int) -> float:
-        """Exponential back-off with full jitter: up to base·2^attempt, capped."""
-        ceiling = min(self.max_delay_s, self.base_delay_s * (2**attempt))
-        return ceiling / 2 + self._jitter() * ceiling / 2
+        """Exponential back-off with full jitter: anywhere from 0 to base·2^attempt, capped."""
+        return full_jitter(attempt, self.base_delay_s, self.max_delay_s, self._jitter())
 
     def next_pass_in(self, interval_s: float) -> float:
         """Seconds until the next scheduled pass: the interval, or a back-off after failures."""
@@ -170,7 +174,7 @@ class SyncEngine:
         report.seconds = round(time.perf_counter() - started, 3)
         return report
 
-    # --- service quality (DESIGN §5) ----------------------------------------------------
+    # --- service quality -----------------------------------------------------------------
 
     def _note_call(self, what: str, started: float, *, answered: bool, ok: bool) -> None:
         self._calls.append({"at": to_text(self.clock.now()), "kind": what[:16], "answered": answered, "ok": ok,
@@ -240,24 +244,43 @@ class SyncEngine:
         raise AssertionError("unreachable")
 
     def _upload_all(self, report: SyncReport) -> None:
-        while True:
-            with self.ledger.sessions() as session:
-                batch = session.scalars(
-                    select(OutboxEntry).where(OutboxEntry.done_at.is_(None)).order_by(OutboxEntry.seq)
-                    .limit(self.batch_size)
-                ).all()
+        # Two uploads in flight: the next batch leaves as soon as the platform has answered for this
+        # one, while this one's answers are written to the ledger. The platform has judged this batch
+        # by then, so it still sees the outbox oldest first; a crash in between re-sends both batches
+        # on the next pass and the platform answers them ``duplicate`` with what it stored.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-upload") as uploader:
+            batch = self._next_batch(after=None)
             if not batch:
                 return
-            items = [json.loads(entry.payload) for entry in batch]
-            def upload(items: list[dict[str, Any]] = items) -> Sequence[Any]:
-                return self.api.upload_batch(items)
+            pending = uploader.submit(self._upload, batch)
+            while True:
+                try:
+                    results = pending.result()
+                except Exception as exc:
+                    self._note_attempt(batch, str(exc))
+                    raise
+                following = self._next_batch(after=batch[-1].seq)
+                if following:
+                    pending = uploader.submit(self._upload, following)
+                self._apply(batch, results, report)
+                if not following:
+                    return
+                batch = following
 
-            try:
-                results = self._call("upload", upload)
-            except Exception as exc:
-                self._note_attempt(batch, str(exc))
-                raise
-            self._apply(batch, results, report)
+    def _next_batch(self, after: int | None) -> list[OutboxEntry]:
+        """The oldest pending entries (after ``after``), as many as the platform last offered to take
+        in one batch, else ``batch_size``."""
+        offered = getattr(self.api, "batch_items", None) if self.follow_platform else None
+        size = offered if isinstance(offered, int) and offered > 0 else self.batch_size
+        query = select(OutboxEntry).where(OutboxEntry.done_at.is_(None))
+        if after is not None:
+            query = query.where(OutboxEntry.seq > after)
+        with self.ledger.sessions() as session:
+            return list(session.scalars(query.order_by(OutboxEntry.seq).limit(size)).all())
+
+    def _upload(self, batch: Sequence[OutboxEntry]) -> Sequence[Any]:
+        items = [json.loads(entry.payload) for entry in batch]
+        return cast(Sequence[Any], self._call("upload", lambda: self.api.upload_batch(items)))
 
     def _note_attempt(self, batch: Sequence[OutboxEntry], error: str) -> None:
         with self.ledger.transaction() as tx:
@@ -418,6 +441,13 @@ class SyncEngine:
                 tx.conn.execute(update(SyncStateRow).where(SyncStateRow.id == 1).values(ratings_cursor=cursor))
             if not getattr(feed, "more", False):
                 break
+
+
+def full_jitter(attempt: int, base_s: float, cap_s: float, r: float) -> float:
+    """The wait before retry ``attempt`` (0 first): ``r`` (uniform in [0, 1)) times base·2^attempt,
+    capped at ``cap_s``. Spreading over the whole range, not only its upper half, is what keeps
+    terminals that failed together (a store's network coming back) from retrying together."""
+    return r * min(cap_s, base_s * (2**attempt))
 
 
 def _kind(result: Any) -> str:

@@ -18,10 +18,18 @@ VENV=.venv
 # and what the tests use:
 #   postgresql      the platform's tests also run against a real PostgreSQL server
 #   xvfb xdotool x11-utils imagemagick  a real X server, a scanner's and a finger's input, screenshots
+#   wrk             the platform benchmark's load generator (C, so it leaves the cores to the server)
+#   socat           pseudo-terminal pairs: a serial scanner plugged in, pulled out and plugged in again
 APT_PACKAGES="libzbar0 libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 \
 libxcb-shape0 libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1 libsm6 libice6 fonts-noto-cjk \
-postgresql xvfb xdotool x11-utils imagemagick"
+postgresql xvfb xdotool x11-utils imagemagick wrk socat"
+# Printers:
+#   libusb-1.0-0    pyusb's backend: USB receipt printers (and their discovery)
+#   cups-client     lp and lpstat: printing to a CUPS queue, listing the queues
+# and what the printer tests use (socat, above, also makes their serial ports and /dev/usb/lp0):
+#   cups            a real cupsd with a raw queue (tests/printing/test_printer_cups.py)
+APT_PACKAGES="$APT_PACKAGES libusb-1.0-0 cups-client cups"
 
 missing_apt() {
   local missing=""

@@ -12,6 +12,7 @@ each .po until someone writes it, and --check names it.
 
 from __future__ import annotations
 
+import ast
 import io
 import sys
 from datetime import UTC, datetime
@@ -44,7 +45,26 @@ def extract() -> Catalog:
         for _file, _line, text, comments, context in extract_from_dir(
                 ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=("i18n:",)):
             catalog.add(text, None, auto_comments=comments, context=context)
+        for text in strings_inside_fstrings(ROOT / folder):
+            if text not in catalog:
+                catalog.add(text, None)
     return catalog
+
+
+def strings_inside_fstrings(folder: Path) -> list[str]:
+    """``t("…")`` and ``N_("…")`` calls written inside an f-string: Babel's extractor reads an
+    f-string as one token and never sees them, so they would stay English on screen."""
+    found: list[str] = []
+    for path in sorted(folder.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.JoinedStr):
+                continue
+            for call in ast.walk(node):
+                if (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in ("t", "N_")
+                        and call.args and isinstance(call.args[0], ast.Constant)
+                        and isinstance(call.args[0].value, str)):
+                    found.append(call.args[0].value)
+    return found
 
 
 def po_bytes(catalog: Catalog, **options: bool) -> bytes:

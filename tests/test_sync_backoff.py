@@ -31,6 +31,7 @@ class ScriptedPlatform(BaseHTTPRequestHandler):
 
     script: ClassVar[list[tuple[int, dict[str, str]]]] = []
     received: ClassVar[list[list[str]]] = []
+    offer: ClassVar[str | None] = None  # the X-Batch-Items header of its batch answers
 
     def log_message(self, *args: object) -> None:
         pass
@@ -65,12 +66,13 @@ class ScriptedPlatform(BaseHTTPRequestHandler):
             return
         self.received.append([item["redemption_id"] for item in items])
         self._send(200, {"results": [{"redemption_id": i["redemption_id"], "kind": "redeem", "result": "accepted",
-                                      "reason": "ok", "detail": "", "conflict_with": None} for i in items]})
+                                      "reason": "ok", "detail": "", "conflict_with": None} for i in items]},
+                   {"X-Batch-Items": self.offer} if self.offer else None)
 
 
 @pytest.fixture
 def scripted() -> Iterator[str]:
-    ScriptedPlatform.script, ScriptedPlatform.received = [], []
+    ScriptedPlatform.script, ScriptedPlatform.received, ScriptedPlatform.offer = [], [], None
     server = ThreadingHTTPServer(("127.0.0.1", 0), ScriptedPlatform)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -121,3 +123,23 @@ def test_a_platform_that_stays_down_leaves_the_outbox_whole(scripted, ledger_wit
     assert engine.failures == 1 and 0 < engine.next_pass_in(30) <= 30
     ScriptedPlatform.script = []
     assert engine.run_once().accepted == 5 and engine.failures == 0
+
+
+def test_later_batches_take_the_size_the_platform_offers_still_oldest_first(scripted, ledger_with_backlog) -> None:
+    ledger, ids = ledger_with_backlog
+    ScriptedPlatform.offer = "3"
+    engine = SyncEngine(ledger, PlatformApi(scripted, "token"), Clock(), batch_size=2, sleep=lambda _s: None)
+    report = engine.run_once()
+    assert report.ok and (report.uploaded, report.accepted, report.pending) == (5, 5, 0)
+    # The first batch is the terminal's own size; the next one the platform's, and it left only
+    # after the first was answered, so the platform saw the outbox in order.
+    assert ScriptedPlatform.received == [ids[0:2], ids[2:5]]
+    assert {ledger.redemption(i).upload_state for i in ids} == {"uploaded"}
+
+
+def test_an_offer_is_ignored_when_the_terminal_keeps_its_own_size(scripted, ledger_with_backlog) -> None:
+    ledger, ids = ledger_with_backlog
+    ScriptedPlatform.offer = "500"
+    engine = SyncEngine(ledger, PlatformApi(scripted, "token"), Clock(), batch_size=2, follow_platform=False)
+    assert engine.run_once().ok
+    assert ScriptedPlatform.received == [ids[0:2], ids[2:4], ids[4:5]]

@@ -37,7 +37,8 @@ NOW = datetime(2026, 11, 23, 6, 2, tzinfo=UTC)
 #: Words that are codes in any language: units, protocols, the kiosk's own names for things.
 CODES = {"CNY", "PIN", "QR", "X", "Z", "IANA", "USB", "IP", "TCP", "CUPS", "ID", "TLS", "CA", "PEM", "Asia/Shanghai",
          "local", "same", "en", "zh_CN", "true", "false", "lsusb", "python-escpos", "default", "TM-T88V",
-         "ZJ-5870", "gb18030", "device", "https", "http", "platform", "example", "com", "min"}
+         "ZJ-5870", "gb18030", "device", "https", "http", "platform", "example", "com", "min",
+         "rtscts", "dsrdtr", "xonxoff", "udev"}
 HOLES = ("()", "（）", "{", "}", "None", "Errno", "errno", "Traceback")
 
 
@@ -160,7 +161,7 @@ def test_every_setting_error_and_help_reads_whole() -> None:
         check(spec.help, extra_facts=("DATA/receipts", ".bin", ".png", "platform.url", "/feedback/", "fen",
                                       "0x", "zxing", "zbar", "file", "none", "network", "serial", "auto",
                                       "image", "/dev/ttyUSB0", "COM3", "04b8", "0202", "redemption_id",
-                                      "O2O", "URL", "raw"))
+                                      "O2O", "URL", "raw", "name:", "/dev/v4l/by-id"))
         for bad in ("\x00not valid\x00", "", "-5", "99999999999999", "maybe", "x" * 600):
             try:
                 Settings().set(key, bad)
@@ -223,6 +224,11 @@ def test_the_status_strip_reads_whole_in_both_languages(qtbot) -> None:
     parts: list[tuple[str, Message | str]] = [("platform", p) for p in platform]
     parts += [("printer", w) for w in (*PRINTER_WORDS.values(), *JOB_WORDS.values())]
     parts += [("camera", w) for w in CAMERA_WORDS.values()]
+    from ui.serial_scanners import SCANNER_WORDS, scanner_words
+
+    parts += [("scanner", w) for w in SCANNER_WORDS.values()]
+    parts += [("scanner", scanner_words(states)[1]) for states in (
+        {"/dev/ttyACM0": "ready", "/dev/ttyACM1": "ready"}, {"/dev/serial/by-id/usb-X-if00": "disconnected"})]
     parts += [("cashier", on_duty(role)) for role in ROLE_WORDS] + [("cashier", "Nobody signed in")]
     parts += [("pending", message("Uploads pending: {n}", n=7))]
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,7 @@ from ui.pins import PinStore
 from ui.services import AppEvents, AppServices
 from ui.signin import SignInScreen
 from ui.sound import Sounds
-from ui.status_strip import StatusStrip, camera_words, job_words, on_duty, printer_words
+from ui.status_strip import StatusStrip, camera_words, job_words, on_duty, printer_light, printer_words
 from ui.style import apply_style
 from ui.sync_worker import SyncScheduler
 
@@ -396,7 +397,7 @@ def run_app(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = False) 
         opened = open_app(ctx, demo=demo, kiosk_mode=kiosk_mode,
                           on_window=lambda window: setattr(stop_signals, "window", window))
         try:
-            stop_signals.running = True
+            stop_signals.start_running()
             return int(app.exec())
         finally:
             stop_signals.running = False
@@ -411,7 +412,9 @@ class SignalStop(QObject):
     Qt's event loop keeps Python from running signal handlers until something wakes it: the
     handler's byte on a socket pair (``signal.set_wakeup_fd``) does, through a socket notifier,
     so a signal is handled at once with no polling timer. Before the loop runs, the handler
-    raises KeyboardInterrupt so start-up unwinds through its clean-up.
+    raises KeyboardInterrupt so start-up unwinds through its clean-up; the signal is also kept,
+    because Python drops an exception raised while it runs a finaliser or a garbage-collector
+    callback ("Exception ignored in ..."), and start-up would then go on as if nothing came.
     """
 
     def __init__(self, app: QApplication) -> None:
@@ -423,6 +426,7 @@ class SignalStop(QObject):
 
         self.app, self.running = app, False
         self.window: KioskWindow | None = None
+        self.received: int | None = None  # a signal that came before the event loop ran
         self._read, self._write = socket.socketpair()
         for sock in (self._read, self._write):
             sock.setblocking(False)
@@ -430,17 +434,37 @@ class SignalStop(QObject):
         self._notifier = QSocketNotifier(self._read.fileno(), QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._drain)
         self._old = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+        self._old_unraisable = sys.unraisablehook
+        sys.unraisablehook = self._unraisable
 
     def _handle(self, signum: int, _frame: object) -> None:
         import signal
 
         name = signal.Signals(signum).name
         if not self.running:
+            self.received = signum
             raise KeyboardInterrupt(name)
         log.info("stopping on %s", name)
         if self.window is not None:
             self.window.allow_close = True  # a signal is the system's way out, kiosk mode or not
         self.app.exit(130 if signum == signal.SIGINT else 0)
+
+    def _unraisable(self, unraisable: Any) -> None:
+        """Our own KeyboardInterrupt, dropped by Python inside a finaliser: not an error to print
+        (it is kept in :attr:`received` and acted on when start-up ends); anything else as usual."""
+        if isinstance(unraisable.exc_value, KeyboardInterrupt) and self.received is not None:
+            log.info("a stop signal came while Python was finalising an object; stopping when start-up ends")
+            return
+        self._old_unraisable(unraisable)
+
+    def start_running(self) -> None:
+        """The event loop is about to run: from now on a signal ends it. A signal that came during
+        start-up and whose KeyboardInterrupt Python dropped ends start-up here instead."""
+        import signal
+
+        if self.received is not None:
+            raise KeyboardInterrupt(signal.Signals(self.received).name)
+        self.running = True
 
     def _drain(self) -> None:
         with contextlib.suppress(OSError):
@@ -452,6 +476,7 @@ class SignalStop(QObject):
         for sig, old in self._old.items():
             signal.signal(sig, old)
         signal.set_wakeup_fd(self._old_fd)
+        sys.unraisablehook = self._old_unraisable
         self._notifier.setEnabled(False)
         self._read.close()
         self._write.close()
@@ -469,6 +494,7 @@ class Runtime(QObject):
         self.window, self.services, self.scheduler = window, services, scheduler
         self.scan: Any = None
         self.printer: Any = None
+        self.scanners: Any = None
         self.store_network: Any = None
 
     def start(self) -> None:
@@ -479,6 +505,7 @@ class Runtime(QObject):
         self.store_network.start()
         self.scheduler.start()
         self._start_camera()
+        self._start_scanners()
         self._start_printer()
         self.services.events.settings_changed.connect(self._settings_changed)
         from ui.wedge import WedgeFilter
@@ -490,37 +517,43 @@ class Runtime(QObject):
         self.wedge.install()
 
     def _start_camera(self) -> None:
+        from ui.camera_runtime import camera_spec, device_tree, latest_frame_reader, open_camera, scan_pipeline
+        from ui.scan_worker import ScanWorker, start_worker
+
         settings = self.services.ctx.settings
-        spec = self.services.extras.get("camera_source") or settings.get("camera.source")
+        spec = camera_spec(self.services).strip()
         if not spec:
             self.services.events.status.emit("camera", "off", camera_words("not_set_up"))
             return
-        from hardware.camera import open_source
-        from hardware.scan_pipeline import PipelineConfig, ScanPipeline
-        from ui.scan_worker import ScanWorker, start_worker
-
-        options: dict[str, Any] = {}
-        if str(spec).strip().isdigit():
-            options = {"width": settings.get("camera.width"), "height": settings.get("camera.height"),
-                       "fps": settings.get("camera.fps")}
-        source = open_source(str(spec), **options)
-        pipeline = ScanPipeline(PipelineConfig(decoder=settings.get("camera.decoder"),
-                                               duplicate_window_s=settings.get("camera.duplicate_window_s")))
+        source = open_camera(settings, spec, device_tree(self.services))
         # Every frame is decoded (30 fps keeps scan-to-decision within a frame or two); the preview
         # only helps the customer aim, so 15 fps at the camera view's size is plenty.
-        worker = ScanWorker(source, pipeline, preview_fps=15, preview_max_width=640)
+        worker = ScanWorker(source, scan_pipeline(settings), preview_fps=15, preview_max_width=640)
         cashier = self.window.cashier
         worker.code_scanned.connect(self.window.scanned)
         worker.frame_ready.connect(cashier.camera.show_frame)
         worker.camera_state.connect(self._camera_state)
         self.scan = (worker, start_worker(worker))
+        self.services.extras["camera_frame"] = latest_frame_reader(worker)
+
+    def _start_scanners(self) -> None:
+        """The serial scanners of the settings, feeding the one input path every scanner uses."""
+        from ui.serial_scanners import ScannerHub
+
+        if self.scanners is None:
+            self.scanners = ScannerHub(self.services.events, self)
+            self.scanners.scanned.connect(self.window.scanned)
+            self.services.extras["scanners"] = self.scanners
+        self.scanners.configure(self.services.ctx.settings.get("scanner.serial_ports"))
 
     @Slot(str)
     def _settings_changed(self, key: str) -> None:
-        """A technician changed a camera setting: restart the camera with it (no app restart)."""
+        """A technician changed a camera or scanner setting: use it now (no app restart)."""
         if key.startswith("camera.") and "camera_source" not in self.services.extras:
             self._stop_camera()
             self._start_camera()
+        if key.startswith("scanner."):
+            self._start_scanners()
 
     def _restart_camera(self) -> None:
         log.warning("restarting the camera worker after an error")
@@ -539,13 +572,17 @@ class Runtime(QObject):
 
             stop_worker(*self.scan)
             self.scan = None
+            self.services.extras.pop("camera_frame", None)
 
     @Slot(str, str)
     def _camera_state(self, state: str, message: str) -> None:
         if state == "error":  # the scan loop itself failed: start a fresh worker rather than stay blind
             QTimer.singleShot(3000, self._restart_camera)
-        level = {"live": "ok", "starting": "warn", "stopped": "off"}.get(state, "bad")
-        log.info("camera: %s (%s)", state, message)  # the detail is for the log; the screens say it plainly
+        # unplugged (or a folder gone): amber, it comes back by itself; red is for what does not
+        level = {"live": "ok", "starting": "warn", "stopped": "off", "disconnected": "warn"}.get(state, "bad")
+        # the detail is for the log; the screens say it plainly
+        log.log(logging.WARNING if level in ("warn", "bad") and state != "starting" else logging.INFO,
+                "camera: %s (%s)", state, message)
         self.services.events.status.emit("camera", level, camera_words(state))
         self.window.cashier.set_camera_message("" if level == "ok" else render_current(camera_words(state)))
 
@@ -570,7 +607,7 @@ class Runtime(QObject):
         self.window.cashier.reprint = lambda rid: background.run(
             lambda: worker.reprint(rid, cashier=services.session.name or "cashier"))
         # The screens call these on a background thread and show what they return.
-        services.extras["print_test"] = worker.print_test_page
+        services.extras["print_test"] = worker.test_page_report
         services.extras["printer_retry"] = worker.retry_now
 
         def print_report(kind: str, day: Any = None, actor: str = "") -> Any:
@@ -590,9 +627,8 @@ class Runtime(QObject):
 
     @Slot(str, str)
     def _printer_state(self, state: str, message: str) -> None:
-        level = {"ready": "ok", "unknown": "ok", "paper_low": "warn", "none": "off", "not_configured": "off"}
         log.info("printer: %s (%s)", state, message)
-        self.services.events.status.emit("printer", level.get(state, "bad"), printer_words(state))
+        self.services.events.status.emit("printer", printer_light(state), printer_words(state))
 
     @Slot(int, str)
     def _job_finished(self, job_id: int, state: str) -> None:
@@ -610,4 +646,6 @@ class Runtime(QObject):
         if self.store_network is not None:
             self.store_network.stop()
         self._stop_camera()
+        if self.scanners is not None:
+            self.scanners.stop()
         self.services.background.wait(5000)

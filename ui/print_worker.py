@@ -6,17 +6,31 @@ its worker thread; emitting from there reaches GUI-thread receivers as queued si
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
-from hardware.print_queue import PrintQueue
+from hardware.print_queue import FINAL_STATES, PrintQueue
 from hardware.printing.config import PrinterConfig
-from hardware.printing.device import PrinterDevice
+from hardware.printing.device import PrinterDevice, PrinterState
+from hardware.printing.status import status_words
+from kiosk.i18n import Message
 from kiosk.ports import Clock
 from kiosk.store import StoreInfo
 from kiosk.xz_report import DayReport
 from offline_queue.print_log import PrintLog
+
+
+@dataclass(frozen=True, slots=True)
+class PrintTestReport:
+    """How a test page went: the job's state (printed, failed, waiting…) and the printer's words now."""
+
+    job_id: int | None
+    job_state: str
+    printer_state: str
+    words: Message | str
 
 
 class PrintWorker(QObject):
@@ -30,6 +44,7 @@ class PrintWorker(QObject):
                  store: StoreInfo | Callable[[], StoreInfo], *,
                  clock: Clock | None = None, retry_s: float = 3.0, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._device = device
         self.queue = PrintQueue(print_log, device, store, clock=clock, on_status=self.printer_state.emit,
                                 on_job=self.job_finished.emit, retry_s=retry_s)
 
@@ -61,6 +76,25 @@ class PrintWorker(QObject):
 
     def print_test_page(self) -> int | None:
         return self.queue.submit_test_page()
+
+    def test_page_report(self, timeout: float = 8.0) -> PrintTestReport:
+        """Print a test page and wait (up to ``timeout``) to see how it went; for a background thread."""
+        job_id = self.queue.submit_test_page()
+        job_state = "not_queued"
+        deadline = time.monotonic() + timeout
+        while job_id is not None:
+            job_state = self.queue.wait_for(job_id, 0.05)
+            if job_state in FINAL_STATES or time.monotonic() >= deadline:
+                break
+            if job_state == "waiting" and self.queue.status[0] in PrinterState._value2member_map_:
+                break  # the printer said why it waits: no need to wait longer to tell the technician
+        state, english = self.queue.status
+        words: Message | str = english
+        if state in PrinterState._value2member_map_:
+            words = status_words(PrinterState(state), self._device().config.where_words())
+        if job_state == "printed" and state in ("ready", "unknown", "printing"):
+            words = status_words(PrinterState.READY, "")
+        return PrintTestReport(job_id, job_state, state, words)
 
     def print_report(self, report: DayReport, *, actor: str) -> int | None:
         return self.queue.submit_report(report, actor=actor)

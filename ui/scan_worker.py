@@ -13,7 +13,10 @@ Signals cross to the GUI thread as queued connections; the GUI thread never wait
 or a decoder. Previews wrap the captured frame's memory (``QImage`` over the numpy buffer; the
 QImage keeps the buffer alive) — no copy unless the frame is larger than ``preview_max_width``,
 in which case one downscaled copy is made. A new preview is sent only when the last one was
-delivered, so previews never queue up behind a busy GUI thread.
+delivered, so previews never queue up behind a busy GUI thread. While the picture does not change
+(the pipeline skipped the frame as unchanged, see ``hardware.frame_change``) previews go out at
+``idle_preview_fps`` only: the screen shows the same picture either way, and anything that moves
+brings the full rate back with the next frame.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtGui import QImage
 
 from hardware.scan_pipeline import ScanPipeline
-from kiosk.scanning import FrameSource, SourceStatus
+from kiosk.scanning import Frame, FrameSource, SourceStatus
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +73,8 @@ class ScanWorker(QObject):
     finished = Signal()
 
     def __init__(self, source: FrameSource, pipeline: ScanPipeline, *, source_label: str = "camera",
-                 preview_fps: float = 30.0, preview_max_width: int = 960, read_timeout_s: float = 0.1) -> None:
+                 preview_fps: float = 30.0, preview_max_width: int = 960, read_timeout_s: float = 0.1,
+                 idle_preview_fps: float = 2.0) -> None:
         super().__init__()
         self.source = source
         self.pipeline = pipeline
@@ -84,6 +88,9 @@ class ScanWorker(QObject):
         self._ack = _DeliveryAck(self._preview_in_flight)
         self.frame_ready.connect(self._ack.delivered)
         self.frames_decoded = 0
+        self.latest: Frame | None = None  # the newest frame read (any thread may look)
+        self.frames_skipped = 0  # unchanged frames the pipeline did not decode again
+        self.idle_preview_interval = 1.0 / idle_preview_fps if idle_preview_fps > 0 else 0.0
         self._last_status: SourceStatus | None = None
 
     # --- control (any thread) -------------------------------------------------------------
@@ -108,11 +115,20 @@ class ScanWorker(QObject):
                 frame = self.source.read(self.read_timeout_s)
                 if frame is None:
                     continue
+                self.latest = frame  # the technician's Test looks at it: a camera opens only once
                 for code in self.pipeline.process(frame.image):
                     self.code_scanned.emit(code, self.source_label)
-                self.frames_decoded += 1
+                unchanged = self.pipeline.last.stage == "skipped"
+                if unchanged:
+                    self.frames_skipped += 1
+                else:
+                    self.frames_decoded += 1
                 now = time.monotonic()
-                if (self.preview_enabled and now - last_preview >= self.preview_interval
+                # a picture that did not change needs no new preview more often than the idle rate
+                interval = self.preview_interval
+                if unchanged:
+                    interval = max(interval, self.idle_preview_interval)
+                if (self.preview_enabled and now - last_preview >= interval
                         and not self._preview_in_flight.is_set()):
                     last_preview = now
                     self._preview_in_flight.set()

@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from kiosk.i18n import N_
 
@@ -51,9 +52,50 @@ def _rate_visits(platform_url: str, decisions: list[object]) -> None:
                    timeout=5)
 
 
+def _counter_with_printers(root: Path) -> Path:
+    """A folder laid out as /dev and /sys are on a counter with an Epson on Linux's printer driver
+    and a USB-serial adapter, for the printer page's list (the real discovery reads it)."""
+    usb_device = root / "sys" / "devices" / "pci0000:00" / "usb1" / "1-1"
+    (usb_device / "1-1:1.0").mkdir(parents=True, exist_ok=True)
+    (usb_device / "manufacturer").write_text("EPSON\n")
+    (usb_device / "product").write_text("TM-T20II\n")
+    node = root / "sys" / "class" / "usbmisc" / "lp0"
+    node.mkdir(parents=True, exist_ok=True)
+    if not (node / "device").exists():
+        (node / "device").symlink_to(os.path.relpath(usb_device / "1-1:1.0", node))
+    (root / "dev" / "usb").mkdir(parents=True, exist_ok=True)
+    (root / "dev" / "usb" / "lp0").touch()
+    (root / "dev" / "ttyUSB0").touch()
+    by_id = root / "dev" / "serial" / "by-id"
+    by_id.mkdir(parents=True, exist_ok=True)
+    link = by_id / "usb-Prolific_Technology_Inc._USB-Serial_Controller-if00-port0"
+    if not link.exists():
+        link.symlink_to(root / "dev" / "ttyUSB0")
+    return root
+
+
 MAIN_SHOTS = ("signin", "cashier-idle", "cashier-accepted", "cashier-rejected", "manager-day",
-              "technician-printer", "demo")
+              "technician-printer", "technician-camera", "technician-scanner", "demo")
 """The pictures taken at every size; the others only on the largest screen asked for."""
+
+
+def sample_devices(root: Path) -> Any:
+    """A device tree as a counter's computer has it (two cameras, a USB scanner in serial mode),
+    for the pictures of the camera and scanner pages: the demo machine may have none attached.
+    The scanner's link leads nowhere, so its page and the strip show the "not connected" light."""
+    from hardware.v4l2 import DeviceTree
+
+    tree = DeviceTree(root / "sys", root / "dev")
+    (tree.dev_root / "v4l" / "by-id").mkdir(parents=True)
+    (tree.dev_root / "serial" / "by-id").mkdir(parents=True)
+    for node, name in (("video0", "HD Pro Webcam C920"), ("video2", "USB2.0 HD UVC WebCam")):
+        (tree.video4linux / node).mkdir(parents=True)
+        (tree.video4linux / node / "name").write_text(name + "\n", encoding="utf-8")
+        (tree.dev_root / node).touch()
+    os.symlink("../../video0", tree.dev_root / "v4l" / "by-id" / "usb-046d_HD_Pro_Webcam_C920_8A3F21C0-video-index0")
+    os.symlink("../../video2", tree.dev_root / "v4l" / "by-id" / "usb-Sonix_USB2.0_HD_UVC_WebCam-video-index0")
+    os.symlink(str(root / "ttyACM0"), tree.dev_root / "serial" / "by-id" / "usb-Honeywell_Imaging_1900G-if00")
+    return tree
 
 
 def take_screenshots_on_screens(out: Path, sizes: list[tuple[int, int]]) -> list[Path]:
@@ -86,6 +128,7 @@ def take_screenshots(out: Path, *, suffix: str = "", only: set[str] | None = Non
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
+    from hardware.printing.discovery import discover
     from kiosk.roles import Role
     from ui.app import Runtime, build_window, show_window
     from ui.demo import DemoEnvironment
@@ -101,7 +144,11 @@ def take_screenshots(out: Path, *, suffix: str = "", only: set[str] | None = Non
     with tempfile.TemporaryDirectory() as tmp:
         env = DemoEnvironment(Path(tmp))
         ctx = env.start()
-        window, services, scheduler = build_window(ctx, demo=True, extras={"camera_source": str(env.camera)})
+        devices = sample_devices(Path(tmp) / "devices")
+        counter = _counter_with_printers(Path(tmp) / "counter")
+        window, services, scheduler = build_window(ctx, demo=True, extras={
+            "camera_source": str(env.camera), "device_tree": devices,
+            "printer_discovery": lambda: discover(root=counter)})
         runtime = Runtime(window, services, scheduler)
         runtime.start()
         env.attach(window, services)
@@ -195,8 +242,24 @@ def take_screenshots(out: Path, *, suffix: str = "", only: set[str] | None = Non
             technician = window.screen_widget(Role.TECHNICIAN)
             window.show_screen(Role.TECHNICIAN)
             technician.show_page("printer")  # type: ignore[attr-defined]
+            page = technician.printer_page  # type: ignore[attr-defined]
+            _wait_until(lambda: page.found_list.count() > 0)
+            page.found_list.setCurrentRow(0)  # chosen, not filled in: the form keeps the demo settings
             _wait(600)
             shot("technician-printer")
+            technician.show_page("camera")  # type: ignore[attr-defined]
+            _wait(600)
+            shot("technician-camera")
+            ctx.settings.set("scanner.serial_ports", [
+                {"port": str(devices.dev_root / "serial" / "by-id" / "usb-Honeywell_Imaging_1900G-if00"),
+                 "baud": 9600, "line_end": "cr"}])
+            services.events.settings_changed.emit("scanner.serial_ports")
+            technician.show_page("scanner")  # type: ignore[attr-defined]
+            _wait_until(lambda: services.events.last_status.get("scanner", ("",))[0] == "warn")
+            scanners = technician.scanner_page  # type: ignore[attr-defined]
+            technician.tabs.currentWidget().ensureWidgetVisible(scanners.test_box)  # type: ignore[attr-defined]
+            _wait(600)
+            shot("technician-scanner")
         finally:
             runtime.stop()
             env.stop()

@@ -38,6 +38,7 @@ LABELS = {
     "printer.usb_product": N_("USB product id"),
     "printer.serial_port": N_("Serial port"),
     "printer.baudrate": N_("Speed (baud)"),
+    "printer.flow_control": N_("Flow control"),
     "printer.cups_queue": N_("CUPS queue"),
     "printer.width_mm": N_("Paper width (mm)"),
     "printer.profile": N_("Printer profile"),

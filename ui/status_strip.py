@@ -18,7 +18,8 @@ DOT = {"ok": "#3ddc84", "warn": "#ffb300", "bad": "#ff5252", "off": "#9aa3b2"}
 DOT_CHAR = {"ok": "●", "warn": "▲", "bad": "■", "off": "○"}
 """The state's shape as well as its colour: readable for people who do not tell the colours apart."""
 
-ICONS = {"platform": "⇄", "counters": "⌂", "pending": "↑", "printer": "▤", "camera": "◉", "cashier": "☺"}
+ICONS = {"platform": "⇄", "counters": "⌂", "pending": "↑", "printer": "▤", "camera": "◉", "scanner": "▥",
+         "cashier": "☺"}
 """Stand for the part's name when the strip is narrow."""
 
 
@@ -44,11 +45,15 @@ class StatusPart(QPushButton):
 
 
 class StatusStrip(QFrame):
-    """Shows what the cashier must know at a glance; updated through :meth:`set_part`."""
+    """Shows what the cashier must know at a glance; updated through :meth:`set_part`.
 
-    PARTS = ("platform", "counters", "pending", "printer", "camera", "cashier")
-    # Shown only once something is said about them: a counter alone in its store has no store network.
-    OPTIONAL = frozenset({"counters"})
+    A part whose state is ``"hidden"`` is not shown (the serial scanners' part, while there are none).
+    """
+
+    PARTS = ("platform", "counters", "pending", "printer", "camera", "scanner", "cashier")
+    # Shown only once something is said about them: a counter alone in its store has no store network,
+    # a counter without a serial scanner no scanner light.
+    OPTIONAL = frozenset({"counters", "scanner"})
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +70,7 @@ class StatusStrip(QFrame):
             "pending": ("ok", message(N_("Uploads pending: {n}"), n=0)),
             "printer": ("off", N_("Printer: not set up")),
             "camera": ("off", N_("Camera: starting…")),
+            "scanner": ("hidden", ""),
             "cashier": ("off", N_("Nobody signed in")),
         }
         for part in self.PARTS:
@@ -82,7 +88,7 @@ class StatusStrip(QFrame):
         """``state`` is ok/warn/bad/off; ``words`` is a catalogue message or string, shown in the screen
         language (and again in the new one when the language changes)."""
         self.values[part] = (state, words)
-        self.labels[part].setVisible(True)
+        self.labels[part].setVisible(state != "hidden")
         self._render(part)
 
     def text(self, part: str) -> str:
@@ -158,7 +164,8 @@ PRINTER_WORDS = {
     "paper_out": N_("Printer: out of paper"),
     "cover_open": N_("Printer: cover open"),
     "offline": N_("Printer: offline"),
-    "unreachable": N_("Printer: cannot be reached"),
+    "disconnected": N_("Printer: unplugged, plug it back in"),
+    "unreachable": N_("Printer: cannot be reached, check its cable"),
     "no_answer": N_("Printer: not answering"),
     "not_configured": N_("Printer: not set up"),
     "none": N_("Printer: printing is off"),
@@ -174,7 +181,7 @@ JOB_WORDS = {
 CAMERA_WORDS = {
     "live": N_("Camera: ready"),
     "starting": N_("Camera: starting…"),
-    "disconnected": N_("Camera: disconnected, retrying"),
+    "disconnected": N_("Camera: not connected, check its cable"),
     "ended": N_("Camera: video ended"),
     "stopped": N_("Camera: stopped"),
     "error": N_("Camera: scanning stopped, restarting"),
@@ -186,6 +193,18 @@ ROLE_WORDS = {"cashier": N_("cashier"), "manager": N_("manager"), "technician": 
 def printer_words(state: str) -> str:
     """The strip's words for a printer state (unknown states read as an error)."""
     return PRINTER_WORDS.get(state, PRINTER_WORDS["error"])
+
+
+#: The light of each printer state: amber for what a person fixes at the printer and that then goes
+#: on by itself (paper low, unplugged, out of reach), red for what stops printing at the printer.
+PRINTER_LIGHTS = {"ready": "ok", "unknown": "ok", "idle": "ok", "printing": "ok", "paper_low": "warn",
+                  "disconnected": "warn", "unreachable": "warn", "no_answer": "warn", "none": "off",
+                  "not_configured": "off"}
+
+
+def printer_light(state: str) -> str:
+    """ok/warn/bad/off for a printer state (an unknown state is an error: red)."""
+    return PRINTER_LIGHTS.get(state, "bad")
 
 
 def job_words(state: str) -> str:

@@ -1,32 +1,27 @@
-"""The technician's screen: camera, printer, platform, terminal identity, offline policy, language,
-PINs and diagnostics.
+"""The technician's screen: camera, scanners, printer, platform, terminal identity, offline policy,
+language, PINs and diagnostics. The camera, scanner and printer pages are modules of their own
+(``ui.technician_camera``, ``ui.technician_scanner``, ``ui.technician_printer``); every page's
+fields are ``ui.settings_form``.
 
 Every setting is checked by ``kiosk.settings`` before anything is written: a bad value shows what
 is wrong next to its field and nothing is saved; a good save writes config.toml (off the GUI
 thread), appends a "setting_changed" audit entry per key and emits ``events.settings_changed``.
 Optional adapters in ``services.extras``:
 
-* ``"print_test"``: ``print_test()`` prints a test page with the saved printer settings (called on a
-  background thread; a job id or a message comes back).
+* ``"print_test"``, ``"printer_discovery"``: see :mod:`ui.technician_printer`.
 """
 
 from __future__ import annotations
 
 import html
 import logging
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QFileDialog,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -35,20 +30,21 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from kiosk.i18n import N_
 from kiosk.roles import Role
-from kiosk.settings import SCHEMA, SettingError, Settings
+from kiosk.settings import SettingError, Settings
 from ui.diagnostics import collect_diagnostics, redact, write_diagnostics_bundle
 from ui.i18n import LANGUAGES, render_current, set_language, t
 from ui.problems import problem_words
 from ui.services import AppServices
-from ui.setting_labels import choices_for, label_for, printer_type_of
+from ui.setting_labels import printer_type_of
+from ui.settings_form import SettingsForm, say
+from ui.settings_form import problem_text as _problem_text
+from ui.settings_form import setting_keys as _keys
 from ui.widgets import guard_wheel, named, run_for
 
 log = logging.getLogger(__name__)
@@ -72,246 +68,14 @@ QGroupBox { font-weight: 600; margin-top: 14px; padding-top: 18px; }
 QPlainTextEdit { font-family: monospace; font-size: 14px; }
 """
 
-# Field names people read (the dotted keys stay in tooltips, for the CLI and the docs).
-def _problem_text(exc: SettingError) -> str:
-    """What is wrong with a value, in the screen language, without the dotted key in front."""
-    text = render_current(exc.problem)
-    return text[:1].upper() + text[1:]
-
-
-# --- settings fields ------------------------------------------------------------------------------
-
-
-@dataclass
-class Field:
-    """One setting on screen: its name, editor, help line and the red message under it."""
-
-    key: str
-    name: QLabel
-    editor: QWidget
-    help: QLabel
-    error: QLabel
-    row_widgets: list[QWidget] = field(default_factory=list)
-
-    def value(self) -> Any:
-        if isinstance(self.editor, QCheckBox):
-            return self.editor.isChecked()
-        if isinstance(self.editor, QComboBox):
-            return self.editor.currentText()
-        assert isinstance(self.editor, QLineEdit)
-        return self.editor.text()
-
-    def show_value(self, value: Any) -> None:
-        if isinstance(self.editor, QCheckBox):
-            self.editor.setChecked(bool(value))
-        elif isinstance(self.editor, QComboBox):
-            index = self.editor.findText(str(value))
-            if index < 0:
-                self.editor.addItem(str(value))
-                index = self.editor.findText(str(value))
-            self.editor.setCurrentIndex(index)
-        else:
-            assert isinstance(self.editor, QLineEdit)
-            self.editor.setText("" if value is None else str(value))
-
-    def set_visible(self, visible: bool) -> None:
-        for widget in self.row_widgets:
-            widget.setVisible(visible)
-        self.error.setVisible(visible and bool(self.error.text()))
-
-
-class SettingsForm(QWidget):
-    """A group of settings with one Save button and a line saying what happened."""
-
-    def __init__(self, screen: TechnicianScreen, keys: list[str], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.owner = screen
-        self.keys = keys
-        self.fields: dict[str, Field] = {}
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(16)
-        grid.setVerticalSpacing(2)
-        grid.setColumnStretch(1, 1)
-        row = 0
-        for key in keys:
-            name = named(QLabel(), "fieldname")
-            name.setToolTip(key)
-            editor = self._editor(key)
-            editor.setToolTip(key)
-            help_label = named(QLabel(), "help")
-            help_label.setWordWrap(True)
-            error = named(QLabel(), "error")
-            error.setWordWrap(True)
-            error.hide()
-            grid.addWidget(name, row, 0, Qt.AlignmentFlag.AlignVCenter)
-            grid.addWidget(editor, row, 1)
-            grid.addWidget(help_label, row + 1, 1)
-            grid.addWidget(error, row + 2, 1)
-            self.fields[key] = Field(key, name, editor, help_label, error, [name, editor, help_label])
-            row += 3
-        layout.addLayout(grid)
-        buttons = QHBoxLayout()
-        self.save_button = named(QPushButton(), "primary")
-        self.save_button.clicked.connect(self.save)
-        buttons.addWidget(self.save_button)
-        self.revert_button = QPushButton()
-        self.revert_button.clicked.connect(self.load)
-        buttons.addWidget(self.revert_button)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        buttons.addWidget(self.message, 1)
-        layout.addLayout(buttons)
-        self.load()
-
-    @staticmethod
-    def _editor(key: str) -> QWidget:
-        spec = SCHEMA[key]
-        if isinstance(spec.default, bool):
-            return QCheckBox()
-        options = choices_for(key)
-        if options:
-            combo = QComboBox()
-            combo.addItems(options)
-            return combo
-        line = QLineEdit()
-        line.setClearButtonEnabled(True)
-        return line
-
-    def retranslate(self) -> None:
-        for key, f in self.fields.items():
-            f.name.setText(t(label_for(key)))
-            f.help.setText(t(SCHEMA[key].help))
-            if isinstance(f.editor, QCheckBox):
-                f.editor.setText(t("yes"))
-        self.save_button.setText(t("Save"))
-        self.revert_button.setText(t("Undo changes"))
-        self.message.clear()  # a message of the other language would stay behind
-
-    def load(self) -> None:
-        """Show the saved values; clears every message."""
-        settings = self.owner.ctx.settings
-        for key, f in self.fields.items():
-            f.show_value(settings.get(key))
-            f.error.clear()
-            f.error.hide()
-        self.message.clear()
-
-    def values(self) -> dict[str, Any]:
-        return {key: f.value() for key, f in self.fields.items()}
-
-    def dirty(self) -> bool:
-        """True when a field shows something other than the saved value."""
-        settings = self.owner.ctx.settings
-        probe = Settings(dict(settings.items()))
-        for key, value in self.values().items():
-            try:
-                probe.set(key, value)
-            except SettingError:
-                return True
-            if probe.get(key) != settings.get(key):
-                return True
-        return False
-
-    def save(self) -> bool:
-        """Validate every field; save all of them or none. Returns True when the values were good."""
-        # "Saving…" first: with nothing to write, ``done`` runs at once and its "Nothing changed." must stay
-        say(self.message, t("Saving…"))
-        errors = self.owner.save_settings(self.values(), done=self._saved)
-        for key, f in self.fields.items():
-            message = errors.get(key, "")
-            f.error.setText(message)
-            f.error.setVisible(bool(message))
-        if errors:
-            say(self.message, t("Nothing was saved: fix the field marked in red."), error=True)
-        return not errors
-
-    def _saved(self, changed: list[str], error: str) -> None:
-        if error:
-            say(self.message, t("Could not write the settings file:") + f" {error}", error=True)
-            return
-        self.load()
-        say(self.message, t("Saved.") if changed else t("Nothing changed."), error=False, ok=True)
-
-
-def say(label: QLabel, text: str, *, error: bool = False, ok: bool = False) -> None:
-    """Show a message in red (error), green (ok) or plain."""
-    label.setObjectName("error" if error else ("ok" if ok else ""))
-    label.style().unpolish(label)
-    label.style().polish(label)
-    label.setText(text)
-
-
-# --- camera test ------------------------------------------------------------------------------------
-
-
-@dataclass
-class ScanTest:
-    """What one test scan saw."""
-
-    image: QImage | None
-    codes: tuple[str, ...]
-    ms: float
-    camera: str
-
-
-def scan_once(spec: str, *, decoder: str, width: int, height: int, fps: int, timeout_s: float = 4.0) -> ScanTest:
-    """Open the source, take one frame, decode it, close the source (on a background thread)."""
-    from hardware.camera import open_source
-    from hardware.scan_pipeline import PipelineConfig, ScanPipeline
-    from ui.scan_worker import frame_to_qimage
-
-    kwargs: dict[str, Any] = {"width": width, "height": height, "fps": fps} if spec.strip().isdigit() else {}
-    source = open_source(spec, **kwargs)
-    source.start()
-    frame = None
-    try:
-        deadline = time.monotonic() + timeout_s
-        while frame is None and time.monotonic() < deadline:
-            frame = source.read(0.25)
-        status = source.status()
-    finally:
-        source.stop()
-    if frame is None:
-        return ScanTest(None, (), 0.0, status.message)
-    result = ScanPipeline(PipelineConfig(decoder=decoder)).decode(frame.image)
-    image = frame_to_qimage(frame.image, max_width=640).copy()  # owns its pixels once the frame is gone
-    return ScanTest(image, result.codes, result.ms, status.message)
-
-
-def short_path(path: str) -> str:
-    """The last two parts of a long path (the whole path is in the tooltip)."""
-    parts = Path(path).parts
-    return path if len(parts) <= 3 else "…/" + "/".join(parts[-2:])
-
-
-def describe_code(text: str) -> str:
-    """A line about a scanned code: what kind of voucher code it is."""
-    from kiosk.codes import Malformed, PlainCode, SignedCode, parse_code
-
-    parsed = parse_code(text)
-    if isinstance(parsed, SignedCode):
-        claims = parsed.claims
-        return t("signed voucher {voucher} — {deal}, {uses} use(s), stores {stores}").format(
-            voucher=claims.voucher_id, deal=claims.sku, uses=claims.uses, stores=", ".join(claims.stores))
-    if isinstance(parsed, PlainCode):
-        return t("plain code {code} (checked online only)").format(code=parsed.voucher_id)
-    assert isinstance(parsed, Malformed)
-    return t("not a voucher code: {text}").format(text=text[:60])
-
-
 # --- the screen --------------------------------------------------------------------------------------
-
-
-def _keys(prefix: str, *, exclude: tuple[str, ...] = ()) -> list[str]:
-    return [key for key in SCHEMA if key.startswith(prefix) and key not in exclude]
 
 
 class TechnicianScreen(QWidget):
     """Setting the terminal up and finding out what is wrong with it."""
 
-    PAGES = ("camera", "printer", "platform", "counters", "terminal", "offline", "language", "pins", "diagnostics")
+    PAGES = ("camera", "scanner", "printer", "platform", "counters", "terminal", "offline", "language", "pins",
+             "diagnostics")
 
     def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -319,9 +83,7 @@ class TechnicianScreen(QWidget):
         self.ctx = services.ctx
         self.forms: dict[str, SettingsForm] = {}
         self.diagnostics: dict[str, Any] = {}
-        self.last_scan: ScanTest | None = None
         self.bundle_picker: QWidget | None = None  # open while the technician chooses where the bundle goes
-        self.folder_picker: QWidget | None = None  # open while the technician chooses a folder of images
         self.setObjectName("TechnicianScreen")
         self.setStyleSheet(STYLE)
         root = QVBoxLayout(self)
@@ -335,8 +97,8 @@ class TechnicianScreen(QWidget):
         self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
         root.addWidget(self.tabs, 1)
         builders: dict[str, Callable[[], QWidget]] = {
-            "camera": self._camera_page, "printer": self._printer_page, "platform": self._platform_page,
-            "counters": self._counters_page,
+            "camera": self._camera_page, "scanner": self._scanner_page, "printer": self._printer_page,
+            "platform": self._platform_page, "counters": self._counters_page,
             "terminal": self._terminal_page, "offline": self._offline_page, "language": self._language_page,
             "pins": self._pins_page, "diagnostics": self._diagnostics_page,
         }
@@ -345,7 +107,6 @@ class TechnicianScreen(QWidget):
         self.tabs.currentChanged.connect(self._tab_changed)
         services.events.settings_changed.connect(self._setting_changed_elsewhere)
         services.events.signed_out.connect(self.forget)
-        services.events.status.connect(self._status_changed)
         guard_wheel(self)
         self.retranslate()
 
@@ -354,7 +115,7 @@ class TechnicianScreen(QWidget):
         sees the saved settings and nothing said to someone else."""
         for form in self.forms.values():
             form.load()
-        self._show_printer_fields()
+        self.printer_page.forget()
         for _name, new, again, _button, message in self.pin_rows.values():
             new.clear()
             again.clear()
@@ -364,10 +125,6 @@ class TechnicianScreen(QWidget):
         for label in (self.connection_message, self.enroll_message, self.print_test_message, self.bundle_message,
                       self.language_message):
             label.clear()
-        self.last_scan = None
-        self.scan_result.clear()
-        self.scan_preview.clear()
-        self.scan_preview.setText(t("The picture appears here"))
 
     def show_page(self, name: str) -> None:
         self.tabs.setCurrentIndex(self.PAGES.index(name))
@@ -438,201 +195,29 @@ class TechnicianScreen(QWidget):
     def _setting_changed_elsewhere(self, key: str) -> None:
         if key == "terminal.language":
             self._show_language()
-        if key.startswith("camera."):
-            self._show_camera_in_use()
-
-    def _status_changed(self, part: str, _state: str, _words: object) -> None:
-        if part == "camera":
-            self._show_camera_in_use()
-
-    def camera_in_use(self) -> str:
-        """The frame source the scan worker reads: the demo's simulated camera when one is set,
-        else the saved ``camera.source`` (the same choice the app makes when it starts the camera)."""
-        return str(self.services.extras.get("camera_source") or self.ctx.settings.get("camera.source"))
-
-    def _show_camera_in_use(self) -> None:
-        from hardware.camera import describe_source
-
-        spec = self.camera_in_use()
-        kind, detail = describe_source(spec)
-        if kind == "device":
-            index = int(spec.strip().removeprefix("device:"))
-            name = (t("camera {index}: {name} (/dev/video{index})").format(index=index, name=detail) if detail else
-                    t("camera {index}: no such device on this computer (/dev/video{index} is missing)")
-                    .format(index=index))
-        elif kind == "folder":
-            name = t("Simulated camera (image folder {path})").format(path=short_path(detail))
-        elif kind == "file":
-            name = t("Video file {path}").format(path=short_path(detail))
-        else:
-            name = t("none (no camera is set up)")
-        # the state line is the status strip's own text, so the two can never disagree
-        _state, words = self.services.events.last_status.get("camera", ("off", N_("Camera: starting…")))
-        lines = [t("In use: {camera}").format(camera=name), render_current(words)]
-        if "camera_source" in self.services.extras:
-            lines.append(t("The demo's simulated camera is in use; the Camera setting below applies when the "
-                           "kiosk runs without the demo."))
-        self.camera_now.setText("\n".join(lines))
-        self.camera_now.setToolTip(detail if kind in ("folder", "file") else spec)
 
     # --- pages -----------------------------------------------------------------------------------
 
     def _camera_page(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        self.camera_intro = named(QLabel(), "help")
-        self.camera_intro.setWordWrap(True)
-        layout.addWidget(self.camera_intro)
-        self.camera_now = QLabel()
-        self.camera_now.setObjectName("cameraNow")
-        self.camera_now.setWordWrap(True)
-        self.camera_now.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.camera_now)
-        form = SettingsForm(self, _keys("camera."))
-        self.forms["camera"] = form
-        layout.addWidget(form)
-        pick = QHBoxLayout()
-        self.pick_folder = QPushButton()
-        self.pick_folder.clicked.connect(self._choose_folder)
-        pick.addWidget(self.pick_folder)
-        self.pick_video = QPushButton()
-        self.pick_video.clicked.connect(self._choose_video)
-        pick.addWidget(self.pick_video)
-        pick.addStretch(1)
-        layout.addLayout(pick)
+        from ui.technician_camera import CameraPage  # it builds on this module's SettingsForm
 
-        self.scan_box = QGroupBox()
-        box = QGridLayout(self.scan_box)
-        self.scan_button = named(QPushButton(), "primary")
-        self.scan_button.clicked.connect(self.run_test_scan)
-        box.addWidget(self.scan_button, 0, 0, Qt.AlignmentFlag.AlignTop)
-        self.scan_result = QLabel()
-        self.scan_result.setWordWrap(True)
-        self.scan_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.scan_result.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        box.addWidget(self.scan_result, 0, 1)
-        self.scan_preview = QLabel()
-        self.scan_preview.setMinimumSize(320, 200)
-        self.scan_preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.scan_preview.setStyleSheet("background: #222; color: #ccc;")
-        box.addWidget(self.scan_preview, 1, 0, 1, 2)
-        layout.addWidget(self.scan_box)
-        return page
+        self.camera_page = CameraPage(self)
+        return self.camera_page
 
-    def _choose_folder(self) -> None:
-        """Pick a folder of images as the camera with the touch folder picker (from the data folder)."""
-        from ui.folder_picker import FolderPicker, removable_drives
+    def _scanner_page(self) -> QWidget:
+        from ui.technician_scanner import ScannerPage
 
-        current = Path(str(self.forms["camera"].fields["camera.source"].value()))
-        start = current if current.is_dir() else self.ctx.data_dir
-        shortcuts = [(t("USB drive {name}").format(name=drive.name), drive) for drive in removable_drives()]
-        picker = FolderPicker(start, title=N_("Folder of images"), shortcuts=shortcuts,
-                              choose_text=N_("Use this folder"),
-                              parent=self)
-        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        picker.chosen.connect(lambda folder: self.forms["camera"].fields["camera.source"].show_value(str(folder)))
-        self.folder_picker = picker
-        picker.destroyed.connect(lambda: setattr(self, "folder_picker", None))  # closed: no stale reference
-        picker.open()
-
-    def _choose_video(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, t("Video file"), "", t("Videos") + " (*.mp4 *.avi *.mkv *.mov)")
-        if path:
-            self.forms["camera"].fields["camera.source"].show_value(path)
-
-    def run_test_scan(self) -> None:
-        """Read one frame from the camera as the fields say (saved or not) and show what was decoded."""
-        form = self.forms["camera"]
-        probe = Settings(dict(self.ctx.settings.items()))
-        for key, value in form.values().items():
-            try:
-                probe.set(key, value)
-            except SettingError as exc:
-                form.fields[key].error.setText(_problem_text(exc))
-                form.fields[key].error.show()
-                say(self.scan_result, t("Fix the field marked in red first."), error=True)
-                return
-        spec = probe.get("camera.source")
-        override = self.services.extras.get("camera_source")
-        if override and spec == self.ctx.settings.get("camera.source"):
-            spec = str(override)  # the setting is not what the kiosk reads now: test what it does read
-        args = {"decoder": probe.get("camera.decoder"), "width": probe.get("camera.width"),
-                "height": probe.get("camera.height"), "fps": probe.get("camera.fps")}
-        self.scan_button.setEnabled(False)
-        say(self.scan_result, t("Looking through the camera…"))
-
-        def done(result: ScanTest) -> None:
-            self.scan_button.setEnabled(True)
-            self.last_scan = result
-            if result.image is None:
-                self.scan_preview.clear()
-                say(self.scan_result, t("No picture from the camera:") + f" {result.camera}", error=True)
-                return
-            pixmap = QPixmap.fromImage(result.image).scaled(
-                640, 360, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
-            self.scan_preview.setPixmap(pixmap)
-            if not result.codes:
-                say(self.scan_result, t("The camera works, but no code was read in this picture ({ms} ms). Hold a "
-                                        "voucher in front of it and try again.").format(ms=f"{result.ms:.0f}"))
-                return
-            lines = [t("Read {n} code(s) in {ms} ms:").format(n=len(result.codes), ms=f"{result.ms:.0f}")]
-            lines += [f"• {describe_code(code)}" for code in result.codes]
-            say(self.scan_result, "\n".join(lines), ok=True)
-
-        def failed(exc: BaseException) -> None:
-            self.scan_button.setEnabled(True)
-            say(self.scan_result, t("The test scan failed:") + " " + problem_words(exc), error=True)
-
-        run_for(self, self.services, lambda: scan_once(spec, **args), done, failed)
+        self.scanner_page = ScannerPage(self)
+        return self.scanner_page
 
     def _printer_page(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        form = SettingsForm(self, _keys("printer."))
-        self.forms["printer"] = form
-        layout.addWidget(form)
-        type_field = form.fields.get("printer.type")
-        if type_field is not None and isinstance(type_field.editor, QComboBox):
-            type_field.editor.currentTextChanged.connect(lambda _text: self._show_printer_fields())
-        test = QHBoxLayout()
-        self.print_test_button = QPushButton()
-        self.print_test_button.clicked.connect(self.print_test_page)
-        test.addWidget(self.print_test_button)
-        self.print_test_message = QLabel()
-        self.print_test_message.setWordWrap(True)
-        test.addWidget(self.print_test_message, 1)
-        layout.addLayout(test)
-        self._show_printer_fields()
-        return page
+        from ui.technician_printer import PrinterPage
 
-    def _show_printer_fields(self) -> None:
-        form = self.forms["printer"]
-        kind = form.fields["printer.type"].value() if "printer.type" in form.fields else ""
-        for key, f in form.fields.items():
-            owner = printer_type_of(key)
-            f.set_visible(owner is None or owner == kind)
-
-    def print_test_page(self) -> None:
-        """Print a test page with the saved printer settings (the adapter re-reads them)."""
-        printer = self.services.extras.get("print_test")
-        if not callable(printer):
-            say(self.print_test_message, t("Printing is not set up on this terminal."), error=True)
-            return
-        if self.forms["printer"].dirty():
-            say(self.print_test_message, t("Save the printer settings first."), error=True)
-            return
-        say(self.print_test_message, t("Sending a test page…"))
-
-        def done(result: Any) -> None:
-            if isinstance(result, int):
-                say(self.print_test_message, t("Test page sent (job {job}).").format(job=result), ok=True)
-            else:
-                say(self.print_test_message, str(result) if result else t("Test page sent."), ok=True)
-
-        def failed(exc: BaseException) -> None:
-            say(self.print_test_message, t("The test page was not printed:") + " " + problem_words(exc), error=True)
-
-        run_for(self, self.services, printer, done, failed)
+        self.forms["printer"] = form = SettingsForm(self, _keys("printer."))
+        self.printer_page = PrinterPage(self.services, form, printer_type_of)
+        self.print_test_button = self.printer_page.test_button
+        self.print_test_message = self.printer_page.test_message
+        return self.printer_page
 
     def _platform_page(self) -> QWidget:
         page = QWidget()
@@ -1011,27 +596,15 @@ class TechnicianScreen(QWidget):
 
     def retranslate(self) -> None:
         self.title.setText(t("Technician — set up and diagnose"))
-        names = {"camera": t("Camera"), "printer": t("Printer"), "platform": t("Platform"), "counters": t("Counters"),
+        names = {"camera": t("Camera"), "scanner": t("Scanners"), "printer": t("Printer"), "platform": t("Platform"),
+                 "counters": t("Counters"),
                  "terminal": t("Terminal"), "offline": t("Offline limits"), "language": t("Language"),
                  "pins": t("PINs"), "diagnostics": t("Diagnostics")}
         for i, name in enumerate(self.PAGES):
             self.tabs.setTabText(i, names[name])
         for form in self.forms.values():
             form.retranslate()
-        self.camera_intro.setText(t("Camera: a number for a connected camera (0 is the first), or a folder of "
-                                    "images, or a video file. Test scan reads one picture with these values; "
-                                    "Save keeps them."))
-        self._show_camera_in_use()
-        self.pick_folder.setText(t("Choose image folder…"))
-        self.pick_video.setText(t("Choose video file…"))
-        self.scan_box.setTitle(t("Test scan"))
-        self.scan_button.setText(t("Test scan"))
-        if not self.scan_result.text():
-            self.scan_preview.setText(t("The picture appears here"))
-        self.print_test_button.setText(t("Print test page"))
-        has_printer = callable(self.services.extras.get("print_test"))
-        self.print_test_button.setEnabled(has_printer)
-        self.print_test_button.setToolTip("" if has_printer else t("Printing is not set up on this terminal."))
+        self.printer_page.retranslate()
         self.connection_box.setTitle(t("Connection"))
         self.test_connection_button.setText(t("Test connection"))
         self.sync_button.setText(t("Sync now"))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk.i18n import N_, Message, message, render
 from kiosk.layout import columns_for
 
 # python-escpos profiles of printers sold with a Chinese (GB2312/GBK/GB18030) font in ROM.
@@ -25,6 +26,7 @@ class PrinterConfig:
     usb_product: str = ""
     serial_port: str = ""
     baudrate: int = 9600
+    flow_control: str = "dsrdtr"
     cups_queue: str = ""
     width_mm: int = 80
     profile: str = "default"
@@ -43,6 +45,7 @@ class PrinterConfig:
             usb_product=settings.get("printer.usb_product"),
             serial_port=settings.get("printer.serial_port"),
             baudrate=int(settings.get("printer.baudrate")),
+            flow_control=settings.get("printer.flow_control"),
             cups_queue=settings.get("printer.cups_queue"),
             width_mm=int(settings.get("printer.width_mm")),
             profile=settings.get("printer.profile"),
@@ -69,16 +72,25 @@ class PrinterConfig:
     def receipts_dir(self) -> Path:
         return self.data_dir / "receipts"
 
-    def describe(self) -> str:
-        """Where the printer is, in the words a technician uses."""
+    def where_words(self) -> Message:
+        """Where the printer is, in the words a technician uses (in no language yet)."""
         if self.type == "network":
-            return f"network printer {self.host or '(no host set)'}:{self.port}"
+            return message(N_("network printer {host}:{port}"), host=self.host or "?", port=self.port)
         if self.type == "usb":
-            return f"USB printer {self.usb_vendor or '?'}:{self.usb_product or '?'}"
+            return message(N_("USB printer {vendor}:{product}"), vendor=self.usb_vendor or "?",
+                           product=self.usb_product or "?")
         if self.type == "serial":
-            return f"serial printer on {self.serial_port or '(no port set)'} at {self.baudrate} baud"
+            return message(N_("serial printer on {port} at {baud} baud"), port=self.serial_port or "?",
+                           baud=self.baudrate)
         if self.type == "cups":
-            return f"CUPS queue {self.cups_queue or '(default)'}"
+            return message(N_("CUPS queue {queue}"), queue=self.cups_queue or "?")
+        if self.type == "file" and "/dev/" in self.path:
+            return message(N_("printer device {path}"), path=self.path)
         if self.type == "file":
-            return f"file {self.path}" if self.path else f"receipt files in {self.receipts_dir}"
-        return "no printer"
+            return message(N_("file {path}"), path=self.path) if self.path else \
+                message(N_("receipt files in {folder}"), folder=str(self.receipts_dir))
+        return message(N_("no printer"))
+
+    def describe(self) -> str:
+        """:meth:`where_words` in English (the log, the print log, the command line)."""
+        return render(self.where_words())

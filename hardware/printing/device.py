@@ -1,58 +1,53 @@
 """The printer connection, from the config, over python-escpos: open, ask status, send one job.
 
-Status follows the ESC/POS real-time status (``DLE EOT n``) that python-escpos' ``is_online()``
-and ``paper_status()`` send: n=1 printer (bit 3 = offline), n=2 offline cause (bit 2 = cover
-open, bit 5 = stopped by paper end), n=4 paper sensor (bits 5-6 = paper end, bits 2-3 = near
-end). Connections that cannot read (file, CUPS) report :attr:`PrinterState.UNKNOWN` and print.
+Status is asked with ``DLE EOT`` on every connection that can answer (serial, network, USB with an
+IN endpoint; :mod:`hardware.printing.status` decodes it). A CUPS queue reports what ``lpstat``
+says of it (missing, stopped, ready); a device file (``/dev/usb/lp0``) is "unplugged" when it is
+gone and otherwise cannot report paper or cover (:attr:`PrinterState.UNKNOWN`, printing goes
+ahead). A printer that was unplugged is opened again at the next job or status question: it comes
+back by itself.
 """
 
 from __future__ import annotations
 
 import logging
 import socket
+import subprocess
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
-from escpos.constants import RT_MASK_ONLINE, RT_STATUS_ONLINE
 from escpos.escpos import Escpos
 
 from hardware.printing.config import PrinterConfig
+from hardware.printing.status import (
+    PRINTABLE,
+    PrinterState,
+    PrinterStatus,
+    decode_status,
+    is_refused,
+    is_unplugged,
+    status_message,
+    status_words,
+)
+from hardware.printing.transports import (
+    ConfigError,
+    after_open,
+    check_present,
+    cups_queue_state,
+    open_connection,
+    read_status_byte,
+)
+from kiosk.i18n import N_, message, render
 from kiosk.layout import Block
 
 log = logging.getLogger(__name__)
 
-RT_STATUS_OFFLINE_CAUSE = b"\x10\x04\x02"
-CAUSE_COVER_OPEN = 0x04
-CAUSE_PAPER_END_STOP = 0x20
+__all__ = ["PRINTABLE", "PrinterDevice", "PrinterError", "PrinterSession", "PrinterState", "PrinterStatus",
+           "SendError", "open_connection", "status_message"]
 
-
-class PrinterState(StrEnum):
-    READY = "ready"
-    PAPER_LOW = "paper_low"
-    PAPER_OUT = "paper_out"
-    COVER_OPEN = "cover_open"
-    OFFLINE = "offline"
-    UNREACHABLE = "unreachable"
-    NO_ANSWER = "no_answer"
-    UNKNOWN = "unknown"  # this connection cannot report status; printing goes ahead
-    NOT_CONFIGURED = "not_configured"
-    NONE = "none"  # printer.type = none
-
-
-PRINTABLE = frozenset({PrinterState.READY, PrinterState.PAPER_LOW, PrinterState.UNKNOWN})
-
-
-@dataclass(frozen=True, slots=True)
-class PrinterStatus:
-    state: PrinterState
-    message: str
-
-    @property
-    def can_print(self) -> bool:
-        return self.state in PRINTABLE
+#: The connections whose "gone" means unplugged (a cable), not unreachable (a network).
+PLUGGED = frozenset({"usb", "serial", "file"})
 
 
 class PrinterError(Exception):
@@ -63,75 +58,21 @@ class SendError(Exception):
     """The connection broke while sending: part of the job may be on paper (never retried by itself)."""
 
 
-def status_message(state: PrinterState, where: str) -> str:
-    """What the cashier reads for a printer state."""
-    return {
-        PrinterState.READY: "Printer ready.",
-        PrinterState.PAPER_LOW: "Paper is running low: have a new roll ready.",
-        PrinterState.PAPER_OUT: "The printer is out of paper. Load a new roll: the receipt will print by itself.",
-        PrinterState.COVER_OPEN: "The printer cover is open. Close it: printing will continue by itself.",
-        PrinterState.OFFLINE: "The printer is offline (error or feed button). Check it: printing will continue "
-        "by itself.",
-        PrinterState.UNREACHABLE: f"Cannot reach the {where}. Check its power and cable: printing will continue "
-        "by itself when it is back.",
-        PrinterState.NO_ANSWER: f"The {where} does not answer. Check that it is switched on: printing will "
-        "continue by itself.",
-        PrinterState.UNKNOWN: f"Sending to the {where} (it cannot report paper or cover).",
-        PrinterState.NOT_CONFIGURED: f"The printer is not set up completely ({where}). A technician can fix it "
-        "with 'kiosk config set printer.…'.",
-        PrinterState.NONE: "No printer is set up: receipts are not printed (preview with 'kiosk receipt ID --png').",
-    }[state]
-
-
-def _hex(value: str) -> int:
-    return int(value, 16)
-
-
-def open_connection(config: PrinterConfig) -> Escpos:
-    """A python-escpos printer object for the configured connection (not yet opened)."""
-    kwargs: dict[str, Any] = {"profile": config.profile}
-    if config.type == "network":
-        if not config.host:
-            raise PrinterError("printer.host is empty")
-        from escpos.printer import Network
-
-        return Network(host=config.host, port=config.port, timeout=config.timeout_s, **kwargs)
-    if config.type == "usb":
-        if not (config.usb_vendor and config.usb_product):
-            raise PrinterError("printer.usb_vendor and printer.usb_product are needed")
-        from escpos.printer import Usb
-
-        return Usb(idVendor=_hex(config.usb_vendor), idProduct=_hex(config.usb_product),
-                   timeout=int(config.timeout_s * 1000), **kwargs)
-    if config.type == "serial":
-        if not config.serial_port:
-            raise PrinterError("printer.serial_port is empty")
-        from escpos.printer import Serial
-
-        return Serial(devfile=config.serial_port, baudrate=config.baudrate, timeout=config.timeout_s, **kwargs)
-    if config.type == "cups":
-        from escpos.printer import CupsPrinter
-
-        return CupsPrinter(printer_name=config.cups_queue, **kwargs)
-    if config.type == "file" and config.path:
-        from escpos.printer import File
-
-        return File(devfile=config.path, **kwargs)
-    raise PrinterError(f"printer.type {config.type!r} has no connection")
-
-
 class PrinterDevice:
     """One configured printer. Use :meth:`session` for one job: open, status, send, close."""
 
-    def __init__(self, config: PrinterConfig) -> None:
+    def __init__(self, config: PrinterConfig, *, usb_backend: Any = None) -> None:
+        """``usb_backend``: the pyusb backend for a USB printer (None: pyusb's own choice, libusb-1.0)."""
         self.config = config
+        self.usb_backend = usb_backend
 
     @property
     def where(self) -> str:
         return self.config.describe()
 
     def _status(self, state: PrinterState) -> PrinterStatus:
-        return PrinterStatus(state, status_message(state, self.where))
+        words = status_words(state, self.config.where_words())
+        return PrinterStatus(state, render(words), words)
 
     @contextmanager
     def session(self) -> Iterator[PrinterSession]:
@@ -206,95 +147,132 @@ class _ReceiptFolderSession(PrinterSession):
 class _EscposSession(PrinterSession):
     def __init__(self, device: PrinterDevice) -> None:
         super().__init__(device)
+        self.config = device.config
         self.printer: Escpos | None = None
         self.open_error: PrinterStatus | None = None
+
+    def _gone(self, exc: BaseException) -> PrinterStatus:
+        """The status for a printer that could not be opened or broke off."""
+        if self.config.type in PLUGGED and is_unplugged(exc):
+            return self.device._status(PrinterState.DISCONNECTED)
+        if self.config.type in PLUGGED and is_refused(exc):
+            words = message(N_("The kiosk may not use the {where} (access denied). Give it access with a udev rule "
+                               "or the printer's group, as the technician guide says (Printer)."),
+                            where=self.config.where_words())
+            return PrinterStatus(PrinterState.UNREACHABLE, render(words), words)
+        return self.device._status(PrinterState.UNREACHABLE)
 
     def _open(self) -> Escpos:
         if self.printer is not None:
             return self.printer
         try:
-            printer = open_connection(self.device.config)
-        except PrinterError as exc:
-            self.open_error = PrinterStatus(PrinterState.NOT_CONFIGURED,
-                                            status_message(PrinterState.NOT_CONFIGURED, str(exc)))
-            raise
+            printer = open_connection(self.config, usb_backend=self.device.usb_backend)
+        except ConfigError as exc:
+            words = status_words(PrinterState.NOT_CONFIGURED, str(exc))
+            self.open_error = PrinterStatus(PrinterState.NOT_CONFIGURED, render(words), words)
+            raise PrinterError(str(exc)) from exc
         try:
+            check_present(self.config)
             printer.open()
-        except Exception as exc:  # DeviceNotFoundError, USBNotFoundError, OSError, missing pyusb/pyserial/pycups
-            self.open_error = self.device._status(PrinterState.UNREACHABLE)
+            after_open(printer, self.config)
+        except Exception as exc:  # DeviceNotFoundError, USBError, OSError, SerialException, missing pyusb/pyserial
+            self.open_error = self._gone(exc)
             log.info("cannot open %s: %s", self.device.where, exc)
+            self._close(printer)
             raise PrinterError(str(exc)) from exc
         self.printer = printer
         return printer
 
     def _query(self, printer: Escpos, request: bytes) -> bytes | None:
+        """One DLE EOT question: the answer, ``b""`` when none came in time, None when it cannot read."""
         try:
-            return bytes(printer.query_status(request))
+            printer._raw(request)
+            return read_status_byte(printer, self.config)
         except NotImplementedError:
             return None
         except TimeoutError:
             return b""
         except Exception as exc:
-            if type(exc).__name__ in ("USBTimeoutError",):
+            if type(exc).__name__ == "USBTimeoutError" or getattr(exc, "errno", None) == 110:
                 return b""
             raise
 
     def status(self) -> PrinterStatus:
+        if self.config.type == "cups":
+            return self._cups_status()  # CUPS spools: opening would start an (empty) job
         try:
             printer = self._open()
         except PrinterError:
             assert self.open_error is not None
             return self.open_error
-        if self.device.config.type in ("cups", "file"):
-            return self.device._status(PrinterState.UNKNOWN)  # CUPS spools; a device file cannot answer
+        if self.config.type == "file":
+            return self.device._status(PrinterState.UNKNOWN)  # a device file cannot answer
         try:
-            online = self._query(printer, RT_STATUS_ONLINE)
-            if online is None:
-                return self.device._status(PrinterState.UNKNOWN)
-            if not online:
-                return self.device._status(PrinterState.NO_ANSWER)
-            if not online[0] & RT_MASK_ONLINE:  # the is_online() test
-                paper = printer.paper_status()
-                if paper == 0:
-                    return self.device._status(PrinterState.PAPER_OUT)
-                return self.device._status(PrinterState.PAPER_LOW if paper == 1 else PrinterState.READY)
-            cause = self._query(printer, RT_STATUS_OFFLINE_CAUSE) or b""
-            if cause and cause[0] & CAUSE_COVER_OPEN:
-                return self.device._status(PrinterState.COVER_OPEN)
-            if (cause and cause[0] & CAUSE_PAPER_END_STOP) or printer.paper_status() == 0:
-                return self.device._status(PrinterState.PAPER_OUT)
-            return self.device._status(PrinterState.OFFLINE)
+            return self.device._status(decode_status(lambda request: self._query(printer, request)))
         except Exception as exc:
             log.info("status query to %s failed: %s", self.device.where, exc)
             self.close()
-            return self.device._status(PrinterState.UNREACHABLE)
+            return self._gone(exc)
+
+    def _cups_status(self) -> PrinterStatus:
+        state = cups_queue_state(self.config.cups_queue)
+        if state == "ready":
+            return self.device._status(PrinterState.UNKNOWN)  # the queue takes jobs; paper is the printer's
+        if state == "disabled":
+            words = message(N_("The {where} is stopped or not accepting jobs. Start it again (cupsenable and "
+                               "cupsaccept): printing will continue by itself."), where=self.config.where_words())
+            return PrinterStatus(PrinterState.OFFLINE, render(words), words)
+        return self.device._status(PrinterState.UNREACHABLE)
 
     def send(self, data: bytes, *, name: str, blocks: Sequence[Block] = ()) -> str:
-        try:
-            printer = self._open()
-        except PrinterError:
-            raise
+        printer = self._open()
+        if self.config.type == "cups":
+            return self._send_lp(printer, data)
         if isinstance(getattr(printer, "_device", None), socket.socket):
-            printer._device.settimeout(max(self.device.config.timeout_s, 20.0))
+            printer._device.settimeout(max(self.config.timeout_s, 20.0))
         try:
             printer._raw(data)
-            if self.device.config.type == "cups":
-                printer.send()  # CUPS submits the spooled job here
-            elif hasattr(printer, "flush"):
+            if hasattr(printer, "flush"):
                 printer.flush()
         except Exception as exc:
             raise SendError(f"the connection to the {self.device.where} broke while sending: {exc}") from exc
         return self.device.where
 
+    def _send_lp(self, printer: Escpos, data: bytes) -> str:
+        """``lp`` reads the job from its standard input; CUPS takes it when ``lp`` ends well."""
+        process: subprocess.Popen[bytes] = printer.device
+        try:
+            printer._raw(data)
+            printer.close()  # python-escpos ends the job with one line feed and waits for lp
+        except Exception as exc:
+            raise SendError(f"the job to the {self.device.where} broke off: {exc}") from exc
+        finally:
+            self.printer = None
+        if process.returncode != 0:  # lp refused the job before CUPS queued it: nothing was printed
+            raise PrinterError(f"lp ended with code {process.returncode}")
+        return self.device.where
+
+    @staticmethod
+    def _close(printer: Escpos) -> None:
+        try:
+            printer.close()
+        except Exception as exc:  # an unplugged port cannot drain: drop it, or __del__ tries again
+            log.debug("closing a printer connection: %s", exc)
+            handle = getattr(printer, "_device", None)
+            if handle is not None and hasattr(handle, "close"):
+                try:
+                    handle.close()
+                except Exception as again:
+                    log.debug("dropping a printer connection: %s", again)
+            printer._device = False
+
     def close(self) -> None:
         if self.printer is not None:
-            try:
-                self.printer.close()
-            except Exception as exc:
-                log.debug("closing %s: %s", self.device.where, exc)
+            self._close(self.printer)
             self.printer = None
 
 
 def default_device(config: PrinterConfig) -> PrinterDevice:
+    """The printer of these settings (pyusb picks the USB backend)."""
     return PrinterDevice(config)
 

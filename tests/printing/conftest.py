@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cups_standin import CupsDaemon, have_cupsd
 from escpos_standin import PrinterStandIn
 from printing_support import SettableClock, Terminal
 
@@ -32,3 +33,13 @@ def standin() -> Iterator[PrinterStandIn]:
     printer = PrinterStandIn().start()
     yield printer
     printer.stop()
+
+
+@pytest.fixture(scope="session")
+def cups(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CupsDaemon]:
+    """One real cupsd for the printing tests (its own config, spool and port); skipped without CUPS."""
+    if not have_cupsd():
+        pytest.skip("cupsd is not installed (scripts/bootstrap.sh installs cups)")
+    daemon = CupsDaemon(tmp_path_factory.mktemp("cups")).start()
+    yield daemon
+    daemon.stop()

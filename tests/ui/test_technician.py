@@ -115,18 +115,19 @@ def test_test_scan_reads_a_voucher_from_an_image_folder(qtbot, terminal, voucher
     screen = make_screen(qtbot, terminal)
     form = screen.forms["camera"]
     retype(qtbot, form.fields["camera.source"].editor, f"folder:{folder}")
-    qtbot.mouseClick(screen.scan_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "Read 1 code" in screen.scan_result.text(), timeout=10_000)
-    assert "signed voucher" in screen.scan_result.text() and "SET-MEAL-2P" in screen.scan_result.text()
-    assert screen.scan_preview.pixmap() is not None and not screen.scan_preview.pixmap().isNull()
+    page = screen.camera_page
+    qtbot.mouseClick(page.scan_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Read 1 code" in page.scan_result.text(), timeout=10_000)
+    assert "signed voucher" in page.scan_result.text() and "SET-MEAL-2P" in page.scan_result.text()
+    assert page.scan_preview.pixmap() is not None and not page.scan_preview.pixmap().isNull()
 
     qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: form.message.text() == "Saved.", timeout=5000)
     assert config(terminal)["camera"]["source"] == str(folder)
 
     retype(qtbot, form.fields["camera.source"].editor, str(tmp_path / "missing"))
-    qtbot.mouseClick(screen.scan_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "No picture from the camera" in screen.scan_result.text(), timeout=10_000)
+    qtbot.mouseClick(screen.camera_page.scan_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "No picture from the camera" in screen.camera_page.scan_result.text(), timeout=10_000)
 
 
 def test_pins_are_validated_and_saved_as_hashes(qtbot, terminal) -> None:
@@ -343,7 +344,7 @@ def test_camera_page_names_the_camera_in_use_and_agrees_with_the_status_strip(qt
     terminal.services.events.status.emit("camera", "ok", "Camera: ready")  # the scan worker is live
 
     screen = make_screen(qtbot, terminal)  # built after the camera started, as in the app
-    lines = screen.camera_now.text().splitlines()
+    lines = screen.camera_page.camera_now.text().splitlines()
     assert lines[0] == "In use: Simulated camera (image folder …/demo/camera)"
     assert lines[1] == "Camera: ready" and strip.text("camera").endswith("Camera: ready")
     assert "demo's simulated camera is in use" in lines[2]
@@ -351,30 +352,33 @@ def test_camera_page_names_the_camera_in_use_and_agrees_with_the_status_strip(qt
 
     message = "Camera: Camera disconnected — retrying (folder camera is empty)"
     terminal.services.events.status.emit("camera", "bad", message)
-    assert screen.camera_now.text().splitlines()[1] == message and strip.text("camera").endswith(message)
+    assert screen.camera_page.camera_now.text().splitlines()[1] == message and strip.text("camera").endswith(message)
 
     # the test scan reads the camera in use, not the "0" of the setting the demo overrides
-    qtbot.mouseClick(screen.scan_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "Read 1 code" in screen.scan_result.text(), timeout=10_000)
-    assert "SET-MEAL-2P" in screen.scan_result.text()
+    qtbot.mouseClick(screen.camera_page.scan_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Read 1 code" in screen.camera_page.scan_result.text(), timeout=10_000)
+    assert "SET-MEAL-2P" in screen.camera_page.scan_result.text()
 
 
-def test_camera_page_names_a_device_by_its_driver_name(qtbot, terminal, tmp_path, monkeypatch) -> None:
-    import hardware.camera
+def test_camera_page_names_a_device_by_its_driver_name(qtbot, terminal, tmp_path) -> None:
+    from hardware.v4l2 import DeviceTree
 
-    sysfs = tmp_path / "video4linux"
-    (sysfs / "video0").mkdir(parents=True)
-    (sysfs / "video0" / "name").write_text("HD Pro Webcam C920\n", encoding="utf-8")
-    monkeypatch.setattr(hardware.camera, "V4L2_ROOT", sysfs)
+    tree = DeviceTree(tmp_path / "sys", tmp_path / "dev")
+    (tree.video4linux / "video0").mkdir(parents=True)
+    (tree.video4linux / "video0" / "name").write_text("HD Pro Webcam C920\n", encoding="utf-8")
+    tree.dev_root.mkdir()
+    (tree.dev_root / "video0").touch()
+    terminal.services.extras["device_tree"] = tree
     screen = make_screen(qtbot, terminal)
-    assert screen.camera_now.text().splitlines()[0] == "In use: camera 0: HD Pro Webcam C920 (/dev/video0)"
+    assert screen.camera_page.camera_now.text().splitlines()[0] == \
+        "In use: camera 0: HD Pro Webcam C920 (/dev/video0)"
 
     form = screen.forms["camera"]
     retype(qtbot, form.fields["camera.source"].editor, "1")
     qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: form.message.text() == "Saved.", timeout=5000)
     assert config(terminal)["camera"]["source"] == "1"
-    assert screen.camera_now.text().splitlines()[0] == \
+    assert screen.camera_page.camera_now.text().splitlines()[0] == \
         "In use: camera 1: no such device on this computer (/dev/video1 is missing)"
 
 
@@ -427,8 +431,8 @@ def test_image_folder_is_chosen_on_the_touch_picker(qtbot, terminal) -> None:
     images = terminal.ctx.data_dir / "camera-images"
     images.mkdir()
     screen = make_screen(qtbot, terminal)
-    qtbot.mouseClick(screen.pick_folder, Qt.MouseButton.LeftButton)
-    picker = screen.folder_picker
+    qtbot.mouseClick(screen.camera_page.pick_folder, Qt.MouseButton.LeftButton)
+    picker = screen.camera_page.folder_picker
     assert picker is not None and picker.folder == terminal.ctx.data_dir
     assert picker.choose_button.text() == "Use this folder"
     row = [picker.list.item(i).text() for i in range(picker.list.count())].index("📁  camera-images")

@@ -151,6 +151,32 @@ def test_every_technician_page_fits(kiosk: Kiosk, qtbot: Any) -> None:
         assert_fits(kiosk, f"technician page {name!r}")
 
 
+def test_two_serial_scanners_and_their_light_fit(kiosk: Kiosk, qtbot: Any, tmp_path: Path) -> None:
+    """Two scanners set up (their ports not plugged in): their rows, Remove buttons and the strip's
+    amber scanner light all fit, on the scanner page and on the cashier screen."""
+    window, services = kiosk.window, kiosk.services
+    services.session.role = Role.TECHNICIAN
+    ports = [{"port": str(tmp_path / name), "baud": 9600, "line_end": "auto"} for name in ("ttyACM0", "ttyACM1")]
+    services.ctx.settings.set("scanner.serial_ports", ports)
+    services.events.settings_changed.emit("scanner.serial_ports")
+    try:
+        wait_for(qtbot, lambda: window.status.values["scanner"][0] == "warn")
+        window.show_screen(Role.TECHNICIAN)
+        technician: Any = window.screen_widget(Role.TECHNICIAN)
+        technician.show_page("scanner")
+        settle(qtbot, 250)
+        assert len(technician.scanner_page.rows) == 2
+        assert_fits(kiosk, "technician page 'scanner' with two scanners")
+        window.show_screen(Role.CASHIER)
+        settle(qtbot)
+        assert window.status.labels["scanner"].isVisible()
+        assert_fits(kiosk, "cashier with the scanner light", no_sideways=window.cashier)
+    finally:
+        services.ctx.settings.set("scanner.serial_ports", [])
+        services.events.settings_changed.emit("scanner.serial_ports")
+        wait_for(qtbot, lambda: window.status.values["scanner"][0] == "hidden")
+
+
 def test_the_demo_panel_folds_away_and_back(kiosk: Kiosk, qtbot: Any) -> None:
     window = kiosk.window
     window.show_screen(Role.CASHIER)

@@ -1,0 +1,149 @@
+"""Codes the platform knows by their digest are judged exactly as codes it verifies.
+
+Every test runs on SQLite and PostgreSQL (the session's real server). Issued vouchers are stored
+as ``o2o-platform issue --db`` stores them (with their code's digest); "unseen" ones are signed
+with the same key and never stored, so the platform verifies them on first sight.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from platform_harness import RunningPlatform
+
+from kiosk.codes import SIGNED_PREFIX, SignedCode, encode_claims, parse_code
+from o2o_platform.issuing import IssuedVoucher
+from o2o_platform.known_codes import code_digest
+from o2o_platform.models import Voucher
+from o2o_platform.services import record_vouchers
+from offline_queue.platform_api import BatchRedeem
+
+# What an answer says apart from which voucher and when.
+SAME = ("reason", "detail", "uses_left", "sku", "paid_minor", "list_minor", "currency", "first_redeemed_terminal")
+
+
+def _issue(platform: RunningPlatform, codes: list[str]) -> None:
+    vouchers = []
+    for code in codes:
+        parsed = parse_code(code)
+        assert isinstance(parsed, SignedCode)
+        vouchers.append(IssuedVoucher(code, parsed.claims, parsed.key_id))
+    record_vouchers(platform.database(), vouchers)
+
+
+def _answer(api: Any, code: str) -> dict[str, Any]:
+    result = api.redeem(redemption_id=str(uuid.uuid4()), code=code, quantity=1)
+    return {name: getattr(result, name) for name in SAME}
+
+
+def _voucher(platform: RunningPlatform, code: str) -> Voucher:
+    parsed = parse_code(code)
+    assert isinstance(parsed, SignedCode)
+    with platform.database().transaction() as session:
+        row = session.get(Voucher, parsed.voucher_id)
+        assert row is not None
+        return row
+
+
+def _forge(code: str, *, sign_with: Ed25519PrivateKey, claim_key_id: str | None = None) -> str:
+    """A code naming the same voucher with the price changed, signed by someone else's key (and,
+    with ``claim_key_id``, claiming to be signed by that key)."""
+    parsed = parse_code(code)
+    assert isinstance(parsed, SignedCode)
+    claims = parsed.claims
+    cheaper = type(claims)(claims.voucher_id, claims.sku, claims.uses, type(claims.paid)(1, claims.paid.currency),
+                           claims.list_price, claims.valid_from, claims.valid_until, claims.stores, claims.channel)
+    if claim_key_id is None:
+        from kiosk.codes import sign_code
+
+        return sign_code(cheaper, sign_with)
+    payload = encode_claims(cheaper, claim_key_id)
+    from kiosk.codes import SIGNATURE_DOMAIN
+
+    signature = sign_with.sign(SIGNATURE_DOMAIN + payload)
+    return SIGNED_PREFIX + base64.b32encode(payload + signature).decode("ascii").rstrip("=")
+
+
+def test_known_and_unseen_codes_get_the_same_answers(platform: RunningPlatform, store_id: str) -> None:
+    t1, t2 = platform.terminal(store_id, "T1"), platform.terminal(store_id, "T2")
+    known = platform.sign(stores=(store_id,), uses=2, count=4)
+    unseen = platform.sign(stores=(store_id,), uses=2, count=4)
+    _issue(platform, known)
+    assert _voucher(platform, known[0]).code_digest == code_digest(known[0])
+
+    for codes in (known, unseen):
+        platform.revoke(parse_code(codes[3]).voucher_id, "chargeback")  # type: ignore[union-attr]
+    elsewhere = [platform.sign(stores=("ELSEWHERE",))[0] for _ in range(2)]
+    _issue(platform, elsewhere[:1])
+
+    def story(codes: list[str], other_store: str) -> list[dict[str, Any]]:
+        return [_answer(t1, codes[0]),   # ok, one use left
+                _answer(t2, codes[0]),   # ok, none left; first use named
+                _answer(t1, codes[0]),   # no_uses_left
+                _answer(t1, f"  {codes[1]}\n"),  # the same code with blanks around it: ok
+                _answer(t1, codes[3]),   # revoked
+                _answer(t1, other_store)]  # wrong_store
+
+    known_story, unseen_story = story(known, elsewhere[0]), story(unseen, elsewhere[1])
+    assert [a["reason"] for a in known_story] == ["ok", "ok", "no_uses_left", "ok", "revoked", "wrong_store"]
+    assert known_story == unseen_story
+    assert known_story[1]["first_redeemed_terminal"] == "T1"
+    # Verified once, then known: the unseen code's voucher now carries its digest.
+    assert _voucher(platform, unseen[0]).code_digest == code_digest(unseen[0])
+    assert _voucher(platform, known[0]).used == 2
+
+
+def test_a_forged_code_with_a_known_voucher_id_is_refused(platform: RunningPlatform, store_id: str) -> None:
+    t1 = platform.terminal(store_id, "T1")
+    (code,) = platform.sign(stores=(store_id,))
+    _issue(platform, [code])
+    real_key_id = parse_code(code).key_id  # type: ignore[union-attr]
+    stranger = Ed25519PrivateKey.generate()
+    wrong_key = _forge(code, sign_with=stranger)
+    bad_signature = _forge(code, sign_with=stranger, claim_key_id=real_key_id)
+
+    assert _answer(t1, wrong_key)["reason"] == "unknown_key"
+    assert _answer(t1, bad_signature)["reason"] == "bad_signature"
+    at = datetime.now(UTC) - timedelta(minutes=1)
+    results = t1.upload_batch([BatchRedeem(str(uuid.uuid4()), bad_signature, 1, at),
+                               BatchRedeem(str(uuid.uuid4()), wrong_key, 1, at)])
+    assert [(r.result, r.reason) for r in results] == [("rejected", "bad_signature"), ("rejected", "unknown_key")]
+    assert _voucher(platform, code).used == 0
+    assert _answer(t1, code)["reason"] == "ok"  # the real code still works, once
+
+
+def test_a_batch_of_known_codes_is_answered_item_by_item_as_before(platform: RunningPlatform,
+                                                                   store_id: str) -> None:
+    t1, t2 = platform.terminal(store_id, "T1"), platform.terminal(store_id, "T2")
+    known = platform.sign(stores=(store_id,), count=4)
+    unseen = platform.sign(stores=(store_id,), count=4)
+    _issue(platform, known)
+
+    def batch(codes: list[str]) -> tuple[list[tuple[str, str]], list[Any]]:
+        online_rid = str(uuid.uuid4())
+        assert t1.redeem(redemption_id=online_rid, code=codes[2], quantity=1).reason == "ok"
+        at = datetime.now(UTC) - timedelta(minutes=1)
+        first = BatchRedeem(str(uuid.uuid4()), codes[0], 1, at)
+        items = [first,
+                 BatchRedeem(str(uuid.uuid4()), codes[1], 1, at),  # accepted
+                 BatchRedeem(str(uuid.uuid4()), codes[1], 1, at),  # conflict with the one before
+                 BatchRedeem(str(uuid.uuid4()), codes[2], 1, at),  # conflict: redeemed online by T1
+                 first,                                            # the same item twice: duplicate
+                 BatchRedeem(first.redemption_id, codes[3], 1, at)]  # the same id, another code
+        results = t2.upload_batch(items)
+        again = t2.upload_batch(items[:2])  # a re-upload after a lost answer
+        links = [r.conflict_with.redemption_id if r.conflict_with else None for r in results]
+        assert links[2] == items[1].redemption_id and links[3] == online_rid
+        return [(r.result, r.reason) for r in results + again], [r.conflict_with is not None for r in results]
+
+    known_answers, known_links = batch(known)
+    unseen_answers, unseen_links = batch(unseen)
+    assert known_answers == [("accepted", "ok"), ("accepted", "ok"), ("conflict", "already_redeemed"),
+                             ("conflict", "already_redeemed"), ("duplicate", "ok"), ("rejected", "id_reused"),
+                             ("duplicate", "ok"), ("duplicate", "ok")]
+    assert known_answers == unseen_answers and known_links == unseen_links
+    assert [_voucher(platform, c).used for c in known] == [1, 1, 1, 0]
