@@ -14,7 +14,7 @@ rounds so drift hits all of them alike:
 
     ./dev bench decision [--n 2000] [--dir /path/on/the/disk/to/test]
 
-Prints one JSON object. Targets (issue 8): p95 <= 5 ms; median within 1.5 ms of the fsync floor.
+Prints one JSON object. Targets: p95 <= 5 ms; median within 1.5 ms of the fsync floor.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ second way, beside the first.
 
     ./dev bench scan_to_decision [--codes 20] [--gap-frames 30]   # --codes per way of decoding
 
-Prints one JSON object. Target (issue 8): p95 <= 100 ms (about three frames).
+Prints one JSON object. Target: p95 <= 100 ms (about three frames).
 """
 
 from __future__ import annotations
