@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QWidget
 
@@ -12,38 +12,17 @@ from kiosk.answers import answer_in_words
 from kiosk.day_summary import DayRow
 from kiosk.i18n import N_
 from ui.i18n import current_language, t
-from ui.review_model import ROW_ROLE, SORT_ROLE, STATE_COLOURS, ModelIndex, mode_words, state_words
+from ui.review_model import ROW_ROLE, SORT_ROLE, STATE_COLOURS, DayRowsModel, ModelIndex, mode_words, state_words
 
 
-class DayModel(QAbstractTableModel):
+class DayModel(DayRowsModel):
     """The day's redemptions; display text in DisplayRole, sort keys in :data:`SORT_ROLE`."""
 
     HEADERS = (N_("Time"), N_("Voucher"), N_("Deal"), N_("Qty"), N_("Cashier"), N_("Mode"),
                N_("State"), N_("Paid"), N_("List"), N_("Saving"))
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[DayRow] = []
-        self.tz: Any = None
-
-    def set_rows(self, rows: list[DayRow], tz: Any) -> None:
-        self.beginResetModel()
-        self.rows, self.tz = list(rows), tz
-        self.endResetModel()
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return t(self.HEADERS[section])
-        return None
-
     def retranslate(self) -> None:
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.HEADERS) - 1)
+        super().retranslate()
         if self.rows:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(self.HEADERS) - 1))
 

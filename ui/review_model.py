@@ -46,12 +46,10 @@ def mode_words(mode: str) -> str:
     return {"online": t("online"), "offline": t("offline")}.get(mode, mode)
 
 
-class ReviewModel(QAbstractTableModel):
-    """Conflicts, rejections and refused voids with the platform's answer in words."""
+class DayRowsModel(QAbstractTableModel):
+    """A table of day-model rows with fixed, translated column titles (:attr:`HEADERS`)."""
 
-    HEADERS = (N_("Date and time"), N_("Voucher"), N_("Deal"), N_("Qty"), N_("Cashier"), N_("State"),
-               N_("What the platform said"))
-    ANSWER_COLUMN = 6
+    HEADERS: tuple[str, ...] = ()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,7 +64,7 @@ class ReviewModel(QAbstractTableModel):
     def retranslate(self) -> None:
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.HEADERS) - 1)
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -76,6 +74,14 @@ class ReviewModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return t(self.HEADERS[section])
         return None
+
+
+class ReviewModel(DayRowsModel):
+    """Conflicts, rejections and refused voids with the platform's answer in words."""
+
+    HEADERS = (N_("Date and time"), N_("Voucher"), N_("Deal"), N_("Qty"), N_("Cashier"), N_("State"),
+               N_("What the platform said"))
+    ANSWER_COLUMN = 6
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
