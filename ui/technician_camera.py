@@ -35,7 +35,7 @@ from ui.camera_runtime import ScanTest, camera_spec, device_tree, scan_once
 from ui.i18n import render_current, t
 from ui.problems import problem_words
 from ui.settings_form import PageOwner, SettingsForm, say
-from ui.widgets import named, run_for
+from ui.widgets import button_and_message, named, run_for
 
 LIST_STYLE = "QListWidget::item { min-height: 56px; padding: 4px 8px; }"
 
@@ -98,13 +98,8 @@ class CameraPage(QWidget):
         self.camera_list.setMinimumHeight(130)
         self.camera_list.itemClicked.connect(self._picked)
         found.addWidget(self.camera_list)
-        row = QHBoxLayout()
         self.refresh_button = QPushButton()
-        self.refresh_button.clicked.connect(self.refresh)
-        row.addWidget(self.refresh_button)
-        self.list_message = QLabel()
-        self.list_message.setWordWrap(True)
-        row.addWidget(self.list_message, 1)
+        row, self.list_message = button_and_message(self.refresh_button, self.refresh)
         found.addLayout(row)
         layout.addWidget(self.list_box)
 

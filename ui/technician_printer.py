@@ -37,7 +37,7 @@ from ui.problems import problem_words
 from ui.services import AppServices
 from ui.settings_form import say
 from ui.status_strip import printer_light
-from ui.widgets import named, run_for
+from ui.widgets import button_and_message, named, run_for
 
 if TYPE_CHECKING:
     from ui.settings_form import SettingsForm
@@ -71,14 +71,8 @@ class PrinterPage(QWidget):
         self.found_list.setFixedHeight(ROW_PX * 4 + 6)
         self.found_list.itemClicked.connect(self._picked)
         found.addWidget(self.found_list)
-        row = QHBoxLayout()
-        self.look_button = QPushButton()
-        self.look_button.setObjectName("lookAgain")
-        self.look_button.clicked.connect(self.look)
-        row.addWidget(self.look_button)
-        self.found_message = QLabel()
-        self.found_message.setWordWrap(True)
-        row.addWidget(self.found_message, 1)
+        self.look_button = named(QPushButton(), "lookAgain")
+        row, self.found_message = button_and_message(self.look_button, self.look)
         found.addLayout(row)
         layout.addWidget(self.found_box)
 

@@ -38,7 +38,7 @@ from ui.i18n import t
 from ui.problems import problem_words
 from ui.settings_form import PageOwner, say
 from ui.technician_camera import describe_code, short_path
-from ui.widgets import guard_wheel, named, run_for
+from ui.widgets import button_and_message, guard_wheel, named, run_for
 
 TEST_SECONDS = 30
 LIST_STYLE = "QListWidget::item { min-height: 48px; padding: 4px 8px; }"
@@ -87,13 +87,8 @@ class ScannerPage(QWidget):
         self.port_list.setMinimumHeight(110)
         self.port_list.itemClicked.connect(self._port_picked)
         ports.addWidget(self.port_list)
-        row = QHBoxLayout()
         self.refresh_button = QPushButton()
-        self.refresh_button.clicked.connect(self.refresh)
-        row.addWidget(self.refresh_button)
-        self.ports_message = QLabel()
-        self.ports_message.setWordWrap(True)
-        row.addWidget(self.ports_message, 1)
+        row, self.ports_message = button_and_message(self.refresh_button, self.refresh)
         ports.addLayout(row)
         layout.addWidget(self.ports_box)
 

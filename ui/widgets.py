@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QWidget
+from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from ui.services import AppServices
 
@@ -53,3 +53,14 @@ def guard_wheel(root: QWidget) -> WheelGuard:
         editor.removeEventFilter(guard)
         editor.installEventFilter(guard)
     return guard
+
+
+def button_and_message(button: QPushButton, on_click: Callable[[], Any]) -> tuple[QHBoxLayout, QLabel]:
+    """A row of one button and, beside it, the wrapped line that says what it found or did."""
+    row = QHBoxLayout()
+    button.clicked.connect(on_click)
+    row.addWidget(button)
+    message = QLabel()
+    message.setWordWrap(True)
+    row.addWidget(message, 1)
+    return row, message
