@@ -32,6 +32,9 @@ MAX_BODY_BYTES = 1 << 20  # a full batch of 500 items is about 0.5 MB
 # the few database threads, so under a burst a terminal's connection can sit idle longer than 5 s
 # between its answers; a client that reuses it just as the server closes it sees a reset POST.
 KEEP_ALIVE_S = 30
+# On SIGTERM, requests in flight get this long to finish before the process exits anyway: a
+# connection that never completes (a client gone mid-handshake) must not keep a restart waiting.
+SHUTDOWN_GRACE_S = 5
 DB_THREADS = int(os.environ.get("O2O_PLATFORM_DB_THREADS", "4"))  # see lifespan below
 log = logging.getLogger("o2o_platform")
 
@@ -275,9 +278,10 @@ def run_server(settings: Settings, *, host: str, port: int, log_level: str = "wa
         print(f"o2o-platform listening on {scheme}://{host}:{port}/api/v1 ({workers} workers)", flush=True)
         uvicorn.run("o2o_platform.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
                     log_level=log_level, access_log=access_log, timeout_keep_alive=KEEP_ALIVE_S,
-                    log_config=_log_config(), **tls)
+                    timeout_graceful_shutdown=SHUTDOWN_GRACE_S, log_config=_log_config(), **tls)
         return
     app = create_app(settings)
     print(f"o2o-platform listening on {scheme}://{host}:{port}/api/v1", flush=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log,
-                timeout_keep_alive=KEEP_ALIVE_S, log_config=_log_config(), **tls)
+                timeout_keep_alive=KEEP_ALIVE_S, timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
+                log_config=_log_config(), **tls)

@@ -195,19 +195,24 @@ def test_racing_batches_of_two_terminals_record_one_accept_and_one_conflict(plat
     codes = platform.sign(stores=(store_id,), count=50)
     at = datetime.now(UTC) - timedelta(minutes=5)
     results: dict[str, list[str]] = {}
+    errors: list[BaseException] = []
     barrier = threading.Barrier(2)
 
     def upload(name: str, api: PlatformApi) -> None:
         items = [{"kind": "redeem", "redemption_id": _rid(), "code": c, "quantity": 1,
                   "redeemed_at": at.isoformat()} for c in codes]
         barrier.wait(timeout=30)
-        results[name] = [r.result for r in api.upload_batch(items)]
+        try:
+            results[name] = [r.result for r in api.upload_batch(items)]
+        except BaseException as exc:  # reported below, with its cause
+            errors.append(exc)
 
     threads = [threading.Thread(target=upload, args=(n, a)) for n, a in (("T1", t1), ("T2", t2))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    assert not errors, errors
     assert set(results) == {"T1", "T2"}
     for i in range(len(codes)):
         assert sorted([results["T1"][i], results["T2"][i]]) == ["accepted", "conflict"]

@@ -183,13 +183,13 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
 
 
 TLS_SERVER = """
-import sys, uvicorn
+import sys
 from pathlib import Path
-from o2o_platform.app import Settings, create_app
+from o2o_platform.app import Settings, run_server
 from o2o_platform.keys import load_keyring
 db, keys, port, cert, key = sys.argv[1:6]
-app = create_app(Settings(db_url=db, keys=load_keyring([Path(keys)])))
-uvicorn.run(app, host="127.0.0.1", port=int(port), ssl_certfile=cert, ssl_keyfile=key, log_level="warning")
+run_server(Settings(db_url=db, keys=load_keyring([Path(keys)])), host="127.0.0.1", port=int(port),
+           tls_cert=cert, tls_key=key)
 """
 
 
