@@ -23,6 +23,14 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+
+def out_dir() -> Path:
+    """bench/out, where benchmarks keep their scratch files and results (made when missing)."""
+    out = REPO / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 FPS = 30.0
 DEMO_PIN = "135790"
 

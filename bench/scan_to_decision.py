@@ -71,7 +71,7 @@ def main() -> None:
     modes = ["every_frame", "changed_only"] * 2
     per_pass = max(1, args.codes // 2)
     pass_codes = [[_app.make_code(key) for _ in range(per_pass)] for _ in modes]
-    with tempfile.TemporaryDirectory(dir=_app.REPO / "bench" / "out") as tmp:
+    with tempfile.TemporaryDirectory(dir=_app.out_dir()) as tmp:
         workdir = Path(tmp)
         data_dir = workdir / "kiosk"
         _app.configure_terminal(data_dir, key)

@@ -110,8 +110,7 @@ def main() -> None:
     args = parser.parse_args()
     from _platform import machine
 
-    (_app.REPO / "bench" / "out").mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=_app.REPO / "bench" / "out") as tmp:
+    with tempfile.TemporaryDirectory(dir=_app.out_dir()) as tmp:
         workdir = Path(tmp)
         data_dir = workdir / "kiosk"
         _app.configure_terminal(data_dir, _app.signing_key())

@@ -66,7 +66,7 @@ def main() -> None:
     args = parser.parse_args()
     minutes = args.soak or args.minutes
     key = _app.signing_key()
-    with tempfile.TemporaryDirectory(dir=_app.REPO / "bench" / "out") as tmp:
+    with tempfile.TemporaryDirectory(dir=_app.out_dir()) as tmp:
         workdir = Path(tmp)
         data_dir = workdir / "kiosk"
         _app.configure_terminal(data_dir, key)

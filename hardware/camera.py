@@ -23,12 +23,20 @@ from typing import Any
 
 import cv2
 
+from hardware.jpeg_frame import JpegImage, looks_like_jpeg
 from hardware.v4l2 import DeviceTree, is_camera_spec, resolve
 from kiosk.scanning import Frame, SourceState, SourceStatus
 
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp"})
+
+
+_MJPG = cv2.VideoWriter.fourcc(*"MJPG")
+
+
+def _fourcc(cap: Any) -> int:
+    return int(cap.get(cv2.CAP_PROP_FOURCC)) & 0xFFFFFFFF
 
 
 class LatestFrame:
@@ -206,6 +214,8 @@ class CameraSource(_GrabberSource):
         self.tree = tree or DeviceTree()
         self.name = f"camera {device}"
         self._cap: Any = None
+        self._raw = False
+        self._size = (width, height)
 
     @property
     def index(self) -> int | None:
@@ -233,10 +243,16 @@ class CameraSource(_GrabberSource):
 
     def _open(self) -> None:
         cap = self._capture()
+        # MJPG where the camera has it: over USB 2 uncompressed 720p comes at a third of the frame rate
+        cap.set(cv2.CAP_PROP_FOURCC, _MJPG)
         cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
         cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
         cap.set(cv2.CAP_PROP_FPS, self.fps)
         cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # the driver keeps the newest frame too, where it can
+        # A camera sending MJPG: keep its JPEGs as they come and let each reader decode what it needs
+        # (hardware.jpeg_frame); the first frame proves the driver hands them over undecoded.
+        self._raw = _fourcc(cap) == _MJPG and bool(cap.set(cv2.CAP_PROP_CONVERT_RGB, 0))
+        self._size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
         self._cap = cap
 
     def _grab(self) -> Any:
@@ -244,12 +260,23 @@ class CameraSource(_GrabberSource):
         while not self._stop.is_set():
             ok, image = self._cap.read()
             if ok and image is not None:
-                return image
+                return self._as_frame(image)
             failures += 1
             if failures >= self.fail_after:
                 return None
             time.sleep(0.01)
         return None
+
+    def _as_frame(self, image: Any) -> Any:
+        if not self._raw:
+            return image
+        if image.ndim == 2 and image.shape[0] == 1 and looks_like_jpeg(image):
+            return JpegImage(image, *self._size)
+        # the driver decoded it after all (or sent something else): take decoded frames from now on
+        log.info("%s: frames are not JPEG as sent; decoding them as they come", self.name)
+        self._raw = False
+        self._cap.set(cv2.CAP_PROP_CONVERT_RGB, 1)
+        return image if image.ndim == 3 else None
 
     def _close(self) -> None:
         if self._cap is not None:
@@ -278,6 +305,8 @@ class VideoFileSource(_GrabberSource):
         self._interval = 1 / 30
         self._next_at = 0.0
         self._first: Any = None
+        self._raw = False
+        self._size = (0, 0)
 
     def _open(self) -> None:
         if not self.path.is_file():
@@ -289,12 +318,23 @@ class VideoFileSource(_GrabberSource):
         fps = cap.get(cv2.CAP_PROP_FPS)
         self._interval = 1 / (fps if fps and 1 <= fps <= 240 else 30.0) / max(self.speed, 1e-3)
         self._next_at = time.monotonic()
+        # An MJPG file is read as a camera sending MJPG is: its JPEGs as they are (see CameraSource)
+        self._size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+        self._raw = _fourcc(cap) == _MJPG and bool(cap.set(cv2.CAP_PROP_FORMAT, -1))
         ok, first = cap.read()
         if not ok:
             cap.release()
             raise OSError(f"{self.path.name} has no frames")
+        if self._raw and not looks_like_jpeg(first):
+            self._raw = False
+            cap.set(cv2.CAP_PROP_FORMAT, 0)
+            cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            ok, first = cap.read()
+            if not ok:
+                cap.release()
+                raise OSError(f"{self.path.name} has no frames")
         self._cap = cap
-        self._first = first
+        self._first = self._as_frame(first)
 
     def _grab(self) -> Any:
         if self._first is not None:
@@ -302,13 +342,16 @@ class VideoFileSource(_GrabberSource):
             return image
         ok, image = self._cap.read()
         if ok:
-            return image
+            return self._as_frame(image)
         if self.loop and self.path.is_file():
             self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
             ok, image = self._cap.read()
             if ok:
-                return image
+                return self._as_frame(image)
         return None
+
+    def _as_frame(self, image: Any) -> Any:
+        return JpegImage(image, *self._size) if self._raw else image
 
     def _at_end(self) -> bool:
         # ran out of frames: the end of a file that is still there, or a file that went away

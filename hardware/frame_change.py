@@ -26,13 +26,23 @@ from typing import Any
 import cv2
 import numpy as np
 
+from hardware.jpeg_frame import JpegImage
+
 
 def thumbnail(frame: Any, cell: int = 16) -> np.ndarray:
-    """One grey level per ``cell`` x ``cell`` pixels of a BGR, BGRA or gray frame.
+    """One grey level per ``cell`` x ``cell`` pixels of a BGR, BGRA or gray frame, or of a
+    :class:`JpegImage` (decoded at a reduced size for it).
 
     Bilinear to half the cell first (2x2 pixels read per point, a quarter of the frame's rows:
     memory traffic is the cost on a frame another thread just wrote), then averaged 2x2:
     16 pixels per cell, enough to bring sensor noise to about a grey level."""
+    if isinstance(frame, JpegImage):
+        # libjpeg decodes straight to 1/8 (or less) of the size: no full decode of a frame that
+        # may turn out unchanged; then averaged to one grey level per cell as below
+        factor = min(8, max(1, cell // 2))
+        reduced = frame.reduced_gray(factor)
+        return cv2.resize(reduced, (max(1, frame.width // cell), max(1, frame.height // cell)),
+                          interpolation=cv2.INTER_AREA)
     h, w = frame.shape[:2]
     half = max(1, cell // 2)
     if half > 1:

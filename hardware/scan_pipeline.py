@@ -45,6 +45,7 @@ import numpy as np
 from hardware.code_regions import code_like_regions, looks_like_a_code
 from hardware.decoders import DEFAULT_DECODER, ZxingDecoder, make_decoder
 from hardware.frame_change import FrameChange
+from hardware.jpeg_frame import JpegImage
 from hardware.region_reading import Box, RegionReader, box_of, crop_box, sharpen
 from kiosk.scanning import DEFAULT_DUPLICATE_WINDOW_S, CodeDecoder, DecodeResult, DuplicateFilter, Point
 
@@ -80,7 +81,9 @@ class PipelineConfig:
 
 
 def to_gray(frame: Any) -> np.ndarray:
-    """The frame as one 8-bit channel (BGR, BGRA or already gray)."""
+    """The frame as one 8-bit channel (BGR, BGRA, already gray, or a camera's JPEG)."""
+    if isinstance(frame, JpegImage):
+        return frame.gray()
     if frame.ndim == 2:
         return np.ascontiguousarray(frame)
     if frame.shape[2] == 4:

@@ -30,15 +30,18 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtGui import QImage
 
+from hardware.jpeg_frame import CorruptFrame, JpegImage
 from hardware.scan_pipeline import ScanPipeline
 from kiosk.scanning import Frame, FrameSource, SourceStatus
 
 log = logging.getLogger(__name__)
 
 
-def frame_to_qimage(frame: np.ndarray, max_width: int = 0) -> QImage:
+def frame_to_qimage(frame: np.ndarray | JpegImage, max_width: int = 0) -> QImage:
     """A QImage over a BGR (or gray) frame without copying it; downscaled (one copy) when wider
-    than ``max_width``."""
+    than ``max_width``. A camera's JPEG is decoded at the smallest size that still fills the width."""
+    if isinstance(frame, JpegImage):
+        frame = frame.for_width(max_width)
     if max_width and frame.shape[1] > max_width:
         h = max(1, round(frame.shape[0] * max_width / frame.shape[1]))
         # INTER_LINEAR: a preview to aim the phone by, at a fraction of INTER_AREA's cost per frame
@@ -90,6 +93,7 @@ class ScanWorker(QObject):
         self.frames_decoded = 0
         self.latest: Frame | None = None  # the newest frame read (any thread may look)
         self.frames_skipped = 0  # unchanged frames the pipeline did not decode again
+        self.frames_corrupt = 0  # frames whose bytes did not decode
         self.idle_preview_interval = 1.0 / idle_preview_fps if idle_preview_fps > 0 else 0.0
         self._last_status: SourceStatus | None = None
 
@@ -116,7 +120,12 @@ class ScanWorker(QObject):
                 if frame is None:
                     continue
                 self.latest = frame  # the technician's Test looks at it: a camera opens only once
-                for code in self.pipeline.process(frame.image):
+                try:
+                    codes = self.pipeline.process(frame.image)
+                except CorruptFrame as exc:  # a frame cut short (a camera unplugged mid-frame): the next one counts
+                    self._corrupt_frame(exc)
+                    continue
+                for code in codes:
                     self.code_scanned.emit(code, self.source_label)
                 unchanged = self.pipeline.last.stage == "skipped"
                 if unchanged:
@@ -140,6 +149,11 @@ class ScanWorker(QObject):
             self.source.stop()
             self._report_status()
             self.finished.emit()
+
+    def _corrupt_frame(self, exc: CorruptFrame) -> None:
+        self.frames_corrupt += 1
+        if self.frames_corrupt == 1 or self.frames_corrupt % 300 == 0:  # in the log, not in every line of it
+            log.warning("camera %s: %s; skipped (%d so far)", self.source_label, exc, self.frames_corrupt)
 
     def _report_status(self) -> None:
         status = self.source.status()
