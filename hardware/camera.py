@@ -215,6 +215,7 @@ class CameraSource(_GrabberSource):
         self.name = f"camera {device}"
         self._cap: Any = None
         self._raw = False
+        self._raw_refused = False  # this camera's driver did not hand over its JPEGs as sent
         self._size = (width, height)
 
     @property
@@ -251,7 +252,9 @@ class CameraSource(_GrabberSource):
         cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # the driver keeps the newest frame too, where it can
         # A camera sending MJPG: keep its JPEGs as they come and let each reader decode what it needs
         # (hardware.jpeg_frame); the first frame proves the driver hands them over undecoded.
-        self._raw = _fourcc(cap) == _MJPG and bool(cap.set(cv2.CAP_PROP_CONVERT_RGB, 0))
+        # (V4L2 only: another backend's "unconverted" frames are its own pixel layout, not JPEG)
+        self._raw = (not self._raw_refused and cap.getBackendName() == "V4L2" and _fourcc(cap) == _MJPG
+                     and bool(cap.set(cv2.CAP_PROP_CONVERT_RGB, 0)))
         self._size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
         self._cap = cap
 
@@ -260,7 +263,10 @@ class CameraSource(_GrabberSource):
         while not self._stop.is_set():
             ok, image = self._cap.read()
             if ok and image is not None:
-                return self._as_frame(image)
+                frame = self._as_frame(image)
+                if frame is not None:
+                    return frame
+                continue  # the driver decodes from now on: the next frame is a picture
             failures += 1
             if failures >= self.fail_after:
                 return None
@@ -272,11 +278,13 @@ class CameraSource(_GrabberSource):
             return image
         if image.ndim == 2 and image.shape[0] == 1 and looks_like_jpeg(image):
             return JpegImage(image, *self._size)
-        # the driver decoded it after all (or sent something else): take decoded frames from now on
+        # the driver decoded it after all (or sent something else): decoded frames from now on,
+        # also after the camera is opened again
         log.info("%s: frames are not JPEG as sent; decoding them as they come", self.name)
         self._raw = False
+        self._raw_refused = True
         self._cap.set(cv2.CAP_PROP_CONVERT_RGB, 1)
-        return image if image.ndim == 3 else None
+        return image if image.ndim == 3 and image.shape[2] == 3 else None
 
     def _close(self) -> None:
         if self._cap is not None:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
-from hardware.camera import VideoFileSource
+from hardware.camera import CameraSource, VideoFileSource
 from hardware.frame_change import FrameChange, thumbnail
 from hardware.jpeg_frame import CorruptFrame, JpegImage, as_array
 from hardware.scan_pipeline import ScanPipeline
@@ -164,3 +164,22 @@ def test_a_frame_cut_short_is_skipped_with_a_line_in_the_log_and_the_next_code_i
         assert stop_worker(worker, thread, 5000), "the worker thread did not stop"
     assert worker.frames_corrupt == 1
     assert any("not a readable JPEG" in r.getMessage() and "skipped" in r.getMessage() for r in caplog.records)
+
+
+class _DriverThatDecodesAnyway(CameraSource):
+    """A camera whose driver accepts "send the JPEGs as they are" and then sends pictures in its
+    own pixel layout (what FFmpeg's capture does with that request, as some drivers do)."""
+
+    def _open(self) -> None:
+        super()._open()
+        if not self._raw_refused:
+            self._raw = bool(self._cap.set(cv2.CAP_PROP_CONVERT_RGB, 0))
+
+
+def test_a_camera_that_does_not_send_its_jpegs_as_they_are_is_decoded_as_it_comes(
+        tmp_path: Path, qr_frame, write_video) -> None:
+    path = write_video(tmp_path / "v.avi", [qr_frame(None, size=(640, 480), seed=s) for s in range(90)])
+    source = _DriverThatDecodesAnyway(str(path), retry_s=0.1)
+    frames = _frames_of(source, 5)
+    assert source._raw_refused and source.status().state is not SourceState.DISCONNECTED
+    assert all(isinstance(f.image, np.ndarray) and f.image.shape == (480, 640, 3) for f in frames)
