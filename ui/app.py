@@ -85,9 +85,12 @@ def run_app(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = False) 
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
     stop_signals = SignalStop(app)
+
+    def closable_by_signal(window: KioskWindow) -> None:
+        stop_signals.window = window
+
     try:
-        opened = open_app(ctx, demo=demo, kiosk_mode=kiosk_mode,
-                          on_window=lambda window: setattr(stop_signals, "window", window))
+        opened = open_app(ctx, demo=demo, kiosk_mode=kiosk_mode, on_window=closable_by_signal)
         try:
             stop_signals.start_running()
             return int(app.exec())
