@@ -151,15 +151,17 @@ def start_app(data_dir: Path, camera: Path | str, *, sign_in: bool = True) -> tu
     (app, window, runtime)."""
     from PySide6.QtWidgets import QApplication
 
-    from ui.app import Runtime, build_window
+    from ui.compose import build_window
     from ui.context import KioskContext
+    from ui.runtime import Runtime
+    from ui.services import DeviceChoices
     from ui.style import APP_STYLE
 
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
     app.setStyleSheet(APP_STYLE)
     ctx = KioskContext(data_dir)
-    window, services, scheduler = build_window(ctx, extras={"camera_source": str(camera)})
+    window, services, scheduler = build_window(ctx, devices=DeviceChoices(camera_source=str(camera)))
     runtime = Runtime(window, services, scheduler)
     runtime.start()
     window.resize(1280, 800)

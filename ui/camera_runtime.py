@@ -1,9 +1,9 @@
 """Starting the camera the one way the kiosk does it, and the technician's test scan.
 
-The app's scan worker (``ui.app.Runtime``) and the technician's "Test scan" both build their
+The app's scan worker (``ui.runtime.Runtime``) and the technician's "Test scan" both build their
 frame source with :func:`open_camera` and their decoder with :func:`scan_pipeline`, so a test
 reads the camera exactly as the counter does. A camera opens only once: testing the camera the
-kiosk is using takes the scan worker's newest frame (``services.extras["camera_frame"]``) rather
+kiosk is using takes the scan worker's newest frame (``services.workers.camera_frame``) rather
 than opening the device a second time, which a webcam refuses ("busy") while the kiosk holds it.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QImage
 
@@ -21,17 +21,15 @@ from kiosk.i18n import N_
 from kiosk.settings import Settings
 from ui.services import AppServices
 
-
-def device_tree(services: AppServices) -> DeviceTree:
-    """Where this kiosk looks for devices (a test gives a tree of its own in ``extras``)."""
-    tree = services.extras.get("device_tree")
-    return tree if isinstance(tree, DeviceTree) else DeviceTree()
+if TYPE_CHECKING:
+    from kiosk.scanning import Frame
+    from ui.scan_worker import ScanWorker
 
 
 def camera_spec(services: AppServices) -> str:
     """The frame source the kiosk reads: the demo's simulated camera when one is set, else the
     saved ``camera.source``."""
-    return str(services.extras.get("camera_source") or services.ctx.settings.get("camera.source"))
+    return str(services.devices.camera_source or services.ctx.settings.get("camera.source"))
 
 
 def open_camera(settings: Settings, spec: str, tree: DeviceTree | None = None) -> Any:
@@ -65,10 +63,10 @@ class ScanTest:
     live: bool = False  # the frame came from the camera the kiosk is running
 
 
-def latest_frame_reader(worker: Any) -> Callable[[float], Any]:
+def latest_frame_reader(worker: ScanWorker) -> Callable[[float], Frame | None]:
     """``read(timeout_s)``: the next frame the running scan worker takes, or None."""
 
-    def read(timeout_s: float) -> Any:
+    def read(timeout_s: float) -> Frame | None:
         start = time.monotonic()
         while time.monotonic() - start < timeout_s:
             frame = worker.latest
@@ -88,16 +86,16 @@ def scan_once(services: AppServices, settings: Settings, spec: str, *, timeout_s
     from ui.i18n import render_current
     from ui.scan_worker import frame_to_qimage
 
-    live = services.extras.get("camera_frame")
-    in_use = callable(live) and spec == camera_spec(services)
-    if in_use:
-        assert callable(live)
+    live = services.workers.camera_frame
+    if live is not None and spec == camera_spec(services):
+        in_use = True
         frame = live(timeout_s)
         # the strip's own words: the page, the strip and the test say the same
         _state, words = services.events.last_status.get("camera", ("off", N_("Camera: starting…")))
         text = render_current(words)
     else:
-        source = open_camera(settings, spec, device_tree(services))
+        in_use = False
+        source = open_camera(settings, spec, services.devices.device_tree)
         source.start()
         frame = None
         try:

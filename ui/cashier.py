@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QRect, Qt, QTimer, Signal
@@ -110,8 +109,6 @@ class CashierScreen(QWidget):
         self.queue: deque[tuple[str, str, float]] = deque()
         self.last_decision: Decision | None = None
         self.pending_code: tuple[str, str, WaitClock] | None = None
-        self.sounds: Any = None
-        self.reprint: Callable[[str], None] | None = None
 
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 0)
@@ -283,8 +280,8 @@ class CashierScreen(QWidget):
         log.info("decision %s %s in %.0f ms", decision.reason.value, decision.mode.value, wait_ms)
         self.result.show_decision(decision, self.services)
         self.stack.setCurrentWidget(self.result)
-        if self.sounds is not None:
-            self.sounds.play(decision.status.value)
+        if self.services.sounds is not None:
+            self.services.sounds.play(decision.status.value)
         self.back_timer.start(self.RESULT_SECONDS * 1000)
         self.services.events.redemption_recorded.emit(decision)
         self.decision_shown.emit(decision)
@@ -319,8 +316,9 @@ class CashierScreen(QWidget):
         self.code_field.setFocus()
 
     def _reprint_last(self) -> None:
-        if self.last_decision is not None and self.last_decision.accepted and self.reprint is not None:
-            self.reprint(self.last_decision.redemption_id)
+        reprint = self.services.printing.reprint  # None until the print worker runs
+        if self.last_decision is not None and self.last_decision.accepted and reprint is not None:
+            reprint(self.last_decision.redemption_id)
 
     def set_camera_message(self, message: str) -> None:
         self.camera.message = message

@@ -1,5 +1,5 @@
 """The manager's X report (the day so far) and Z report (closing the day with a numbered report),
-asked of the printing adapter ``services.extras["reports"]``: ``reports(kind, day, actor)`` with kind
+asked of the printing adapter ``services.printing.reports``: ``reports(kind, day, actor)`` with kind
 ``"X"`` or ``"Z"``, called on a background thread; whatever it returns (a job id or a message) is shown."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class DayReports:
 
     def available(self) -> bool:
         """Whether this terminal has printing set up."""
-        return callable(self.services.extras.get("reports"))
+        return self.services.printing.reports is not None
 
     def confirm_z(self) -> None:
         """A Z report closes the day: ask first."""
@@ -42,8 +42,8 @@ class DayReports:
 
     def print_report(self, kind: str) -> None:
         """Ask the printing adapter for an X (day so far) or Z (closing) report of the chosen day."""
-        reports = self.services.extras.get("reports")
-        if not callable(reports):
+        reports = self.services.printing.reports
+        if reports is None:
             self.say(t("Printing is not set up on this terminal."), error=True)
             return
         day, actor = self.chosen_day(), self.services.session.actor

@@ -20,13 +20,17 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from kiosk.i18n import N_
 from ui.context import KioskContext
 from ui.processes import stop_process
+
+if TYPE_CHECKING:
+    from ui.services import AppServices
+    from ui.window import KioskWindow
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +165,7 @@ class DemoEnvironment:
         apply_enrollment(ctx, Enrollment(self.url, token, caller.store_id, caller.terminal_id, keys,
                                          datetime.now(UTC)), actor="demo", first_sync=False)
 
-    def _finish_when_platform_is_up(self, services: Any) -> None:
+    def _finish_when_platform_is_up(self, services: AppServices) -> None:
         """On a thread: wait for the platform, let T2 redeem the "already redeemed" voucher, then
         ask for a sync (the status strip turns green with it)."""
         try:
@@ -246,16 +250,15 @@ class DemoEnvironment:
         elif not plugged and self.plugged:
             self.stop_platform()
 
-    def attach(self, window: Any, services: Any) -> None:
+    def attach(self, window: KioskWindow, services: AppServices) -> None:
         import threading
 
         from ui.demo_panel import DemoPanel
 
-        services.extras["camera_folder"] = self.camera
         threading.Thread(target=self._finish_when_platform_is_up, args=(services,), name="demo-platform",
                          daemon=True).start()
         panel = DemoPanel(self, services)
-        services.extras["on_printed"] = panel.show_latest_receipt
+        services.printing.on_printed = panel.show_latest_receipt
         window.add_demo_panel(panel)
 
     def stop(self) -> None:

@@ -130,10 +130,13 @@ def take_screenshots(out: Path, *, suffix: str = "", only: set[str] | None = Non
 
     from hardware.printing.discovery import discover
     from kiosk.roles import Role
-    from ui.app import Runtime, build_window, show_window
+    from ui.compose import build_window
     from ui.demo import DemoEnvironment
     from ui.i18n import set_language
+    from ui.runtime import Runtime
+    from ui.services import DeviceChoices
     from ui.style import apply_style
+    from ui.window import show_window
 
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
@@ -146,9 +149,9 @@ def take_screenshots(out: Path, *, suffix: str = "", only: set[str] | None = Non
         ctx = env.start()
         devices = sample_devices(Path(tmp) / "devices")
         counter = _counter_with_printers(Path(tmp) / "counter")
-        window, services, scheduler = build_window(ctx, demo=True, extras={
-            "camera_source": str(env.camera), "device_tree": devices,
-            "printer_discovery": lambda: discover(root=counter)})
+        window, services, scheduler = build_window(ctx, demo=True, devices=DeviceChoices(
+            camera_source=str(env.camera), device_tree=devices,
+            printer_discovery=lambda: discover(root=counter)))
         runtime = Runtime(window, services, scheduler)
         runtime.start()
         env.attach(window, services)
@@ -192,6 +195,7 @@ def take_screenshots(out: Path, *, suffix: str = "", only: set[str] | None = Non
             _wait(1200)
             shot("cashier-idle")
             panel = window.demo_panel
+            assert panel is not None  # the demo environment attached it
             was_folded = panel.folded
             panel.set_folded(False)
             _wait(300)

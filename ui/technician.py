@@ -6,9 +6,8 @@ fields are ``ui.settings_form``.
 Every setting is checked by ``kiosk.settings`` before anything is written: a bad value shows what
 is wrong next to its field and nothing is saved; a good save writes config.toml (off the GUI
 thread), appends a "setting_changed" audit entry per key and emits ``events.settings_changed``.
-Optional adapters in ``services.extras``:
-
-* ``"print_test"``, ``"printer_discovery"``: see :mod:`ui.technician_printer`.
+The printer page's test page and printer list come from ``services.printing`` and
+``services.devices``: see :mod:`ui.technician_printer`.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from hardware.v4l2 import NAME_PREFIX, Camera, describe_source, list_cameras
 from kiosk.i18n import N_
 from kiosk.settings import SCHEMA, SettingError, Settings
-from ui.camera_runtime import ScanTest, camera_spec, device_tree, scan_once
+from ui.camera_runtime import ScanTest, camera_spec, scan_once
 from ui.i18n import render_current, t
 from ui.problems import problem_words
 from ui.settings_form import PageOwner, SettingsForm, say
@@ -149,7 +149,7 @@ class CameraPage(QWidget):
     def show_camera_in_use(self) -> None:
         spec = self.camera_in_use()
         text = spec.strip()
-        kind, detail = describe_source(text, tree=device_tree(self.services))
+        kind, detail = describe_source(text, tree=self.services.devices.device_tree)
         if kind == "device" and text.isdigit():
             index = int(text)
             name = (t("camera {index}: {name} (/dev/video{index})").format(index=index, name=detail) if detail else
@@ -168,7 +168,7 @@ class CameraPage(QWidget):
         # the state line is the status strip's own text, so the two can never disagree
         _state, words = self.services.events.last_status.get("camera", ("off", N_("Camera: starting…")))
         lines = [t("In use: {camera}").format(camera=name), render_current(words)]
-        if "camera_source" in self.services.extras:
+        if self.services.devices.camera_source is not None:
             lines.append(t("The demo's simulated camera is in use; the Camera setting below applies when the "
                            "kiosk runs without the demo."))
         self.camera_now.setText("\n".join(lines))
@@ -186,7 +186,7 @@ class CameraPage(QWidget):
 
     def refresh(self) -> None:
         """List the cameras again (on a background thread: opening a camera can take a moment)."""
-        tree = device_tree(self.services)
+        tree = self.services.devices.device_tree
         self.refresh_button.setEnabled(False)
         self.list_message.setText(t("Looking for cameras…"))
 
@@ -266,7 +266,7 @@ class CameraPage(QWidget):
                 say(self.scan_result, t("Fix the field marked in red first."), error=True)
                 return
         spec = str(probe.get("camera.source"))
-        override = self.services.extras.get("camera_source")
+        override = self.services.devices.camera_source
         if override and spec == self.ctx.settings.get("camera.source"):
             spec = str(override)  # the setting is not what the kiosk reads now: test what it does read
         self.scan_button.setEnabled(False)

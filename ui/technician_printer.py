@@ -3,12 +3,11 @@
 The list shows what :func:`hardware.printing.discovery.discover` finds (USB printers, /dev/usb/lp*,
 serial ports, CUPS queues), looked for off the GUI thread. Tapping a row fills the settings form
 with that printer's settings (nothing is saved until Save). "Print test page" prints with the
-saved settings and then says what the printer reported. Optional adapters in
-``services.extras``:
+saved settings and then says what the printer reported. What it asks of the app's services:
 
-* ``"print_test"``: prints a test page (on a background thread); returns a
-  :class:`ui.print_worker.PrintTestReport`, a job id or a message.
-* ``"printer_discovery"``: a callable returning the candidates (default: ``discover()``).
+* ``services.printing.test_page``: prints a test page (on a background thread); returns a
+  :class:`ui.print_worker.PrintTestReport`, a job id or a message. None: printing is not set up.
+* ``services.devices.printer_discovery``: lists the candidates (None: ``discover()``).
 """
 
 from __future__ import annotations
@@ -97,7 +96,7 @@ class PrinterPage(QWidget):
 
     def look(self) -> None:
         """Look for attached printers again (off the GUI thread)."""
-        finder = self.services.extras.get("printer_discovery") or discover
+        finder = self.services.devices.printer_discovery or discover
         self.look_button.setEnabled(False)
         self.looks += 1
         this_look = self.looks
@@ -159,8 +158,8 @@ class PrinterPage(QWidget):
 
     def print_test_page(self) -> None:
         """Print a test page with the saved printer settings, then say what the printer reported."""
-        printer = self.services.extras.get("print_test")
-        if not callable(printer):
+        printer = self.services.printing.test_page
+        if printer is None:
             say(self.test_message, t("Printing is not set up on this terminal."), error=True)
             return
         if self.form.dirty():
@@ -198,7 +197,7 @@ class PrinterPage(QWidget):
         for index, candidate in enumerate(self.candidates):
             self.found_list.item(index).setText(render_current(candidate.label))
         self.test_button.setText(t("Print test page"))
-        has_printer = callable(self.services.extras.get("print_test"))
+        has_printer = self.services.printing.test_page is not None
         self.test_button.setEnabled(has_printer)
         self.test_button.setToolTip("" if has_printer else t("Printing is not set up on this terminal."))
 

@@ -33,9 +33,9 @@ from PySide6.QtWidgets import (
 
 from hardware.serial_scanner import SerialPortInfo, list_serial_ports
 from kiosk.settings import LINE_ENDS, SERIAL_BAUDS
-from ui.camera_runtime import device_tree
 from ui.i18n import t
 from ui.problems import problem_words
+from ui.serial_scanners import ScannerHub
 from ui.settings_form import PageOwner, say
 from ui.technician_camera import describe_code, short_path
 from ui.widgets import button_and_message, guard_wheel, named, run_for
@@ -143,9 +143,9 @@ class ScannerPage(QWidget):
         self.refresh()
 
     @property
-    def hub(self) -> Any:
+    def hub(self) -> ScannerHub | None:
         """The running serial scanners (None when the kiosk runs none, e.g. a screen on its own)."""
-        return self.services.extras.get("scanners")
+        return self.services.workers.scanners
 
     # --- the rows --------------------------------------------------------------------------------
 
@@ -235,7 +235,7 @@ class ScannerPage(QWidget):
 
     def refresh(self) -> None:
         """List the serial ports again (on a background thread)."""
-        dev_root = device_tree(self.services).dev_root
+        dev_root = self.services.devices.device_tree.dev_root
         self.refresh_button.setEnabled(False)
 
         def done(ports: list[SerialPortInfo]) -> None:

@@ -31,7 +31,7 @@ def configured_ctx(tmp_path: Path, public_pem: Path):
 def window(qtbot, configured_ctx):
     from PySide6.QtWidgets import QApplication
 
-    from ui.app import build_window
+    from ui.compose import build_window
     from ui.style import APP_STYLE
 
     app = QApplication.instance()

@@ -96,7 +96,7 @@ def test_three_wrong_pins_lock_sign_in_for_a_growing_delay(qtbot, window) -> Non
 
 
 def test_a_lockout_outlives_a_restart_of_the_kiosk(qtbot, window, configured_ctx) -> None:
-    from ui.app import build_window
+    from ui.compose import build_window
 
     for _ in range(3):
         sign_in(window, "0000")

@@ -10,7 +10,7 @@ from support import sign_in
 
 
 def test_close_is_refused_until_a_technician_exits(qtbot, configured_ctx) -> None:
-    from ui.app import build_window
+    from ui.compose import build_window
 
     win, services, _scheduler = build_window(configured_ctx, demo=True, kiosk_mode=True)
     qtbot.addWidget(win)
@@ -31,11 +31,13 @@ def test_close_is_refused_until_a_technician_exits(qtbot, configured_ctx) -> Non
 
 
 def test_a_crashed_scan_loop_is_restarted(qtbot, configured_ctx, tmp_path) -> None:
-    from ui.app import Runtime, build_window
+    from ui.compose import build_window
+    from ui.runtime import Runtime
+    from ui.services import DeviceChoices
 
     camera = tmp_path / "camera"
     camera.mkdir()
-    win, services, scheduler = build_window(configured_ctx, extras={"camera_source": str(camera)})
+    win, services, scheduler = build_window(configured_ctx, devices=DeviceChoices(camera_source=str(camera)))
     qtbot.addWidget(win)
     runtime = Runtime(win, services, scheduler)
     runtime.start()

@@ -18,7 +18,7 @@ from support import PlatformProcess, enrolled_terminal, run_kiosk_in_process, si
 def online_window(qtbot: Any, tmp_path: Path, platform: PlatformProcess):
     from PySide6.QtWidgets import QApplication
 
-    from ui.app import build_window
+    from ui.compose import build_window
     from ui.context import KioskContext
     from ui.pins import PinStore
     from ui.style import APP_STYLE

@@ -28,7 +28,7 @@ def slow_ctx(configured_ctx, slow_platform_url):
 
 
 def test_cashier_screen_stays_responsive_while_the_platform_is_slow(qtbot, slow_ctx, make_code) -> None:
-    from ui.app import build_window
+    from ui.compose import build_window
 
     win, services, scheduler = build_window(slow_ctx, demo=True)
     qtbot.addWidget(win)

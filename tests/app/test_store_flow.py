@@ -33,7 +33,8 @@ def ledger(ctx, sql: str) -> list[tuple]:
 
 
 def test_camera_scan_manager_void_and_technician_printer(qtbot, configured_ctx, make_code, tmp_path, standin) -> None:
-    from ui.app import Runtime, build_window
+    from ui.compose import build_window
+    from ui.runtime import Runtime
 
     camera = tmp_path / "camera"
     camera.mkdir()

@@ -8,19 +8,21 @@ from pathlib import Path
 import pytest
 
 from ui.pins import PinStore
+from ui.services import DeviceChoices
 
 
 @pytest.fixture
 def kiosk_with(qtbot, tmp_path: Path, signing_key):
-    """``kiosk_with(settings, extras)`` → the running window and services; stopped afterwards."""
+    """``kiosk_with(settings, devices)`` → the running window and services; stopped afterwards."""
     from datetime import UTC, datetime
 
-    from ui.app import Runtime, build_window
+    from ui.compose import build_window
     from ui.context import KioskContext
+    from ui.runtime import Runtime
 
     started: list[Runtime] = []
 
-    def start(settings: dict, extras: dict | None = None):
+    def start(settings: dict, devices: DeviceChoices | None = None):
         ctx = KioskContext(tmp_path / "kiosk")
         for key, value in {"terminal.store_id": "S1", "terminal.terminal_id": "T1", "printer.type": "none",
                            **settings}.items():
@@ -30,7 +32,7 @@ def kiosk_with(qtbot, tmp_path: Path, signing_key):
         ctx.ledger.trust_key(signing_key.public_key(), source="init", now=now, actor="test")
         ctx.ledger.mark_contact(now, revocations=True)
         PinStore(ctx.secrets_dir).ensure_demo_pins()
-        window, services, scheduler = build_window(ctx, extras=extras)
+        window, services, scheduler = build_window(ctx, devices=devices)
         qtbot.addWidget(window)
         runtime = Runtime(window, services, scheduler)
         runtime.start()

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 
 from hardware.serial_scanner import READY
 from kiosk.roles import Role
+from ui.services import DeviceChoices
 
 
 def click_item(qtbot, widget, row: int) -> None:
@@ -39,7 +40,7 @@ def test_camera_page_lists_cameras_by_name_and_tests_the_live_one(qtbot, tmp_pat
     camera.plug()
     try:
         window, services = kiosk_with({"camera.source": str(tmp_path / "no-camera"),
-                                       "camera.duplicate_window_s": 60}, {"device_tree": tree})
+                                       "camera.duplicate_window_s": 60}, DeviceChoices(device_tree=tree))
         sign_in(window, Role.TECHNICIAN)
         window.show_screen(Role.TECHNICIAN)
         technician = window.screen_widget(Role.TECHNICIAN)
@@ -89,7 +90,7 @@ def test_scanner_page_adds_a_port_by_name_and_its_test_shows_what_it_read(qtbot,
         by_id.mkdir(parents=True)
         link = by_id / "usb-Honeywell_Imaging_1900-if00"
         os.symlink(pair.near, link)  # what udev makes for a USB scanner in its serial mode
-        window, services = kiosk_with({"camera.source": str(tmp_path / "no-camera")}, {"device_tree": tree})
+        window, services = kiosk_with({"camera.source": str(tmp_path / "no-camera")}, DeviceChoices(device_tree=tree))
         assert window.status.values["scanner"][0] == "hidden"  # no serial scanner: no light for one
         sign_in(window, Role.TECHNICIAN)
         window.show_screen(Role.TECHNICIAN)
@@ -106,7 +107,8 @@ def test_scanner_page_adds_a_port_by_name_and_its_test_shows_what_it_read(qtbot,
         qtbot.waitUntil(lambda: page.message.text() == "Saved. The kiosk reads these ports now.", timeout=5000)
         assert config_of(services)["scanner"]["serial_ports"] == [
             {"port": str(link), "baud": 19200, "line_end": "auto"}]
-        hub = services.extras["scanners"]
+        hub = services.workers.scanners
+        assert hub is not None
         qtbot.waitUntil(lambda: hub.states.get(str(link)) == READY, timeout=10_000)
         qtbot.waitUntil(lambda: page.rows[0].state.text() == "● ready", timeout=5000)
         assert window.status.text("scanner") == "Scanner: ready"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from devices_support import FifoCamera, SocatScanner, ledger, sign_in
 
 from kiosk.roles import Role
+from ui.services import DeviceChoices
 
 
 def test_two_serial_scanners_redeem_from_any_screen_and_come_back_after_a_replug(qtbot, tmp_path, kiosk_with,
@@ -66,7 +67,7 @@ def test_a_camera_pulled_out_turns_amber_and_comes_back_by_itself(qtbot, tmp_pat
     camera.plug()
     try:
         window, services = kiosk_with({"camera.source": str(camera.link), "camera.duplicate_window_s": 0.5},
-                                      {"device_tree": camera.tree})
+                                      DeviceChoices(device_tree=camera.tree))
         strip = window.status
         sign_in(window, Role.CASHIER)
         qtbot.waitUntil(lambda: strip.text("camera") == "Camera: ready", timeout=15_000)

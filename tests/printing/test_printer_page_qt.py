@@ -25,7 +25,7 @@ from offline_queue.print_log import PrintLog
 from ui.background import Background
 from ui.context import KioskContext
 from ui.print_worker import PrintWorker
-from ui.services import AppEvents, AppServices, Session
+from ui.services import AppEvents, AppServices, DeviceChoices, Printing, Session
 
 from support import run_kiosk_in_process
 
@@ -62,8 +62,8 @@ def page(qtbot: Any, qapp: Any, ctx: KioskContext, epson: UsbPrinterStandIn, tmp
     worker.start()
     background = Background()
     services = AppServices(ctx=ctx, background=background, events=AppEvents(), session=Session(Role.TECHNICIAN, "tech"),
-                           extras={"print_test": worker.test_page_report,
-                                   "printer_discovery": lambda: discover(root=root, usb_backend=bus)})
+                           printing=Printing(test_page=worker.test_page_report),
+                           devices=DeviceChoices(printer_discovery=lambda: discover(root=root, usb_backend=bus)))
     screen = TechnicianScreen(services)
     qtbot.addWidget(screen)
     screen.resize(1024, 768)
@@ -118,7 +118,7 @@ def test_pick_a_usb_printer_from_the_list_save_and_print_a_test_page(qtbot, page
 def test_no_printer_found_says_what_to_do(qtbot, page) -> None:
     printer_page = page.printer_page
     qtbot.waitUntil(lambda: printer_page.found_list.count() > 0, timeout=10_000)
-    printer_page.services.extras["printer_discovery"] = lambda: []
+    printer_page.services.devices.printer_discovery = lambda: []
     qtbot.mouseClick(printer_page.look_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "No printer found" in printer_page.found_message.text(), timeout=10_000)
     assert printer_page.found_list.count() == 0 and printer_page.look_button.height() >= 44
@@ -127,7 +127,8 @@ def test_no_printer_found_says_what_to_do(qtbot, page) -> None:
 @pytest.mark.skipif(not have_socat(), reason="socat is not installed")
 def test_the_strip_light_goes_amber_when_the_printer_is_unplugged_and_green_when_back(
         qtbot, qapp, ctx: KioskContext, tmp_path: Path) -> None:
-    from ui.app import Runtime, build_window
+    from ui.compose import build_window
+    from ui.runtime import Runtime
     from ui.style import APP_STYLE
 
     lp0 = PtyPrinterStandIn(tmp_path / "root" / "dev" / "usb" / "lp0", answers_status=False).plug_in()

@@ -36,7 +36,7 @@ def _sign_in_through_the_app(qtbot, data_dir: Path) -> None:
     """The real window: a wrong PIN, then the cashier's PIN (the app audits both)."""
     from PySide6.QtWidgets import QApplication
 
-    from ui.app import build_window
+    from ui.compose import build_window
     from ui.context import KioskContext
     from ui.pins import PinStore
 

@@ -160,7 +160,7 @@ def test_reports_buttons_need_printing(qtbot, terminal, voucher) -> None:
     screen = screen_for(qtbot, terminal, rows=0)
     assert not screen.x_button.isEnabled() and "not set up" in screen.x_button.toolTip()
     calls: list[tuple[str, object, str]] = []
-    terminal.services.extras["reports"] = lambda kind, day, actor: calls.append((kind, day, actor)) or 7
+    terminal.services.printing.reports = lambda kind, day, actor: calls.append((kind, day, actor)) or 7
     screen.retranslate()
     assert screen.x_button.isEnabled()
     qtbot.mouseClick(screen.x_button, Qt.MouseButton.LeftButton)
@@ -224,7 +224,7 @@ def test_expiry_margin_words() -> None:
 
 def test_sign_out_clears_what_the_manager_typed_and_was_told(qtbot, terminal, voucher) -> None:
     from kiosk.roles import Role
-    from ui.app import build_window
+    from ui.compose import build_window
     from ui.pins import PinStore
 
     decision = terminal.redeem(voucher())
@@ -258,7 +258,7 @@ def test_sign_out_clears_what_the_manager_typed_and_was_told(qtbot, terminal, vo
 def test_a_refused_z_report_banner_goes_when_the_day_changes(qtbot, terminal, voucher) -> None:
     terminal.redeem(voucher())
     refusal = "No Z report: 1 redemption of this day is still waiting to upload. Sync first, then print again."
-    terminal.services.extras["reports"] = lambda kind, day, actor: refusal
+    terminal.services.printing.reports = lambda kind, day, actor: refusal
     screen = screen_for(qtbot, terminal, rows=1)
     screen.retranslate()
     screen.print_report("Z")

@@ -76,7 +76,7 @@ def test_bad_value_is_explained_and_nothing_is_saved_then_a_good_one_is(qtbot, t
 
 def test_printer_page_shows_the_fields_of_the_chosen_connection(qtbot, terminal) -> None:
     printed: list[str] = []
-    terminal.services.extras["print_test"] = lambda: printed.append("test") or 11
+    terminal.services.printing.test_page = lambda: printed.append("test") or 11
     screen = make_screen(qtbot, terminal)
     screen.show_page("printer")
     form = screen.forms["printer"]
@@ -337,7 +337,7 @@ def test_camera_page_names_the_camera_in_use_and_agrees_with_the_status_strip(qt
     folder = tmp_path / "demo" / "camera"
     folder.mkdir(parents=True)
     segno.make(voucher(sku="SET-MEAL-2P"), error="m").save(str(folder / "voucher.png"), scale=6, border=4)
-    terminal.services.extras["camera_source"] = str(folder)  # as the demo runs it
+    terminal.services.devices.camera_source = str(folder)  # as the demo runs it
     strip = StatusStrip()
     qtbot.addWidget(strip)
     terminal.services.events.status.connect(strip.set_part)
@@ -368,7 +368,7 @@ def test_camera_page_names_a_device_by_its_driver_name(qtbot, terminal, tmp_path
     (tree.video4linux / "video0" / "name").write_text("HD Pro Webcam C920\n", encoding="utf-8")
     tree.dev_root.mkdir()
     (tree.dev_root / "video0").touch()
-    terminal.services.extras["device_tree"] = tree
+    terminal.services.devices.device_tree = tree
     screen = make_screen(qtbot, terminal)
     assert screen.camera_page.camera_now.text().splitlines()[0] == \
         "In use: camera 0: HD Pro Webcam C920 (/dev/video0)"
@@ -395,7 +395,7 @@ def test_test_page_lines_fit_the_paper_even_with_a_long_printer_path(qtbot, term
     terminal.ctx.save_settings()
     worker = PrintWorker.from_context(terminal.ctx)
     worker.start()
-    terminal.services.extras["print_test"] = worker.print_test_page
+    terminal.services.printing.test_page = worker.print_test_page
     try:
         screen = make_screen(qtbot, terminal)
         screen.show_page("printer")

@@ -30,7 +30,7 @@ def _counter(root: Path) -> Path:
 
 def test_a_printer_is_picked_from_the_list_by_touch(kiosk: Kiosk, x: X, qtbot: Any, tmp_path: Path) -> None:
     root = _counter(tmp_path / "counter")
-    kiosk.services.extras["printer_discovery"] = lambda: discover(root=root)
+    kiosk.services.devices.printer_discovery = lambda: discover(root=root)
     window = kiosk.window
     kiosk.services.session.role = Role.TECHNICIAN
     window.show_screen(Role.TECHNICIAN)

@@ -100,10 +100,13 @@ def _blank_frame(path: Path) -> None:
 
 def open_kiosk(ctx: Any, qapp: Any, *, kiosk_mode: bool, folder: Path) -> Kiosk:
     """The kiosk as run_app composes and shows it, with the demo panel on a stand-in demo."""
-    from ui.app import Runtime, build_window, show_window
+    from ui.compose import build_window
     from ui.demo_panel import DemoPanel
     from ui.i18n import set_language
+    from ui.runtime import Runtime
+    from ui.services import DeviceChoices
     from ui.style import apply_style
+    from ui.window import show_window
 
     apply_style(qapp)
     set_language("en")
@@ -112,12 +115,12 @@ def open_kiosk(ctx: Any, qapp: Any, *, kiosk_mode: bool, folder: Path) -> Kiosk:
     camera.mkdir()
     _blank_frame(camera / "0-counter.png")
     window, services, scheduler = build_window(ctx, demo=True, kiosk_mode=kiosk_mode,
-                                               extras={"camera_source": str(camera)})
+                                               devices=DeviceChoices(camera_source=str(camera)))
     runtime = Runtime(window, services, scheduler)
     runtime.start()
     env = StandInDemo(folder)
     panel = DemoPanel(env, services)
-    services.extras["on_printed"] = panel.show_latest_receipt
+    services.printing.on_printed = panel.show_latest_receipt
     window.add_demo_panel(panel)
     show_window(window, kiosk_mode=kiosk_mode)
     return Kiosk(window, services, runtime, kiosk_mode)
