@@ -2,8 +2,8 @@
 
 Every value is checked by ``kiosk.settings`` before anything is written (through the owner's
 ``save_settings``, the one saving path); a bad value shows what is wrong under its field and
-nothing is saved. Field names people read are in ``ui.setting_labels``; the dotted keys stay in
-tooltips.
+nothing is saved. What a field is called, its help line, its choices and its kind of editor come
+from the setting's declaration (``kiosk.settings_schema``); the dotted keys stay in tooltips.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 
 from kiosk.settings import SCHEMA, SettingError, Settings
 from ui.i18n import render_current, t
-from ui.setting_labels import choices_for, label_for
 from ui.widgets import named
 
 
@@ -147,9 +146,9 @@ class SettingsForm(QWidget):
     @staticmethod
     def _editor(key: str) -> QWidget:
         spec = SCHEMA[key]
-        if isinstance(spec.default, bool):
+        if spec.type is bool:
             return QCheckBox()
-        options = choices_for(key)
+        options = spec.choice_texts
         if options:
             combo = QComboBox()
             combo.addItems(options)
@@ -160,7 +159,7 @@ class SettingsForm(QWidget):
 
     def retranslate(self) -> None:
         for key, f in self.fields.items():
-            f.name.setText(t(label_for(key)))
+            f.name.setText(t(SCHEMA[key].label))
             f.help.setText(t(SCHEMA[key].help))
             if isinstance(f.editor, QCheckBox):
                 f.editor.setText(t("yes"))

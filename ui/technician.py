@@ -37,11 +37,11 @@ from PySide6.QtWidgets import (
 
 from kiosk.roles import Role
 from kiosk.settings import SettingError, Settings
+from kiosk.settings_schema import transport_of
 from ui.diagnostics import collect_diagnostics, redact, write_diagnostics_bundle
 from ui.i18n import LANGUAGES, render_current, set_language, t
 from ui.problems import problem_words
 from ui.services import AppServices
-from ui.setting_labels import printer_type_of
 from ui.settings_form import SettingsForm, say
 from ui.settings_form import problem_text as _problem_text
 from ui.settings_form import setting_keys as _keys
@@ -121,7 +121,7 @@ class TechnicianScreen(QWidget):
             again.clear()
             message.clear()
         self.enroll_code.clear()
-        self.enroll_url.setText(self.ctx.settings.get("platform.url"))
+        self.enroll_url.setText(self.ctx.settings.typed.platform.url)
         for label in (self.connection_message, self.enroll_message, self.print_test_message, self.bundle_message,
                       self.language_message):
             label.clear()
@@ -214,7 +214,7 @@ class TechnicianScreen(QWidget):
         from ui.technician_printer import PrinterPage
 
         self.forms["printer"] = form = SettingsForm(self, _keys("printer."))
-        self.printer_page = PrinterPage(self.services, form, printer_type_of)
+        self.printer_page = PrinterPage(self.services, form, transport_of)
         self.print_test_button = self.printer_page.test_button
         self.print_test_message = self.printer_page.test_message
         return self.printer_page
@@ -261,7 +261,7 @@ class TechnicianScreen(QWidget):
         enroll.addWidget(self.enroll_message, 3, 0, 1, 3)
         enroll.setColumnStretch(1, 1)
         layout.addWidget(self.enroll_box)
-        self.enroll_url.setText(self.ctx.settings.get("platform.url"))
+        self.enroll_url.setText(self.ctx.settings.typed.platform.url)
         return page
 
     def test_connection(self) -> None:
@@ -273,7 +273,7 @@ class TechnicianScreen(QWidget):
         except SettingError as exc:
             say(self.connection_message, _problem_text(exc), error=True)
             return
-        url = probe.get("platform.url")
+        url = probe.typed.platform.url
         if not url:
             say(self.connection_message, t("Enter the platform address first."), error=True)
             return
@@ -283,7 +283,7 @@ class TechnicianScreen(QWidget):
         def work() -> float:
             from offline_queue.platform_api import PlatformApi
 
-            timeout = max(float(ctx.settings.get("platform.timeout_s")), 3.0)
+            timeout = max(ctx.settings.typed.platform.timeout_s, 3.0)
             ctx.check_transport(url)
             with PlatformApi(url, ctx.token() or "-", timeout=timeout, verify=ctx.tls_verify()) as api:
                 return api.health()
@@ -385,7 +385,7 @@ class TechnicianScreen(QWidget):
         return page
 
     def _show_language(self) -> None:
-        current = self.ctx.settings.get("terminal.language")
+        current = self.ctx.settings.typed.terminal.language
         for code, button in self.language_buttons.items():
             button.setChecked(code == current)
 
