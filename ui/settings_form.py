@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -211,6 +212,58 @@ class SettingsForm(QWidget):
             return
         self.load()
         say(self.message, t("Saved.") if changed else t("Nothing changed."), error=False, ok=True)
+
+
+def save_settings(screen: QWidget, services: Any, values: dict[str, Any],
+                  done: Callable[[list[str], str], None] | None = None) -> dict[str, str]:
+    """The one saving path of the settings pages (``SettingsOwner.save_settings`` of ``screen``).
+
+    Check every value with kiosk.settings first; on any error return {key: message} and change
+    nothing. Otherwise apply them, write config.toml in the background, then audit each change and
+    emit ``settings_changed``. ``done(changed_keys, error)`` runs on the GUI thread afterwards,
+    while ``screen`` is still there."""
+    settings = services.ctx.settings
+    probe = Settings(dict(settings.items()))
+    errors: dict[str, str] = {}
+    for key, value in values.items():
+        try:
+            probe.set(key, value)
+        except SettingError as exc:
+            errors[key] = problem_text(exc)
+    if errors:
+        return errors
+    changes = [(key, settings.get(key), probe.get(key)) for key in values if probe.get(key) != settings.get(key)]
+    if not changes:
+        if done:
+            done([], "")
+        return {}
+    for key, _old, new in changes:
+        settings.set(key, new)
+    ctx, actor = services.ctx, services.session.actor
+
+    def write() -> None:
+        ctx.save_settings()
+        now = ctx.clock.now()
+        for key, old, new in changes:
+            ctx.ledger.audit(at=now, actor=actor, action="setting_changed",
+                             detail={"key": key, "old": old, "new": new})
+
+    events = services.events
+
+    def written(_: Any) -> None:  # the events go out even if this screen was closed meanwhile
+        for key, _old, _new in changes:
+            events.settings_changed.emit(key)
+        if done and shiboken6.isValid(screen):
+            done([key for key, _o, _n in changes], "")
+
+    def failed(exc: BaseException) -> None:
+        for key, old, _new in changes:  # the file was not written: back to what it holds
+            settings.set(key, old)
+        if done and shiboken6.isValid(screen):
+            done([], str(exc))
+
+    services.background.run(write, written, failed)
+    return {}
 
 
 def say(label: QLabel, text: str, *, error: bool = False, ok: bool = False) -> None:
