@@ -45,6 +45,8 @@ class Settings:
         return SCHEMA[key]
 
     def get(self, key: str) -> Any:
+        """The value of a key held in a variable (the command line, the forms); code that names the
+        setting reads it typed, ``typed.section.name``."""
         self.spec(key)
         return self._values[key]
 
