@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from kiosk.i18n import LANGUAGES, N_, Message, message
 from kiosk.money import Money
+
+if TYPE_CHECKING:
+    from kiosk.settings import Settings
 
 DEFAULT_FOOTER = N_("Thank you for your visit! Keep this receipt until your service is complete.")
 
@@ -31,20 +34,22 @@ class StoreInfo:
     deal_titles: Mapping[str, str] = field(default_factory=dict)  # sku → the store's name for the deal
 
     @classmethod
-    def from_settings(cls, settings: Any) -> StoreInfo:
-        """From :class:`kiosk.settings.Settings` (typed loosely to keep this module import-light)."""
-        feedback = settings.get("printer.feedback_url")
-        if not feedback and settings.get("platform.url"):
-            feedback = settings.get("platform.url").rstrip("/") + "/feedback/{redemption_id}"
+    def from_settings(cls, settings: Settings) -> StoreInfo:
+        """From :class:`kiosk.settings.Settings` (imported for its type only, to keep this module import-light)."""
+        typed = settings.typed
+        feedback = typed.printer.feedback_url
+        if not feedback and typed.platform.url:
+            feedback = typed.platform.url.rstrip("/") + "/feedback/{redemption_id}"
+        terminal = typed.terminal
         return cls(
-            store_id=settings.get("terminal.store_id"),
-            terminal_id=settings.get("terminal.terminal_id"),
-            name=settings.get("terminal.store_name"),
-            address=settings.get("terminal.store_address"),
-            timezone=settings.get("terminal.timezone"),
+            store_id=terminal.store_id,
+            terminal_id=terminal.terminal_id,
+            name=terminal.store_name,
+            address=terminal.store_address,
+            timezone=terminal.timezone,
             feedback_base=feedback,
             receipt_language=receipt_language(settings),
-            report_language=settings.get("terminal.language"),
+            report_language=terminal.language,
         )
 
     def with_titles(self, titles: Mapping[str, str]) -> StoreInfo:
@@ -71,10 +76,11 @@ class StoreInfo:
         return f"{url}{'&' if '?' in url else '?'}t={token}" if token else url
 
 
-def receipt_language(settings: Any) -> str:
+def receipt_language(settings: Settings) -> str:
     """``terminal.receipt_language``, with "same" meaning the screen's ``terminal.language``."""
-    chosen = settings.get("terminal.receipt_language")
-    return settings.get("terminal.language") if chosen == "same" or chosen not in LANGUAGES else chosen
+    terminal = settings.typed.terminal
+    chosen = terminal.receipt_language
+    return terminal.language if chosen == "same" or chosen not in LANGUAGES else chosen
 
 
 def copy_words(label: str) -> Message | str:

@@ -54,7 +54,7 @@ def open_app(ctx: KioskContext, *, demo: bool = False, kiosk_mode: bool = False,
 
             demo_env = DemoEnvironment(ctx.data_dir)
             ctx = demo_env.start()
-        set_language(ctx.settings.get("terminal.language"))
+        set_language(ctx.settings.typed.terminal.language)
         devices = DeviceChoices(camera_source=str(demo_env.camera)) if demo_env is not None else None
         window, services, scheduler = build_window(ctx, demo=demo, devices=devices, kiosk_mode=kiosk_mode)
         if on_window is not None:

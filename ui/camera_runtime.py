@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 def camera_spec(services: AppServices) -> str:
     """The frame source the kiosk reads: the demo's simulated camera when one is set, else the
     saved ``camera.source``."""
-    return str(services.devices.camera_source or services.ctx.settings.get("camera.source"))
+    return str(services.devices.camera_source or services.ctx.settings.typed.camera.source)
 
 
 def open_camera(settings: Settings, spec: str, tree: DeviceTree | None = None) -> Any:
@@ -39,8 +39,8 @@ def open_camera(settings: Settings, spec: str, tree: DeviceTree | None = None) -
 
     options: dict[str, Any] = {}
     if is_camera_spec(spec, tree):
-        options = {"width": settings.get("camera.width"), "height": settings.get("camera.height"),
-                   "fps": settings.get("camera.fps")}
+        camera = settings.typed.camera
+        options = {"width": camera.width, "height": camera.height, "fps": camera.fps}
     return open_source(spec, tree=tree, **options)
 
 
@@ -48,8 +48,8 @@ def scan_pipeline(settings: Settings) -> Any:
     """The decoder pipeline the settings ask for."""
     from hardware.scan_pipeline import PipelineConfig, ScanPipeline
 
-    return ScanPipeline(PipelineConfig(decoder=settings.get("camera.decoder"),
-                                       duplicate_window_s=settings.get("camera.duplicate_window_s")))
+    camera = settings.typed.camera
+    return ScanPipeline(PipelineConfig(decoder=camera.decoder, duplicate_window_s=camera.duplicate_window_s))
 
 
 @dataclass

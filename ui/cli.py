@@ -155,7 +155,7 @@ def cmd_redeem(args: argparse.Namespace) -> int:
                                   cashier=cashier, source="cli")
         log.info("redeem %s -> %s (%s)", decision.voucher_id, decision.reason.value, decision.mode.value)
         settings = ctx.settings
-        _print_json(decision_json(decision, lang=settings.get("terminal.language"), tz=settings.timezone()))
+        _print_json(decision_json(decision, lang=settings.typed.terminal.language, tz=settings.timezone()))
         sys.stdout.flush()
     finally:
         if peers is not None:
@@ -227,7 +227,7 @@ def cmd_config(args: argparse.Namespace) -> int:
         elif args.config_cmd == "set":
             old = settings.get(args.key)
             Settings.from_nested(settings.to_nested()).set(args.key, args.value)  # a typo costs no PIN try
-            needed = Role.MANAGER if args.key.startswith("offline.") else Role.TECHNICIAN
+            needed = Settings.spec(args.key).changed_by  # a manager's PIN for the offline limits
             actor = authorize(ctx, needed, pin_file=args.pin_file, what=f"change {args.key}")
             settings.set(args.key, args.value)
             ctx.save_settings()

@@ -52,7 +52,7 @@ def cmd_peer_serve(args: argparse.Namespace) -> int:
     credential = _needs_credential(ctx)
     if credential is None:
         return _fail(NO_SECRET)
-    listen = args.listen or ctx.settings.get("lan.listen")
+    listen = args.listen or ctx.settings.typed.lan.listen
     if not listen:
         return _fail("say where to listen: kiosk peer serve --listen HOST:PORT (e.g. 0.0.0.0:8470), or set "
                      "lan.listen")

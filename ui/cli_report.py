@@ -26,8 +26,8 @@ def day_report(ctx: KioskContext, day: date) -> dict[str, Any]:
     ids = [r.redemption_id for r in rows]
     report = build_day_report(day, rows, arrival=arrival(ctx.ledger, ids), quality=day_quality(ctx.ledger, day, tz),
                               store_prices=store_prices(ctx.ledger), ratings=day_ratings(ctx.ledger, ids))
-    report["store_id"], report["terminal_id"] = ctx.settings.get("terminal.store_id"), \
-        ctx.settings.get("terminal.terminal_id")
+    terminal = ctx.settings.typed.terminal
+    report["store_id"], report["terminal_id"] = terminal.store_id, terminal.terminal_id
     report["store_prices"] = {sku: Money(minor, currency).format() + f" {currency}"
                               for sku, (minor, currency) in store_prices(ctx.ledger).items()}
     return report
@@ -46,11 +46,11 @@ def cmd_day_report(args: argparse.Namespace) -> int:
         if api is None:
             print("kiosk: --reconcile needs an enrolled terminal (kiosk enroll URL CODE)", file=sys.stderr)
             return 2
-        tz_name = ctx.settings.get("terminal.timezone")
+        tz_name = ctx.settings.typed.terminal.timezone
         platform = api.day_report(day.isoformat(), tz=tz_name if tz_name != "local" else "UTC")
         report["platform"] = {k: v for k, v in platform.items() if k != "redemptions"}
         report["mismatches"] = reconcile(report["redemptions"], platform.get("redemptions", []),
-                                         ctx.settings.get("terminal.terminal_id"))
+                                         ctx.settings.typed.terminal.terminal_id)
     if args.format == "csv":
         out = io.StringIO()
         fields = ["redemption_id", "decided_at", "voucher_id", "deal", "quantity", "mode", "state", "source",

@@ -126,9 +126,9 @@ class KioskContext:
     def tls_verify(self) -> bool | ssl.SSLContext:
         """How the platform's certificate is checked: the system's CAs, the CA in ``platform.ca_file``,
         or (``platform.verify_tls`` off, a lab's choice) not at all."""
-        if not self.settings.get("platform.verify_tls"):
+        if not self.settings.typed.platform.verify_tls:
             return False
-        ca_file = self.settings.get("platform.ca_file")
+        ca_file = self.settings.typed.platform.ca_file
         if not ca_file:
             return True
         try:
@@ -141,7 +141,7 @@ class KioskContext:
     def check_transport(self, url: str) -> None:
         """Refuse plain http:// to another machine unless ``platform.allow_insecure`` is on
         (:class:`kiosk.transport.InsecureTransport`, in words)."""
-        check_transport(url, allow_insecure=self.settings.get("platform.allow_insecure"))
+        check_transport(url, allow_insecure=self.settings.typed.platform.allow_insecure)
 
     def platform_api(self) -> PlatformApi | None:
         """The platform client when the terminal is enrolled (URL and token); None means offline-only.
@@ -150,11 +150,11 @@ class KioskContext:
         this machine (unless allowed), before the token is sent anywhere."""
         from offline_queue.platform_api import PlatformApi
 
-        url, token = self.settings.get("platform.url"), self.token()
+        url, token = self.settings.typed.platform.url, self.token()
         if not url or not token:
             return None
         self.check_transport(url)
-        return PlatformApi(url, token, timeout=self.settings.get("platform.timeout_s"), verify=self.tls_verify())
+        return PlatformApi(url, token, timeout=self.settings.typed.platform.timeout_s, verify=self.tls_verify())
 
     def platform(self) -> PlatformRedeemer | None:
         """What the redemption hot path calls; None when not enrolled."""
@@ -166,7 +166,7 @@ class KioskContext:
         api = api or self.platform_api()
         if api is None:
             return None
-        engine = SyncEngine(self.ledger, api, self.clock, batch_size=self.settings.get("platform.batch_size"))
+        engine = SyncEngine(self.ledger, api, self.clock, batch_size=self.settings.typed.platform.batch_size)
         engine.quality_source = self.todays_quality
         return engine
 
@@ -230,7 +230,7 @@ class KioskContext:
     def peer_urls(self) -> tuple[str, ...]:
         from kiosk.peers import parse_peer_list
 
-        return parse_peer_list(self.settings.get("lan.peers"))
+        return parse_peer_list(self.settings.typed.lan.peers)
 
     def peer_client(self) -> PeerClient | None:
         """The client of the other counters (``lan.peers``); None with no peers or no store secret."""
@@ -239,11 +239,11 @@ class KioskContext:
         urls, credential = self.peer_urls(), self.store_credential()
         if not urls or credential is None:
             return None
-        return PeerClient(urls, credential, budget_s=self.settings.get("lan.budget_ms") / 1000)
+        return PeerClient(urls, credential, budget_s=self.settings.typed.lan.budget_ms / 1000)
 
     def store_counters(self, client: PeerClient) -> StoreCounters:
         """The claim protocol of this counter over ``client``."""
         from kiosk.peer_check import StoreCounters
 
         return StoreCounters(ledger=self.peer_ledger, network=client,
-                             terminal_id=self.settings.get("terminal.terminal_id"), clock=self.clock)
+                             terminal_id=self.settings.typed.terminal.terminal_id, clock=self.clock)

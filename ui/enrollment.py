@@ -72,7 +72,7 @@ def enroll(ctx: KioskContext, url: str, code: str, *, actor: str = "technician",
         fingerprint = normalize_fingerprint(root_fingerprint) if root_fingerprint else None
     except CertificateError as exc:
         raise EnrollError(str(exc)) from None
-    clean_url = probe.get("platform.url")
+    clean_url = probe.typed.platform.url
     if not clean_url:
         raise EnrollError(message(N_("Enter the platform address, e.g. https://platform.example.com.")))
     if not code.strip():
@@ -99,7 +99,7 @@ def _channel_authenticated(ctx: KioskContext, url: str) -> bool:
     parts = urlsplit(url)
     if is_loopback(parts.hostname or ""):
         return True
-    return parts.scheme == "https" and bool(ctx.settings.get("platform.verify_tls"))
+    return parts.scheme == "https" and ctx.settings.typed.platform.verify_tls
 
 
 def _roots_to_pin(ctx: KioskContext, enrolled: Enrollment, fingerprint: str | None
@@ -194,13 +194,13 @@ def apply_enrollment(ctx: KioskContext, enrolled: Enrollment, *, actor: str = "t
     pinned = ctx.ledger.root_keys()
     key_ids = sorted(ctx.ledger.trusted_keys())
     ctx.ledger.audit(at=now, actor=actor, action="enroll",
-                     detail={"url": settings.get("platform.url"), "store_id": enrolled.store_id,
+                     detail={"url": settings.typed.platform.url, "store_id": enrolled.store_id,
                              "terminal_id": enrolled.terminal_id, "keys": key_ids,
                              "root_confirmed_by": confirmed_by, "store_secret_id": secret_id,
                              "roots": [fp(k) for k in pinned.values()]})
     engine = ctx.sync_engine() if first_sync else None
     first = engine.run_once() if engine else None  # pull revocations now, so offline is safe at once
-    return Enrolled(enrolled.store_id, enrolled.terminal_id, settings.get("platform.url"), key_ids,
+    return Enrolled(enrolled.store_id, enrolled.terminal_id, settings.typed.platform.url, key_ids,
                     first.as_json() if first else None,
                     [{"key_id": kid, "fingerprint": fp(k)} for kid, k in pinned.items()], confirmed_by)
 

@@ -127,7 +127,7 @@ class Runtime(QObject):
             self.scanners = ScannerHub(self.services.events, self)
             self.scanners.scanned.connect(self.window.scanned)
             self.services.workers.scanners = self.scanners
-        self.scanners.configure(self.services.ctx.settings.get("scanner.serial_ports"))
+        self.scanners.configure([dict(entry) for entry in self.services.ctx.settings.typed.scanner.serial_ports])
 
     # --- the printer --------------------------------------------------------------------------
 

@@ -2,8 +2,8 @@
 
 Every value is checked by ``kiosk.settings`` before anything is written (through the owner's
 ``save_settings``, the one saving path); a bad value shows what is wrong under its field and
-nothing is saved. Field names people read are in ``ui.setting_labels``; the dotted keys stay in
-tooltips.
+nothing is saved. What a field is called, its help line, its choices and its kind of editor come
+from the setting's declaration (``kiosk.settings_schema``); the dotted keys stay in tooltips.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -27,7 +28,6 @@ from PySide6.QtWidgets import (
 
 from kiosk.settings import SCHEMA, SettingError, Settings
 from ui.i18n import render_current, t
-from ui.setting_labels import choices_for, label_for
 from ui.widgets import named
 
 
@@ -147,9 +147,9 @@ class SettingsForm(QWidget):
     @staticmethod
     def _editor(key: str) -> QWidget:
         spec = SCHEMA[key]
-        if isinstance(spec.default, bool):
+        if spec.type is bool:
             return QCheckBox()
-        options = choices_for(key)
+        options = spec.choice_texts
         if options:
             combo = QComboBox()
             combo.addItems(options)
@@ -160,7 +160,7 @@ class SettingsForm(QWidget):
 
     def retranslate(self) -> None:
         for key, f in self.fields.items():
-            f.name.setText(t(label_for(key)))
+            f.name.setText(t(SCHEMA[key].label))
             f.help.setText(t(SCHEMA[key].help))
             if isinstance(f.editor, QCheckBox):
                 f.editor.setText(t("yes"))
@@ -212,6 +212,58 @@ class SettingsForm(QWidget):
             return
         self.load()
         say(self.message, t("Saved.") if changed else t("Nothing changed."), error=False, ok=True)
+
+
+def save_settings(screen: QWidget, services: Any, values: dict[str, Any],
+                  done: Callable[[list[str], str], None] | None = None) -> dict[str, str]:
+    """The one saving path of the settings pages (``SettingsOwner.save_settings`` of ``screen``).
+
+    Check every value with kiosk.settings first; on any error return {key: message} and change
+    nothing. Otherwise apply them, write config.toml in the background, then audit each change and
+    emit ``settings_changed``. ``done(changed_keys, error)`` runs on the GUI thread afterwards,
+    while ``screen`` is still there."""
+    settings = services.ctx.settings
+    probe = Settings(dict(settings.items()))
+    errors: dict[str, str] = {}
+    for key, value in values.items():
+        try:
+            probe.set(key, value)
+        except SettingError as exc:
+            errors[key] = problem_text(exc)
+    if errors:
+        return errors
+    changes = [(key, settings.get(key), probe.get(key)) for key in values if probe.get(key) != settings.get(key)]
+    if not changes:
+        if done:
+            done([], "")
+        return {}
+    for key, _old, new in changes:
+        settings.set(key, new)
+    ctx, actor = services.ctx, services.session.actor
+
+    def write() -> None:
+        ctx.save_settings()
+        now = ctx.clock.now()
+        for key, old, new in changes:
+            ctx.ledger.audit(at=now, actor=actor, action="setting_changed",
+                             detail={"key": key, "old": old, "new": new})
+
+    events = services.events
+
+    def written(_: Any) -> None:  # the events go out even if this screen was closed meanwhile
+        for key, _old, _new in changes:
+            events.settings_changed.emit(key)
+        if done and shiboken6.isValid(screen):
+            done([key for key, _o, _n in changes], "")
+
+    def failed(exc: BaseException) -> None:
+        for key, old, _new in changes:  # the file was not written: back to what it holds
+            settings.set(key, old)
+        if done and shiboken6.isValid(screen):
+            done([], str(exc))
+
+    services.background.run(write, written, failed)
+    return {}
 
 
 def say(label: QLabel, text: str, *, error: bool = False, ok: bool = False) -> None:

@@ -39,7 +39,7 @@ class StoreNetwork(QObject):
 
     def start(self) -> None:
         ctx = self.services.ctx
-        listen = ctx.settings.get("lan.listen")
+        listen = ctx.settings.typed.lan.listen
         try:
             credential = ctx.store_credential() if ctx.settings.is_configured else None
         except Exception as exc:  # a damaged secret file: the counter works alone, the log says why
@@ -70,7 +70,7 @@ class StoreNetwork(QObject):
 
         self.checking = True
         ctx, client = self.services.ctx, self.client
-        me = ctx.settings.get("terminal.terminal_id")
+        me = ctx.settings.typed.terminal.terminal_id
         pulled = self.pulled
         self.services.background.run(lambda: catch_up(client, ctx.peer_ledger, me=me, now=ctx.clock.now(),
                                                        pulled=pulled),

@@ -75,7 +75,7 @@ class SyncScheduler(QObject):
             self.again = False
             self.timer.start(0)
             return
-        interval = float(self.services.ctx.settings.get("platform.sync_interval_s"))
+        interval = float(self.services.ctx.settings.typed.platform.sync_interval_s)
         delay = self.engine.next_pass_in(interval) if self.engine else interval
         self.timer.start(int(delay * 1000))
 

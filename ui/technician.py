@@ -1,7 +1,8 @@
 """The technician's screen: camera, scanners, printer, platform, terminal identity, offline policy,
-language, PINs and diagnostics. The camera, scanner and printer pages are modules of their own
-(``ui.technician_camera``, ``ui.technician_scanner``, ``ui.technician_printer``); every page's
-fields are ``ui.settings_form``.
+language, PINs and diagnostics. The camera, scanner, printer and platform pages are modules of their
+own (``ui.technician_camera``, ``ui.technician_scanner``, ``ui.technician_printer``,
+``ui.technician_platform``); every page's fields are ``ui.settings_form``, and so is the one path
+that saves them (``ui.settings_form.save_settings``).
 
 Every setting is checked by ``kiosk.settings`` before anything is written: a bad value shows what
 is wrong next to its field and nothing is saved; a good save writes config.toml (off the GUI
@@ -18,11 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QGridLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -35,14 +34,12 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.roles import Role
-from kiosk.settings import SettingError, Settings
+from kiosk.settings_schema import transport_of
 from ui.diagnostics import collect_diagnostics, redact, write_diagnostics_bundle
-from ui.i18n import LANGUAGES, render_current, set_language, t
+from ui.i18n import LANGUAGES, set_language, t
 from ui.problems import problem_words
 from ui.services import AppServices
-from ui.setting_labels import printer_type_of
-from ui.settings_form import SettingsForm, say
-from ui.settings_form import problem_text as _problem_text
+from ui.settings_form import SettingsForm, save_settings, say
 from ui.settings_form import setting_keys as _keys
 from ui.widgets import guard_wheel, named, run_for
 
@@ -119,10 +116,8 @@ class TechnicianScreen(QWidget):
             new.clear()
             again.clear()
             message.clear()
-        self.enroll_code.clear()
-        self.enroll_url.setText(self.ctx.settings.get("platform.url"))
-        for label in (self.connection_message, self.enroll_message, self.print_test_message, self.bundle_message,
-                      self.language_message):
+        self.platform_page.forget()
+        for label in (self.print_test_message, self.bundle_message, self.language_message):
             label.clear()
 
     def show_page(self, name: str) -> None:
@@ -145,51 +140,8 @@ class TechnicianScreen(QWidget):
 
     def save_settings(self, values: dict[str, Any],
                       done: Callable[[list[str], str], None] | None = None) -> dict[str, str]:
-        """Check every value with kiosk.settings first; on any error return {key: message} and change
-        nothing. Otherwise apply them, write config.toml in the background, then audit each change and
-        emit ``settings_changed``. ``done(changed_keys, error)`` runs on the GUI thread afterwards."""
-        settings = self.ctx.settings
-        probe = Settings(dict(settings.items()))
-        errors: dict[str, str] = {}
-        for key, value in values.items():
-            try:
-                probe.set(key, value)
-            except SettingError as exc:
-                errors[key] = _problem_text(exc)
-        if errors:
-            return errors
-        changes = [(key, settings.get(key), probe.get(key)) for key in values if probe.get(key) != settings.get(key)]
-        if not changes:
-            if done:
-                done([], "")
-            return {}
-        for key, _old, new in changes:
-            settings.set(key, new)
-        ctx, actor = self.ctx, self.services.session.actor
-
-        def write() -> None:
-            ctx.save_settings()
-            now = ctx.clock.now()
-            for key, old, new in changes:
-                ctx.ledger.audit(at=now, actor=actor, action="setting_changed",
-                                 detail={"key": key, "old": old, "new": new})
-
-        events = self.services.events
-
-        def written(_: Any) -> None:  # the events go out even if this screen was closed meanwhile
-            for key, _old, _new in changes:
-                events.settings_changed.emit(key)
-            if done and shiboken6.isValid(self):
-                done([key for key, _o, _n in changes], "")
-
-        def failed(exc: BaseException) -> None:
-            for key, old, _new in changes:  # the file was not written: back to what it holds
-                settings.set(key, old)
-            if done and shiboken6.isValid(self):
-                done([], str(exc))
-
-        self.services.background.run(write, written, failed)
-        return {}
+        """See :func:`ui.settings_form.save_settings`: all the values checked, then saved or none."""
+        return save_settings(self, self.services, values, done)
 
     def _setting_changed_elsewhere(self, key: str) -> None:
         if key == "terminal.language":
@@ -213,129 +165,16 @@ class TechnicianScreen(QWidget):
         from ui.technician_printer import PrinterPage
 
         self.forms["printer"] = form = SettingsForm(self, _keys("printer."))
-        self.printer_page = PrinterPage(self.services, form, printer_type_of)
+        self.printer_page = PrinterPage(self.services, form, transport_of)
         self.print_test_button = self.printer_page.test_button
         self.print_test_message = self.printer_page.test_message
         return self.printer_page
 
     def _platform_page(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        form = SettingsForm(self, _keys("platform."))
-        self.forms["platform"] = form
-        layout.addWidget(form)
+        from ui.technician_platform import PlatformPage
 
-        self.connection_box = QGroupBox()
-        conn = QGridLayout(self.connection_box)
-        self.test_connection_button = QPushButton()
-        self.test_connection_button.clicked.connect(self.test_connection)
-        conn.addWidget(self.test_connection_button, 0, 0)
-        self.sync_button = QPushButton()
-        self.sync_button.clicked.connect(self.sync_now)
-        conn.addWidget(self.sync_button, 0, 1)
-        self.connection_message = QLabel()
-        self.connection_message.setWordWrap(True)
-        conn.addWidget(self.connection_message, 0, 2)
-        conn.setColumnStretch(2, 1)
-        layout.addWidget(self.connection_box)
-
-        self.enroll_box = QGroupBox()
-        enroll = QGridLayout(self.enroll_box)
-        self.enroll_help = named(QLabel(), "help")
-        self.enroll_help.setWordWrap(True)
-        enroll.addWidget(self.enroll_help, 0, 0, 1, 3)
-        self.enroll_url_label = named(QLabel(), "fieldname")
-        enroll.addWidget(self.enroll_url_label, 1, 0)
-        self.enroll_url = QLineEdit()
-        enroll.addWidget(self.enroll_url, 1, 1, 1, 2)
-        self.enroll_code_label = named(QLabel(), "fieldname")
-        enroll.addWidget(self.enroll_code_label, 2, 0)
-        self.enroll_code = QLineEdit()
-        enroll.addWidget(self.enroll_code, 2, 1)
-        self.enroll_button = named(QPushButton(), "primary")
-        self.enroll_button.clicked.connect(self.enroll)
-        enroll.addWidget(self.enroll_button, 2, 2)
-        self.enroll_message = QLabel()
-        self.enroll_message.setWordWrap(True)
-        enroll.addWidget(self.enroll_message, 3, 0, 1, 3)
-        enroll.setColumnStretch(1, 1)
-        layout.addWidget(self.enroll_box)
-        self.enroll_url.setText(self.ctx.settings.get("platform.url"))
-        return page
-
-    def test_connection(self) -> None:
-        """GET /health on the platform address in the field; shows the measured round trip."""
-        probe = Settings()
-        url_field = self.forms["platform"].fields["platform.url"]
-        try:
-            probe.set("platform.url", url_field.value())
-        except SettingError as exc:
-            say(self.connection_message, _problem_text(exc), error=True)
-            return
-        url = probe.get("platform.url")
-        if not url:
-            say(self.connection_message, t("Enter the platform address first."), error=True)
-            return
-        ctx = self.ctx
-        say(self.connection_message, t("Asking the platform…"))
-
-        def work() -> float:
-            from offline_queue.platform_api import PlatformApi
-
-            timeout = max(float(ctx.settings.get("platform.timeout_s")), 3.0)
-            ctx.check_transport(url)
-            with PlatformApi(url, ctx.token() or "-", timeout=timeout, verify=ctx.tls_verify()) as api:
-                return api.health()
-
-        def done(ms: float) -> None:
-            say(self.connection_message, t("The platform answered in {ms} ms.").format(ms=f"{ms:.0f}"), ok=True)
-
-        def failed(exc: BaseException) -> None:
-            from offline_queue.platform_api import unreachable_words
-
-            log.warning("platform health check failed: %s", exc)  # the technical words are for the log
-            say(self.connection_message, render_current(unreachable_words(exc, url)), error=True)
-
-        run_for(self, self.services, work, done, failed)
-
-    def sync_now(self) -> None:
-        self.services.events.sync_requested.emit()
-        say(self.connection_message, t("Sync requested: the status strip shows when it is done."))
-
-    def enroll(self) -> None:
-        """Join a platform with a one-time enrollment code (as ``kiosk enroll`` does)."""
-        from ui.enrollment import Enrolled, EnrollError, enroll
-
-        url, code, ctx = self.enroll_url.text(), self.enroll_code.text(), self.ctx
-        actor = self.services.session.actor
-        self.enroll_button.setEnabled(False)
-        say(self.enroll_message, t("Enrolling…"))
-
-        def work() -> Enrolled | str:
-            try:
-                return enroll(ctx, url, code, actor=actor)
-            except EnrollError as exc:
-                return render_current(exc.words)
-
-        def done(result: Enrolled | str) -> None:
-            self.enroll_button.setEnabled(True)
-            if isinstance(result, str):
-                say(self.enroll_message, result, error=True)
-                return
-            self.enroll_code.clear()
-            for form in self.forms.values():
-                form.load()
-            say(self.enroll_message, t("Enrolled as store {store}, terminal {terminal}.").format(
-                store=result.store_id, terminal=result.terminal_id), ok=True)
-            for key in ("platform.url", "terminal.store_id", "terminal.terminal_id"):
-                self.services.events.settings_changed.emit(key)
-            self.services.events.ledger_changed.emit()
-
-        def failed(exc: BaseException) -> None:
-            self.enroll_button.setEnabled(True)
-            say(self.enroll_message, str(exc), error=True)
-
-        run_for(self, self.services, work, done, failed)
+        self.platform_page = PlatformPage(self)
+        return self.platform_page
 
     def _counters_page(self) -> QWidget:
         from ui.counters_page import CountersPage
@@ -384,7 +223,7 @@ class TechnicianScreen(QWidget):
         return page
 
     def _show_language(self) -> None:
-        current = self.ctx.settings.get("terminal.language")
+        current = self.ctx.settings.typed.terminal.language
         for code, button in self.language_buttons.items():
             button.setChecked(code == current)
 
@@ -604,15 +443,7 @@ class TechnicianScreen(QWidget):
         for form in self.forms.values():
             form.retranslate()
         self.printer_page.retranslate()
-        self.connection_box.setTitle(t("Connection"))
-        self.test_connection_button.setText(t("Test connection"))
-        self.sync_button.setText(t("Sync now"))
-        self.enroll_box.setTitle(t("Enroll this terminal"))
-        self.enroll_help.setText(t("Ask the platform operator for a one-time enrollment code. Enrolling sets the "
-                                   "store and terminal ids and stores the terminal's token in the secrets folder."))
-        self.enroll_url_label.setText(t("Platform address"))
-        self.enroll_code_label.setText(t("Enrollment code"))
-        self.enroll_button.setText(t("Enroll"))
+        self.platform_page.retranslate()
         self.offline_intro.setText(t("When the platform cannot be reached, the terminal decides by itself within "
                                      "these limits. Past a limit the cashier sees \"needs online check\"."))
         self.language_intro.setText(t("The language of every screen. It changes at once."))

@@ -265,9 +265,9 @@ class CameraPage(QWidget):
                 self.form.fields[key].error.show()
                 say(self.scan_result, t("Fix the field marked in red first."), error=True)
                 return
-        spec = str(probe.get("camera.source"))
+        spec = probe.typed.camera.source
         override = self.services.devices.camera_source
-        if override and spec == self.ctx.settings.get("camera.source"):
+        if override and spec == self.ctx.settings.typed.camera.source:
             spec = str(override)  # the setting is not what the kiosk reads now: test what it does read
         self.scan_button.setEnabled(False)
         say(self.scan_result, t("Looking through the camera…"))

@@ -153,7 +153,7 @@ class ScannerPage(QWidget):
         """Show the saved scanners; unsaved edits and messages go."""
         for row in list(self.rows):
             self._drop(row)
-        for entry in self.ctx.settings.get("scanner.serial_ports"):
+        for entry in self.ctx.settings.typed.scanner.serial_ports:
             self.add_row(entry)
         self.loaded = self._shown()
         self.message.clear()
@@ -330,7 +330,7 @@ class ScannerPage(QWidget):
             left = max(0, round(self.test_until - time.monotonic()))
             lines.append(t("Scan a code with each scanner now ({s} s left). Nothing is redeemed during the test.")
                          .format(s=left))
-        for entry in self.ctx.settings.get("scanner.serial_ports"):
+        for entry in self.ctx.settings.typed.scanner.serial_ports:
             port = entry["port"]
             last = hub.last.get(port)
             if last is None:
@@ -339,7 +339,7 @@ class ScannerPage(QWidget):
                 ago = max(0, round(time.monotonic() - last.at))
                 code = describe_code(last.code)
                 lines.append(t("{port}: {code} ({s} s ago)").format(port=short_path(port), code=code, s=ago))
-        if not self.ctx.settings.get("scanner.serial_ports"):
+        if not self.ctx.settings.typed.scanner.serial_ports:
             lines.append(t("No serial scanner is saved yet."))
         self.test_result.setText("\n".join(lines))
 

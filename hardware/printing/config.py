@@ -1,13 +1,14 @@
-"""Printer settings as one typed value, read from :class:`kiosk.settings.Settings`."""
+"""Printer settings as one typed value: the typed ``[printer]`` section of :class:`kiosk.settings.Settings`
+with what the printing adapters add."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from kiosk.i18n import N_, Message, message, render
 from kiosk.layout import columns_for
+from kiosk.settings import Settings
+from kiosk.settings_schema import PrinterSettings
 
 # python-escpos profiles of printers sold with a Chinese (GB2312/GBK/GB18030) font in ROM.
 # ``printer.chinese = auto`` sends GB18030 text to these and a rendered image to every other one.
@@ -16,42 +17,16 @@ CHINESE_PROFILES = frozenset({"ZJ-5870", "NT-5890K", "POS-5890", "Sunmi-V2", "RP
 DOTS = {58: 384, 80: 576}  # printable dots across at 203 dpi
 
 
-@dataclass(frozen=True, slots=True)
-class PrinterConfig:
-    type: str = "file"
-    host: str = ""
-    port: int = 9100
-    path: str = ""
-    usb_vendor: str = ""
-    usb_product: str = ""
-    serial_port: str = ""
-    baudrate: int = 9600
-    flow_control: str = "dsrdtr"
-    cups_queue: str = ""
-    width_mm: int = 80
-    profile: str = "default"
-    chinese: str = "auto"
+class PrinterConfig(PrinterSettings):
+    """The ``[printer]`` settings (their fields and defaults are the declaration's) and what the
+    adapters add: the data folder and how long to wait for the printer."""
+
     data_dir: Path = Path(".")
     timeout_s: float = 3.0
 
     @classmethod
-    def from_settings(cls, settings: Any, data_dir: Path) -> PrinterConfig:
-        return cls(
-            type=settings.get("printer.type"),
-            host=settings.get("printer.host"),
-            port=int(settings.get("printer.port")),
-            path=settings.get("printer.path"),
-            usb_vendor=settings.get("printer.usb_vendor"),
-            usb_product=settings.get("printer.usb_product"),
-            serial_port=settings.get("printer.serial_port"),
-            baudrate=int(settings.get("printer.baudrate")),
-            flow_control=settings.get("printer.flow_control"),
-            cups_queue=settings.get("printer.cups_queue"),
-            width_mm=int(settings.get("printer.width_mm")),
-            profile=settings.get("printer.profile"),
-            chinese=settings.get("printer.chinese"),
-            data_dir=Path(data_dir),
-        )
+    def from_settings(cls, settings: Settings, data_dir: Path) -> PrinterConfig:
+        return cls(**dict(settings.typed.printer), data_dir=Path(data_dir))
 
     @property
     def columns(self) -> int:

@@ -4,7 +4,6 @@ happens when the printer is out of paper, closed, offline, unreachable, or silen
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -261,7 +260,7 @@ def test_a_connection_lost_mid_receipt_is_failed_not_retried(terminal: Terminal,
 
     threading.Thread(target=answer_then_hang_up, daemon=True).start()
     statuses = StatusLog()
-    config = replace(network_config(PrinterStandIn(), tmp_path), port=port)
+    config = network_config(PrinterStandIn(), tmp_path, port=port)
     queue = terminal.queue(config, on_job=statuses.job).start()
     decision = terminal.redeem(sku="X" * 40)
     job_id = queue.submit_receipt(decision.redemption_id)

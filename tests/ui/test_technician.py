@@ -216,22 +216,23 @@ def test_enroll_and_test_connection_with_a_real_platform(qtbot, terminal, tmp_pa
                              now=ctx.clock.now(), actor="test")
         screen = make_screen(qtbot, terminal)
         screen.show_page("platform")
-        retype(qtbot, screen.enroll_url, platform.url)
-        retype(qtbot, screen.enroll_code, "not-a-code")
-        qtbot.mouseClick(screen.enroll_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: "refused the enrollment code" in screen.enroll_message.text(), timeout=10_000)
+        page = screen.platform_page
+        retype(qtbot, page.enroll_url, platform.url)
+        retype(qtbot, page.enroll_code, "not-a-code")
+        qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "refused the enrollment code" in page.enroll_message.text(), timeout=10_000)
         assert terminal.ctx.token() is None and terminal.ctx.settings.get("platform.url") == ""
 
-        retype(qtbot, screen.enroll_code, platform.enrollment_code("S9", "T7"))
-        qtbot.mouseClick(screen.enroll_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: "Enrolled as store S9, terminal T7" in screen.enroll_message.text(),
+        retype(qtbot, page.enroll_code, platform.enrollment_code("S9", "T7"))
+        qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "Enrolled as store S9, terminal T7" in page.enroll_message.text(),
                         timeout=15_000)
         assert terminal.ctx.token() and config(terminal)["terminal"]["store_id"] == "S9"
         assert screen.forms["platform"].fields["platform.url"].value() == platform.url
 
-        qtbot.mouseClick(screen.test_connection_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: "answered in" in screen.connection_message.text(), timeout=10_000)
-        assert screen.connection_message.text().endswith(" ms.")
+        qtbot.mouseClick(page.test_connection_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "answered in" in page.connection_message.text(), timeout=10_000)
+        assert page.connection_message.text().endswith(" ms.")
     finally:
         platform.stop()
 
@@ -322,11 +323,12 @@ def test_sign_out_drops_unsaved_edits_typed_pins_and_messages(qtbot, terminal) -
     assert form.fields["platform.timeout_s"].error.text() == "Expected a number"
     _name, new, again, _button, _message = screen.pin_rows[Role.MANAGER]
     retype(qtbot, new, "2580")
-    retype(qtbot, screen.enroll_code, "ABCD-1234")
+    retype(qtbot, screen.platform_page.enroll_code, "ABCD-1234")
 
     terminal.services.events.signed_out.emit()  # what the window sends on sign-out
     assert form.fields["platform.timeout_s"].value() == "1.5" and form.fields["platform.timeout_s"].error.text() == ""
-    assert form.message.text() == "" and new.text() == again.text() == "" and screen.enroll_code.text() == ""
+    assert form.message.text() == "" and new.text() == again.text() == ""
+    assert screen.platform_page.enroll_code.text() == ""
     assert terminal.ctx.settings.get("platform.timeout_s") == 1.5 and config(terminal)["platform"]["timeout_s"] == 1.5
 
 
