@@ -19,9 +19,11 @@ import httpx
 import pytest
 from reliability_support import Terminal, sign_codes
 
+from kiosk.ports import PlatformUnavailable
 from kiosk.roles import Lockout, check_pin, hash_pin
 from kiosk.settings import Settings
-from offline_queue.platform_api import PlatformApi, PlatformAuthError, PlatformUnavailable
+from platform_link.client import PlatformApi
+from platform_link.errors import PlatformAuthError
 from ui.context import KioskContext
 from ui.pins import PinStore
 
