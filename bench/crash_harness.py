@@ -45,8 +45,8 @@ if str(REPO) not in sys.path:
 import httpx  # noqa: E402
 
 # Seconds after which a sync checks an online attempt whose answer never reached the ledger
-# (offline_queue.sync.ATTEMPT_GRACE_S); the final check waits this long after the last redemption.
-from offline_queue.sync import ATTEMPT_GRACE_S  # noqa: E402
+# (platform_link.sync.ATTEMPT_GRACE_S); the final check waits this long after the last redemption.
+from platform_link.sync import ATTEMPT_GRACE_S  # noqa: E402
 
 # The kiosk process: the same composition root as the app and the CLI, reading "MODE CODE" lines
 # and printing one JSON decision per line, flushed: a printed line is what the cashier was shown.

@@ -6,7 +6,7 @@ One ``o2o-platform serve --workers 2`` on a fresh database of the durable Postgr
 --connections sockets open at once, as many as a load balancer in front would hold), each
 enrolled as a real terminal (token hash in ``terminals``, see ``_platform.enroll_many``) and
 following the kiosk's sync rules: upload the backlog oldest first, wait as long as a 429's
-Retry-After says, back off with full jitter (``offline_queue.sync.full_jitter``) on 5xx and
+Retry-After says, back off with full jitter (``platform_link.retrying.full_jitter``) on 5xx and
 timeouts. At the same time an open-loop stream of online redemptions (--online-rate per second,
 vouchers the platform issued) measures what a cashier waits.
 
@@ -40,7 +40,7 @@ import httpx
 from _platform import REPO, enroll_many, machine, platform_cli, seed_issued
 from platform_load import Codes, Server, drop_pg_database, fresh_pg_database, pg_settings, process_tree, tree_cpu_s
 
-from offline_queue.sync import full_jitter
+from platform_link.retrying import full_jitter
 
 TARGET = {"online_p95_ms": 250, "backlog_seconds": 60, "exactly_once": True}
 GIVE_UP_S = 600.0

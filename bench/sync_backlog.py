@@ -29,8 +29,8 @@ from kiosk.policy import OfflinePolicy
 from kiosk.redemption import RedemptionService, TerminalIdentity
 from offline_queue.db import open_engine
 from offline_queue.ledger import SqliteLedger
-from offline_queue.platform_api import PlatformApi
-from offline_queue.sync import SyncEngine
+from platform_link.client import PlatformApi
+from platform_link.sync import SyncEngine
 
 
 class Clock:

@@ -16,7 +16,7 @@ from typing import TypeVar
 from anyio import CapacityLimiter, to_thread
 
 T = TypeVar("T")
-# The largest batch the platform takes (schemas.MAX_BATCH_ITEMS), offered to every uploader in the
+# The largest batch the platform takes (wire.platform.MAX_BATCH_ITEMS), offered to every uploader in the
 # X-Batch-Items header of the answer: fewer, larger requests for a backlog.
 BATCH_ITEMS_HEADER = "X-Batch-Items"
 

@@ -22,7 +22,8 @@ from o2o_platform.auth import BearerToken, Terminal, not_valid
 from o2o_platform.db import Database
 from o2o_platform.keys import KeyRing, KeySource, public_keys_payload
 from o2o_platform.models import Redemption
-from o2o_platform.schemas import (
+from o2o_platform.store_secret import store_secret
+from wire.platform import (
     MAX_BATCH_ITEMS,
     BatchIn,
     BatchOut,
@@ -41,7 +42,6 @@ from o2o_platform.schemas import (
     VoidOut,
     VoucherOut,
 )
-from o2o_platform.store_secret import store_secret
 
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut, "description": "no valid terminal token"}}
 router = APIRouter(prefix="/api/v1")

@@ -24,7 +24,7 @@ from o2o_platform.api import router
 from o2o_platform.auth import check_deferred_token, not_valid
 from o2o_platform.db import make_engine, migrate, open_database
 from o2o_platform.keys import KeyRing, KeySource
-from o2o_platform.schemas import ErrorOut
+from wire.platform import ErrorOut
 
 API_VERSION = "1.0.0"
 MAX_BODY_BYTES = 1 << 20  # a full batch of 500 items is about 0.5 MB

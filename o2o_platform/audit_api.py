@@ -17,7 +17,7 @@ from o2o_platform import services
 from o2o_platform.auth import Terminal
 from o2o_platform.db import Database
 from o2o_platform.models import AuditAnchor
-from o2o_platform.schemas import AuditAnchorIn, AuditAnchorOut, ErrorOut
+from wire.platform import AuditAnchorIn, AuditAnchorOut, ErrorOut
 
 log = logging.getLogger(__name__)
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut, "description": "no valid terminal token"}}

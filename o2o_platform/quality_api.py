@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from o2o_platform import quality, reports, services
 from o2o_platform.auth import Terminal
 from o2o_platform.db import Database
-from o2o_platform.schemas import DayReportOut, ErrorOut, QosIn, QosOut, RatingsOut
+from wire.platform import DayReportOut, ErrorOut, QosIn, QosOut, RatingsOut
 
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut, "description": "no valid terminal token"}}
 router = APIRouter(prefix="/api/v1")

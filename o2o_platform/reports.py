@@ -17,7 +17,7 @@ from kiosk.pricing import visit_share
 from o2o_platform.db import Database
 from o2o_platform.models import QosReport, Rating, Redemption, Voucher
 from o2o_platform.quality import parse_day
-from o2o_platform.schemas import DayReportOut
+from wire.platform import DayReportOut
 
 CSV_COLUMNS = ("redemption_id", "terminal_id", "voucher_id", "sku", "quantity", "status", "mode", "paid_minor",
                "list_minor", "currency", "redeemed_at", "review")
@@ -34,7 +34,7 @@ def parse_zone(name: str) -> ZoneInfo:
 
 
 # The days a report can cover: the platform stores times of the years 2000 to 9998 only (see
-# schemas.TerminalTime), and the end of 9999-12-31 is past what Python's dates can hold.
+# wire.platform.TerminalTime), and the end of 9999-12-31 is past what Python's dates can hold.
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(9998, 12, 31)
 
 

@@ -4,9 +4,9 @@
     .venv/bin/python scripts/translations.py --check  # exit 1 if any of them is stale or a string is untranslated
 
 Babel extracts every string marked with t() (screens), N_() (domain code and tables) or the
-gettext functions from kiosk/, ui/, hardware/ and offline_queue/. The .pot carries no source
-locations, so moving code around does not make the catalogue stale; adding, changing or removing a
-marked string does. Translations are never guessed: a new or changed English string stays empty in
+gettext functions from kiosk/, ui/, hardware/, offline_queue/ and platform_link/. The .pot carries no
+source locations, so moving code around does not make the catalogue stale; adding, changing or removing
+a marked string does. Translations are never guessed: a new or changed English string stays empty in
 each .po until someone writes it, and --check names it.
 """
 
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "kiosk" / "locale"
 POT = LOCALE / "kiosk.pot"
 LANGS = ("zh_CN",)
-SOURCES = ("kiosk", "ui", "hardware", "offline_queue")
+SOURCES = ("kiosk", "ui", "hardware", "offline_queue", "platform_link")
 KEYWORDS = {"t": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
 # A fixed date: the files change only when their strings do.
 STAMP = datetime(2026, 1, 1, tzinfo=UTC)

@@ -36,3 +36,23 @@ def test_kiosk_sources_name_no_adapter_library() -> None:
                 names = [node.module]
             offenders += [f"{Path(path).name}: {n}" for n in names if n.split(".")[0] in FORBIDDEN]
     assert offenders == []
+
+
+def test_the_wire_package_loads_pydantic_and_nothing_of_either_side() -> None:
+    """wire/ is shared by the platform and the kiosk's client: no web framework, database or HTTP
+    library, and neither side's own code."""
+    modules = sorted(f"wire.{p.stem}" for p in (REPO / "wire").glob("*.py") if p.stem != "__init__")
+    assert "wire.platform" in modules
+    sides = ("kiosk", "offline_queue", "platform_link", "o2o_platform", "ui", "hardware", "store_lan")
+    script = (
+        "import importlib, json, sys\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {FORBIDDEN + sides!r})))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=subprocess_env(),
+                         cwd=REPO, check=True)
+    assert out.stdout.strip() == "[]", f"wire/ pulled in: {out.stdout}"
+    loaded = subprocess.run([sys.executable, "-c", "import json, sys, wire.platform\n"
+                             "print('pydantic' in sys.modules)"], capture_output=True, text=True,
+                            env=subprocess_env(), cwd=REPO, check=True)
+    assert loaded.stdout.strip() == "True"  # the walk above really imported the models

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from kiosk.codes import parse_code
-from offline_queue.platform_api import PlatformApi
 from offline_queue.voids import void_redemption
+from platform_link.client import PlatformApi
 from ui.context import KioskContext
 
 from support import PlatformProcess, run_kiosk_in_process, slow_platform

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kiosk.codes import parse_code
-from offline_queue.platform_api import PlatformApi
+from platform_link.client import PlatformApi
 
 from support import CliResult, PlatformProcess, run_kiosk_in_process
 

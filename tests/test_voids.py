@@ -19,10 +19,10 @@ from kiosk.voids import void_refusal
 from offline_queue.db import open_engine
 from offline_queue.ledger import SqliteLedger
 from offline_queue.models import AuditEntry, OutboxEntry, VoucherUse
-from offline_queue.platform_api import PlatformApi
 from offline_queue.queries import day_rows, day_summary, export_day_csv, review_rows
-from offline_queue.sync import SyncEngine
 from offline_queue.voids import VoidRefused, void_redemption
+from platform_link.client import PlatformApi
+from platform_link.sync import SyncEngine
 
 from support import PlatformProcess, run_kiosk_in_process
 

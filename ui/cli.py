@@ -192,7 +192,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from offline_queue.status import local_status
-    from offline_queue.sync import revocations_age_s
+    from platform_link.sync import revocations_age_s
 
     ctx = _context(args)
     _require_configured(ctx)

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from kiosk.peer_auth import StoreCredential
     from kiosk.peer_check import StoreCounters
     from offline_queue.peer_ledger import SqlitePeerLedger
-    from offline_queue.platform_api import PlatformApi
-    from offline_queue.sync import SyncEngine
+    from platform_link.client import PlatformApi
+    from platform_link.sync import SyncEngine
     from store_lan.client import PeerClient
 
 APP_NAME = "o2o-kiosk"
@@ -148,7 +148,7 @@ class KioskContext:
 
         Raises :class:`kiosk.transport.InsecureTransport` for a plain http:// address that is not
         this machine (unless allowed), before the token is sent anywhere."""
-        from offline_queue.platform_api import PlatformApi
+        from platform_link.client import PlatformApi
 
         url, token = self.settings.typed.platform.url, self.token()
         if not url or not token:
@@ -161,7 +161,7 @@ class KioskContext:
         return self.platform_api()
 
     def sync_engine(self, api: PlatformApi | None = None) -> SyncEngine | None:
-        from offline_queue.sync import SyncEngine
+        from platform_link.sync import SyncEngine
 
         api = api or self.platform_api()
         if api is None:

@@ -155,13 +155,13 @@ class DemoEnvironment:
         platform process to boot (its first sync runs once the platform answers)."""
         from o2o_platform.keys import load_keyring, public_keys_payload
         from o2o_platform.services import create_enrollment, enroll_terminal
-        from offline_queue.platform_api import Enrollment, PublicKey
+        from platform_link.answers import Enrollment
         from ui.enrollment import apply_enrollment
+        from wire.platform import PublicKeyOut
 
         code = create_enrollment(database, store_id=STORE, terminal_id=TERMINAL)
         token, caller = enroll_terminal(database, code)
-        keys = tuple(PublicKey(k["key_id"], k["public_pem"], k["certificate"])
-                     for k in public_keys_payload(load_keyring([self.keys])))
+        keys = tuple(PublicKeyOut.model_validate(k) for k in public_keys_payload(load_keyring([self.keys])))
         apply_enrollment(ctx, Enrollment(self.url, token, caller.store_id, caller.terminal_id, keys,
                                          datetime.now(UTC)), actor="demo", first_sync=False)
 
@@ -215,7 +215,7 @@ class DemoEnvironment:
         """Terminal T2 of the demo store redeems this voucher online, so T1 sees it as used."""
         import uuid
 
-        from offline_queue.platform_api import PlatformApi
+        from platform_link.client import PlatformApi
 
         other = PlatformApi.enroll(self.url, enroll_code)
         with PlatformApi(self.url, other.terminal_token, timeout=5) as api:

@@ -24,7 +24,7 @@ from ui.context import KioskContext
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from offline_queue.platform_api import Enrollment
+    from platform_link.answers import Enrollment
 
 
 class EnrollError(Exception):
@@ -61,7 +61,8 @@ def enroll(ctx: KioskContext, url: str, code: str, *, actor: str = "technician",
     ``root_fingerprint`` (``SHA256:…``, from ``o2o-platform fingerprint``) pins the platform's root
     key: enrollment is refused when the platform's root is another one. See :func:`apply_enrollment`
     for when it may be left out."""
-    from offline_queue.platform_api import PlatformApi, PlatformAuthError, PlatformRequestError, unreachable_words
+    from platform_link.client import PlatformApi
+    from platform_link.errors import PlatformAuthError, PlatformRequestError, unreachable_words
 
     probe = Settings()  # validate first: a refused enrollment changes no setting
     try:
@@ -170,6 +171,8 @@ def apply_enrollment(ctx: KioskContext, enrolled: Enrollment, *, actor: str = "t
     the answer came over a channel that proves who sent it (https with the certificate checked,
     or this machine), on first contact. Other keys are trusted only with a certificate chain to
     the root. Nothing is saved when the root cannot be confirmed."""
+    from platform_link.answers import certificate_json
+
     roots, confirmed_by = _roots_to_pin(ctx, enrolled, root_fingerprint)
     settings = ctx.settings
     settings.set("platform.url", enrolled.base_url)
@@ -184,7 +187,7 @@ def apply_enrollment(ctx: KioskContext, enrolled: Enrollment, *, actor: str = "t
     offered = []
     for k in enrolled.public_keys:
         try:
-            offered.append(parse_offered(k.key_id, k.public_pem, k.certificate))
+            offered.append(parse_offered(k.key_id, k.public_pem, certificate_json(k)))
         except CertificateError as exc:  # unreadable: never trusted; the audit log says so
             log.warning("platform key %s refused at enrollment: %s", k.key_id, exc)
     update = plan_key_update(roots=ctx.ledger.root_keys(), certified=ctx.ledger.certified_keys(), offered=offered,

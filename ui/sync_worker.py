@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from kiosk.i18n import N_, message
 from offline_queue.status import local_status
-from offline_queue.sync import SyncEngine, SyncReport
+from platform_link.sync import SyncEngine, SyncReport
 from ui.services import AppServices
 
 log = logging.getLogger(__name__)

@@ -85,7 +85,7 @@ class PlatformPage(QWidget):
         say(self.connection_message, t("Asking the platform…"))
 
         def work() -> float:
-            from offline_queue.platform_api import PlatformApi
+            from platform_link.client import PlatformApi
 
             timeout = max(ctx.settings.typed.platform.timeout_s, 3.0)
             ctx.check_transport(url)
@@ -96,7 +96,7 @@ class PlatformPage(QWidget):
             say(self.connection_message, t("The platform answered in {ms} ms.").format(ms=f"{ms:.0f}"), ok=True)
 
         def failed(exc: BaseException) -> None:
-            from offline_queue.platform_api import unreachable_words
+            from platform_link.errors import unreachable_words
 
             log.warning("platform health check failed: %s", exc)  # the technical words are for the log
             say(self.connection_message, render_current(unreachable_words(exc, url)), error=True)

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from uuid import UUID
 
 import httpx
 from sqlalchemy import update
@@ -20,13 +21,26 @@ from o2o_platform.issuing import VoucherSpec, issue_signed
 from o2o_platform.keys import load_keyring
 from o2o_platform.models import Terminal
 from o2o_platform.services import create_enrollment
-from offline_queue.platform_api import PlatformApi
+from platform_link.client import PlatformApi
+from wire.platform import BatchRedeemIn, BatchVoidIn
 
 from support import CliResult, free_port
 from support import run_cli as run_module
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "o2o_platform.cli"]
+
+
+def batch_redeem(redemption_id: str, code: str, quantity: int, redeemed_at: datetime,
+                 offline_reason: str = "ok") -> BatchRedeemIn:
+    """An offline redemption to upload, as the wire has it."""
+    return BatchRedeemIn(kind="redeem", redemption_id=UUID(redemption_id), code=code, quantity=quantity,
+                         redeemed_at=redeemed_at, offline_reason=offline_reason)
+
+
+def batch_void(redemption_id: str, reason: str, voided_at: datetime) -> BatchVoidIn:
+    """An offline void to upload; ``redemption_id`` names the redemption voided."""
+    return BatchVoidIn(kind="void", redemption_id=UUID(redemption_id), reason=reason, voided_at=voided_at)
 
 
 def run_cli(*args: str, timeout: float = 60) -> CliResult:

@@ -13,14 +13,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from platform_harness import RunningPlatform
+from platform_harness import RunningPlatform, batch_redeem
 
 from kiosk.codes import SIGNED_PREFIX, SignedCode, encode_claims, parse_code
 from o2o_platform.issuing import IssuedVoucher
 from o2o_platform.known_codes import code_digest
 from o2o_platform.models import Voucher
 from o2o_platform.services import record_vouchers
-from offline_queue.platform_api import BatchRedeem
 
 # What an answer says apart from which voucher and when.
 SAME = ("reason", "detail", "uses_left", "sku", "paid_minor", "list_minor", "currency", "first_redeemed_terminal")
@@ -109,8 +108,8 @@ def test_a_forged_code_with_a_known_voucher_id_is_refused(platform: RunningPlatf
     assert _answer(t1, wrong_key)["reason"] == "unknown_key"
     assert _answer(t1, bad_signature)["reason"] == "bad_signature"
     at = datetime.now(UTC) - timedelta(minutes=1)
-    results = t1.upload_batch([BatchRedeem(str(uuid.uuid4()), bad_signature, 1, at),
-                               BatchRedeem(str(uuid.uuid4()), wrong_key, 1, at)])
+    results = t1.upload_batch([batch_redeem(str(uuid.uuid4()), bad_signature, 1, at),
+                               batch_redeem(str(uuid.uuid4()), wrong_key, 1, at)])
     assert [(r.result, r.reason) for r in results] == [("rejected", "bad_signature"), ("rejected", "unknown_key")]
     assert _voucher(platform, code).used == 0
     assert _answer(t1, code)["reason"] == "ok"  # the real code still works, once
@@ -127,17 +126,17 @@ def test_a_batch_of_known_codes_is_answered_item_by_item_as_before(platform: Run
         online_rid = str(uuid.uuid4())
         assert t1.redeem(redemption_id=online_rid, code=codes[2], quantity=1).reason == "ok"
         at = datetime.now(UTC) - timedelta(minutes=1)
-        first = BatchRedeem(str(uuid.uuid4()), codes[0], 1, at)
+        first = batch_redeem(str(uuid.uuid4()), codes[0], 1, at)
         items = [first,
-                 BatchRedeem(str(uuid.uuid4()), codes[1], 1, at),  # accepted
-                 BatchRedeem(str(uuid.uuid4()), codes[1], 1, at),  # conflict with the one before
-                 BatchRedeem(str(uuid.uuid4()), codes[2], 1, at),  # conflict: redeemed online by T1
+                 batch_redeem(str(uuid.uuid4()), codes[1], 1, at),  # accepted
+                 batch_redeem(str(uuid.uuid4()), codes[1], 1, at),  # conflict with the one before
+                 batch_redeem(str(uuid.uuid4()), codes[2], 1, at),  # conflict: redeemed online by T1
                  first,                                            # the same item twice: duplicate
-                 BatchRedeem(first.redemption_id, codes[3], 1, at)]  # the same id, another code
+                 batch_redeem(str(first.redemption_id), codes[3], 1, at)]  # the same id, another code
         results = t2.upload_batch(items)
         again = t2.upload_batch(items[:2])  # a re-upload after a lost answer
         links = [r.conflict_with.redemption_id if r.conflict_with else None for r in results]
-        assert links[2] == items[1].redemption_id and links[3] == online_rid
+        assert links[2] == str(items[1].redemption_id) and links[3] == online_rid
         return [(r.result, r.reason) for r in results + again], [r.conflict_with is not None for r in results]
 
     known_answers, known_links = batch(known)

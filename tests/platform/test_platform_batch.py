@@ -9,18 +9,19 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from platform_harness import RunningPlatform
+from platform_harness import RunningPlatform, batch_redeem, batch_void
 
 from o2o_platform.models import Redemption
-from offline_queue.platform_api import BatchRedeem, BatchVoid, PlatformRequestError
+from platform_link.errors import PlatformRequestError
+from wire.platform import BatchRedeemIn
 
 
 def _rid() -> str:
     return str(uuid.uuid4())
 
 
-def _redeem(code: str, *, at: datetime | None = None, rid: str | None = None, quantity: int = 1) -> BatchRedeem:
-    return BatchRedeem(rid or _rid(), code, quantity, at or datetime.now(UTC) - timedelta(minutes=1))
+def _redeem(code: str, *, at: datetime | None = None, rid: str | None = None, quantity: int = 1) -> BatchRedeemIn:
+    return batch_redeem(rid or _rid(), code, quantity, at or datetime.now(UTC) - timedelta(minutes=1))
 
 
 def _stored(platform: RunningPlatform, rid: str) -> Redemption:
@@ -56,10 +57,10 @@ def test_batch_answers_accepted_duplicate_conflict_rejected_in_order(platform: R
         twin_b,                                       # 6 conflict with item 5
         _redeem(revoked_early, at=datetime.now(UTC)),  # 7 conflict: revoked before it was served
         _redeem(revoked_late, at=datetime.now(UTC)),  # 8 accepted: revoked only after (below)
-        BatchRedeem(first.redemption_id, twice, 1, first.redeemed_at),  # 9 same id, other body
+        batch_redeem(str(first.redemption_id), twice, 1, first.redeemed_at),  # 9 same id, other body
     ]
     results = t2.upload_batch(items)
-    assert [r.redemption_id for r in results] == [i.redemption_id for i in items]
+    assert [r.redemption_id for r in results] == [str(i.redemption_id) for i in items]
     assert [r.result for r in results] == ["duplicate", "conflict", "rejected", "rejected", "rejected",
                                            "accepted", "conflict", "conflict", "accepted", "rejected"]
     assert results[0].reason == "ok"
@@ -69,18 +70,18 @@ def test_batch_answers_accepted_duplicate_conflict_rejected_in_order(platform: R
     assert results[2].reason in ("bad_signature", "malformed")
     assert (results[3].reason, results[4].reason) == ("wrong_store", "unknown_voucher")
     assert results[6].conflict_with is not None
-    assert results[6].conflict_with.redemption_id == twin_a.redemption_id
+    assert results[6].conflict_with.redemption_id == str(twin_a.redemption_id)
     assert results[6].conflict_with.terminal_id == "T2"
     assert results[7].reason == "revoked" and results[7].conflict_with is None
     assert results[9].reason == "id_reused"
 
     # A conflict is recorded with both redemptions, never dropped.
-    loser = _stored(platform, items[1].redemption_id)
+    loser = _stored(platform, str(items[1].redemption_id))
     winner = _stored(platform, online_rid)
     assert (loser.status, loser.conflict_with, loser.terminal_id, loser.mode) == (
         "conflict", online_rid, "T2", "offline")
     assert (winner.status, winner.terminal_id, winner.mode) == ("accepted", "T1", "online")
-    assert _stored(platform, items[2].redemption_id).status == "rejected"
+    assert _stored(platform, str(items[2].redemption_id)).status == "rejected"
 
     platform.revoke(_vid(revoked_late))
     # The whole batch again (a retry after a lost answer): every item is a duplicate, nothing changes.
@@ -133,7 +134,7 @@ def test_void_after_the_window_is_too_late(platform: RunningPlatform, store_id: 
     code = platform.sign(stores=(store_id,))[0]
     old = _redeem(code, at=datetime.now(UTC) - timedelta(minutes=20))
     assert api.upload_batch([old])[0].result == "accepted"
-    assert api.void(old.redemption_id, "too late?").result == "too_late"
+    assert api.void(str(old.redemption_id), "too late?").result == "too_late"
     info = api.lookup(code)
     assert info is not None and info.uses_left == 0
 
@@ -146,18 +147,18 @@ def test_batch_voids(platform: RunningPlatform, store_id: str) -> None:
     late = _redeem(other, at=t0)
     results = api.upload_batch([
         a,
-        BatchVoid(a.redemption_id, "wrong voucher", t0 + timedelta(minutes=1)),   # accepted: use back
+        batch_void(str(a.redemption_id), "wrong voucher", t0 + timedelta(minutes=1)),   # accepted: use back
         b,                                                                         # accepted again
         late,
-        BatchVoid(late.redemption_id, "long after", t0 + timedelta(minutes=30)),   # too late
-        BatchVoid(a.redemption_id, "retry", t0 + timedelta(minutes=1)),            # duplicate
-        BatchVoid(_rid(), "never seen", t0),                                       # not found
+        batch_void(str(late.redemption_id), "long after", t0 + timedelta(minutes=30)),   # too late
+        batch_void(str(a.redemption_id), "retry", t0 + timedelta(minutes=1)),            # duplicate
+        batch_void(_rid(), "never seen", t0),                                       # not found
     ])
     assert [(r.kind, r.result, r.reason) for r in results] == [
         ("redeem", "accepted", "ok"), ("void", "accepted", "voided"), ("redeem", "accepted", "ok"),
         ("redeem", "accepted", "ok"), ("void", "rejected", "too_late"), ("void", "duplicate", "voided"),
         ("void", "rejected", "not_found")]
-    assert _stored(platform, a.redemption_id).voided_at == t0 + timedelta(minutes=1)
+    assert _stored(platform, str(a.redemption_id)).voided_at == t0 + timedelta(minutes=1)
     info = api.lookup(single)
     assert info is not None and info.uses_left == 0  # b holds the one use
 
@@ -169,8 +170,8 @@ def test_void_window_is_configurable(platform_factory: Any, key_dir: Path) -> No
     r1 = _redeem(recent, at=datetime.now(UTC) - timedelta(seconds=5))
     r2 = _redeem(older, at=datetime.now(UTC) - timedelta(seconds=45))
     assert [r.result for r in api.upload_batch([r1, r2])] == ["accepted", "accepted"]
-    assert api.void(r1.redemption_id, "ok").result == "voided"
-    too_late = api.void(r2.redemption_id, "late")
+    assert api.void(str(r1.redemption_id), "ok").result == "voided"
+    too_late = api.void(str(r2.redemption_id), "late")
     assert too_late.result == "too_late" and "0.5 minutes" in too_late.detail
 
 
@@ -246,12 +247,12 @@ def test_claimed_times_are_bounded_by_what_the_platform_saw(platform: RunningPla
     # The redemption reached the platform 20 minutes ago (the window is 15): a void claimed a minute
     # after it is held, not applied; the use stays counted.
     with platform.database().transaction() as session:
-        row = session.get(Redemption, late.redemption_id)
+        row = session.get(Redemption, str(late.redemption_id))
         assert row is not None
         row.received_at = datetime.now(UTC) - timedelta(minutes=20)
-    (void,) = api.upload_batch([BatchVoid(late.redemption_id, "changed mind", datetime.now(UTC))])
+    (void,) = api.upload_batch([batch_void(str(late.redemption_id), "changed mind", datetime.now(UTC))])
     assert (void.result, void.reason) == ("review", "void_late")
-    stored = _stored(platform, late.redemption_id)
+    stored = _stored(platform, str(late.redemption_id))
     assert stored.voided_at is None and stored.void_claimed_at is not None and stored.review
     assert other.redeem(redemption_id=_rid(), code=voided_late, quantity=1).reason == "already_redeemed"
     status = api.terminal_status()

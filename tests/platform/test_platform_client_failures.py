@@ -19,7 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from kiosk.ports import PlatformUnavailable
-from offline_queue.platform_api import PlatformApi, PlatformAuthError, PlatformBusy, PlatformRequestError
+from platform_link.client import PlatformApi
+from platform_link.errors import PlatformAuthError, PlatformBusy, PlatformRequestError
 
 
 @contextmanager

@@ -11,7 +11,8 @@ from platform_harness import RunningPlatform
 
 from kiosk.codes import SignedCode, parse_code
 from o2o_platform.keys import load_keyring
-from offline_queue.platform_api import PlatformApi, PlatformAuthError, PlatformRequestError
+from platform_link.client import PlatformApi
+from platform_link.errors import PlatformAuthError, PlatformRequestError
 
 V1 = "/api/v1"
 
@@ -118,4 +119,4 @@ def test_a_terminal_acts_only_for_its_own_store(platform: RunningPlatform) -> No
     parsed = parse_code(code_b)
     assert isinstance(parsed, SignedCode)
     info = api_a.lookup(code_b)  # the voucher itself is the customer's: A may tell them where it is valid
-    assert info is not None and info.stores == (store_b,) and info.uses_left == 0
+    assert info is not None and info.stores == [store_b] and info.uses_left == 0

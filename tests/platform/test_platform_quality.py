@@ -24,19 +24,14 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from platform_harness import RunningPlatform, run_cli
+from platform_harness import RunningPlatform, batch_redeem, batch_void, run_cli
 from sqlalchemy import func, select
 
 from kiosk.ports import PlatformUnavailable
 from o2o_platform.models import QosReport, Rating, Redemption
-from offline_queue.platform_api import (
-    BatchRedeem,
-    BatchVoid,
-    PlatformApi,
-    PlatformAuthError,
-    PlatformRequestError,
-    RatingsFeed,
-)
+from platform_link.client import PlatformApi
+from platform_link.errors import PlatformAuthError, PlatformRequestError
+from wire.platform import RatingsOut
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HOTPOT = 'Hotpot <script>alert("x")</script> & "friends"'
@@ -208,7 +203,7 @@ def test_ratings_feed_is_a_delta_per_store_and_shows_a_rerating_again(platform: 
     elsewhere = _redeemed_online(platform, theirs, platform.sign(stores=(other_store,))[0])
 
     empty = mine.ratings()
-    assert isinstance(empty, RatingsFeed) and empty.ratings == () and not empty.more
+    assert isinstance(empty, RatingsOut) and empty.ratings == [] and not empty.more
     assert _rate(platform, a, 5, "great <3").status_code == 200
     assert _rate(platform, elsewhere, 1, "not mine").status_code == 200
     assert _rate(platform, b, 3).status_code == 200
@@ -217,7 +212,7 @@ def test_ratings_feed_is_a_delta_per_store_and_shows_a_rerating_again(platform: 
     assert [(r.redemption_id, r.stars, r.comment) for r in page.ratings] == [(a, 5, "great <3"), (b, 3, "")]
     assert all(r.rated_at.tzinfo is not None for r in page.ratings)
     assert int(page.cursor) > int(empty.cursor or 0)
-    assert mine.ratings(page.cursor).ratings == ()
+    assert mine.ratings(page.cursor).ratings == []
 
     # Store isolation: the other store sees its own rating only.
     assert [(r.redemption_id, r.stars) for r in theirs.ratings("").ratings] == [(elsewhere, 1)]
@@ -314,23 +309,23 @@ def test_day_report_holds_a_scripted_day_with_totals_qos_ratings_and_the_cli_pri
     def earlier(seconds: int) -> datetime:  # offline work served shortly before, on the same day
         return max(online_at - timedelta(seconds=seconds), day_start + timedelta(seconds=seconds))
 
-    offline_ok, conflict, offline_void, bad = (BatchRedeem(_rid(), v4, 1, earlier(50)),
-                                               BatchRedeem(_rid(), v1, 1, earlier(40)),
-                                               BatchRedeem(_rid(), v5, 1, earlier(30)),
-                                               BatchRedeem(_rid(), "WXYZ-2345-ABCD", 1, earlier(20)))
+    offline_ok, conflict, offline_void, bad = (batch_redeem(_rid(), v4, 1, earlier(50)),
+                                               batch_redeem(_rid(), v1, 1, earlier(40)),
+                                               batch_redeem(_rid(), v5, 1, earlier(30)),
+                                               batch_redeem(_rid(), "WXYZ-2345-ABCD", 1, earlier(20)))
     results = t2.upload_batch([offline_ok, conflict, offline_void, bad,
-                               BatchVoid(offline_void.redemption_id, "customer changed mind", earlier(10))])
+                               batch_void(str(offline_void.redemption_id), "customer changed mind", earlier(10))])
     assert [r.result for r in results] == ["accepted", "conflict", "accepted", "rejected", "accepted"]
     assert results[0].feedback_token and results[1].feedback_token is None
-    _TOKENS[offline_ok.redemption_id] = results[0].feedback_token
+    _TOKENS[str(offline_ok.redemption_id)] = results[0].feedback_token
     _redeemed_online(platform, stranger, platform.sign(stores=(f"{store_id}-X",))[0])  # another store's
 
     t1.report_qos(the_day.isoformat(), {"availability": 0.75, "response_ms_p95": 900})
     t2.report_qos(the_day.isoformat(), {"availability": 1.0})
     t2.report_qos((the_day - timedelta(days=1)).isoformat(), {"availability": 0.1})  # another day
     assert _rate(platform, online_1, 4, "tasty").status_code == 200
-    assert _rate(platform, offline_ok.redemption_id, 1).status_code == 200
-    assert _rate(platform, offline_ok.redemption_id, 2, "ok after all").status_code == 200
+    assert _rate(platform, str(offline_ok.redemption_id), 1).status_code == 200
+    assert _rate(platform, str(offline_ok.redemption_id), 2, "ok after all").status_code == 200
 
     report = t1.day_report(the_day.isoformat(), "Asia/Shanghai")
     assert (report["store_id"], report["date"], report["tz"]) == (store_id, the_day.isoformat(), "Asia/Shanghai")
@@ -339,18 +334,18 @@ def test_day_report_holds_a_scripted_day_with_totals_qos_ratings_and_the_cli_pri
         online_2: ("T1", "accepted", "online", 2, 8800 * 2 // 3, 12800 * 2 // 3),  # 2 of 3 uses
         online_3: ("T1", "voided", "online", 1, 8800, 12800),
         refused: ("T1", "refused", "online", 1, 8800, 12800),
-        offline_ok.redemption_id: ("T2", "accepted", "offline", 1, 8800, 12800),
-        conflict.redemption_id: ("T2", "conflict", "offline", 1, 8800, 12800),
-        offline_void.redemption_id: ("T2", "voided", "offline", 1, 8800, 12800),
+        str(offline_ok.redemption_id): ("T2", "accepted", "offline", 1, 8800, 12800),
+        str(conflict.redemption_id): ("T2", "conflict", "offline", 1, 8800, 12800),
+        str(offline_void.redemption_id): ("T2", "voided", "offline", 1, 8800, 12800),
     }
-    assert {r["redemption_id"] for r in report["redemptions"]} == {*expected, bad.redemption_id}
+    assert {r["redemption_id"] for r in report["redemptions"]} == {*expected, str(bad.redemption_id)}
     for rid, (terminal, status, mode, quantity, paid, listed) in expected.items():
         line = _line(report, rid)
         assert (line["terminal_id"], line["status"], line["mode"], line["quantity"], line["paid_minor"],
                 line["list_minor"], line["currency"]) == (terminal, status, mode, quantity, paid, listed, "CNY"), rid
     assert _line(report, online_2)["sku"] == "Tea for three"
     assert _line(report, online_1)["sku"] == "Hotpot set for two"
-    unknown = _line(report, bad.redemption_id)
+    unknown = _line(report, str(bad.redemption_id))
     assert (unknown["status"], unknown["mode"], unknown["voucher_id"], unknown["sku"], unknown["paid_minor"]) == (
         "rejected", "offline", "WXYZ-2345-ABCD", None, None)
     times = [datetime.fromisoformat(r["redeemed_at"]) for r in report["redemptions"]]
@@ -362,7 +357,7 @@ def test_day_report_holds_a_scripted_day_with_totals_qos_ratings_and_the_cli_pri
                                 "review": 0}
     assert report["qos"] == {"T1": {"availability": 0.75, "response_ms_p95": 900}, "T2": {"availability": 1.0}}
     assert [(r["redemption_id"], r["stars"], r["comment"]) for r in report["ratings"]] == [
-        (online_1, 4, "tasty"), (offline_ok.redemption_id, 2, "ok after all")]
+        (online_1, 4, "tasty"), (str(offline_ok.redemption_id), 2, "ok after all")]
     assert report["ratings_average"] == 3.0
 
     # The command prints the same content, as JSON and as CSV (header + one line per redemption).
@@ -380,7 +375,7 @@ def test_day_report_holds_a_scripted_day_with_totals_qos_ratings_and_the_cli_pri
     assert [row[0] for row in rows[1:]] == [r["redemption_id"] for r in report["redemptions"]]
     by_id = {row[0]: row for row in rows[1:]}
     assert by_id[online_2][3:10] == ["Tea for three", "2", "accepted", "online", "5866", "8533", "CNY"]
-    assert by_id[bad.redemption_id][3] == "" and by_id[bad.redemption_id][7] == ""
+    assert by_id[str(bad.redemption_id)][3] == "" and by_id[str(bad.redemption_id)][7] == ""
     assert as_csv.stdout.endswith("\n") and not as_csv.stdout.endswith("\n\n")
 
 
@@ -393,9 +388,9 @@ def test_day_boundaries_follow_the_time_zone_and_bad_dates_or_zones_are_refused(
     midnight = datetime.combine(day, datetime.min.time(), tzinfo=SHANGHAI)
     moments = [midnight - timedelta(seconds=1), midnight, midnight + timedelta(days=1) - timedelta(seconds=1),
                midnight + timedelta(days=1)]
-    items = [BatchRedeem(_rid(), code, 1, at) for code, at in zip(codes, moments, strict=True)]
+    items = [batch_redeem(_rid(), code, 1, at) for code, at in zip(codes, moments, strict=True)]
     assert [r.result for r in api.upload_batch(items)] == ["accepted"] * 4
-    before, first, last, after = (i.redemption_id for i in items)
+    before, first, last, after = (str(i.redemption_id) for i in items)
 
     shanghai = api.day_report(day.isoformat(), "Asia/Shanghai")
     assert [r["redemption_id"] for r in shanghai["redemptions"]] == [first, last]

@@ -15,7 +15,7 @@ from platform_harness import RunningPlatform, run_cli
 from kiosk.codes import SignedCode, parse_code
 from kiosk.ports import PlatformRedeemer
 from kiosk.reasons import Reason
-from offline_queue.platform_api import PlatformApi
+from platform_link.client import PlatformApi
 
 
 def _rid() -> str:
@@ -145,7 +145,7 @@ def test_issue_with_db_records_vouchers_and_plain_codes_redeem_online(platform: 
     info = api.lookup(first)
     assert info is not None
     assert (info.voucher_id, info.sku, info.uses_left, info.paid_minor, info.list_minor, info.stores) == (
-        first, "Massage 60 min", 1, 9900, 16800, (store_id,))
+        first, "Massage 60 min", 1, 9900, 16800, [store_id])
     answer = api.redeem(redemption_id=_rid(), code=first.lower(), quantity=1)  # typed by hand
     assert (answer.reason, answer.voucher_id) == ("ok", first)
     assert api.redeem(redemption_id=_rid(), code=first, quantity=1).reason == "already_redeemed"

@@ -10,7 +10,7 @@ import httpx
 from platform_harness import RunningPlatform, run_cli
 
 from kiosk.codes import SignedCode, parse_code
-from offline_queue.platform_api import PlatformRequestError
+from platform_link.errors import PlatformRequestError
 
 
 def _vid(code: str) -> str:
@@ -36,7 +36,7 @@ def test_revocation_feed_is_a_delta_since_a_cursor(platform: RunningPlatform, st
     later = api.revocations(page.cursor)
     assert [r.voucher_id for r in later.revocations] == [_vid(second)]
     empty = api.revocations(later.cursor)
-    assert empty.revocations == () and empty.cursor == later.cursor
+    assert empty.revocations == [] and empty.cursor == later.cursor
 
     everything = api.revocations("")
     ids = [r.voucher_id for r in everything.revocations]

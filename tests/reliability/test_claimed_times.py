@@ -23,8 +23,8 @@ from reliability_support import Terminal, closing_sqlite, platform_redemptions, 
 from kiosk.codes import parse_code
 from o2o_platform.issuing import VoucherSpec, issue_signed
 from o2o_platform.keys import load_keyring
-from offline_queue.platform_api import PlatformApi
 from offline_queue.queries import review_rows
+from platform_link.client import PlatformApi
 from ui.context import KioskContext
 
 from support import PlatformProcess

@@ -19,9 +19,11 @@ import httpx
 import pytest
 from reliability_support import Terminal, sign_codes
 
+from kiosk.ports import PlatformUnavailable
 from kiosk.roles import Lockout, check_pin, hash_pin
 from kiosk.settings import Settings
-from offline_queue.platform_api import PlatformApi, PlatformAuthError, PlatformUnavailable
+from platform_link.client import PlatformApi
+from platform_link.errors import PlatformAuthError
 from ui.context import KioskContext
 from ui.pins import PinStore
 
@@ -102,7 +104,7 @@ def test_a_terminal_cannot_act_for_another_store(platform, enrolled) -> None:
     # ... and the S1 redemption still stands.
     with PlatformApi(platform.url, s1.token) as api:
         found = api.redemption(mine["redemption_id"])
-        assert found is not None and found["status"] == "accepted" and found["voided_at"] is None
+        assert found is not None and found.status == "accepted" and found.voided_at is None
 
 
 def test_pins_are_hashed_slowly_with_salt_and_lock_out(tmp_path: Path) -> None:

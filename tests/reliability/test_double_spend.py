@@ -11,9 +11,9 @@ import httpx
 from reliability_support import platform_redemptions, sign_codes, standing
 
 from kiosk.codes import parse_code
-from offline_queue.platform_api import PlatformApi
 from offline_queue.queries import review_rows
-from offline_queue.sync import SyncEngine
+from platform_link.client import PlatformApi
+from platform_link.sync import SyncEngine
 from ui.context import KioskContext
 
 

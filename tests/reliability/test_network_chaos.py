@@ -14,8 +14,8 @@ import pytest
 from chaos_proxy import FAULTS, ChaosProxy
 from reliability_support import Terminal, platform_redemptions, sign_codes, standing
 
-from offline_queue.platform_api import PlatformApi
-from offline_queue.sync import SyncEngine
+from platform_link.client import PlatformApi
+from platform_link.sync import SyncEngine
 from ui.context import KioskContext
 
 from support import PlatformProcess

@@ -164,7 +164,7 @@ def test_diagnostics_bundle_holds_no_secret(qtbot, terminal, tmp_path) -> None:
     logs.mkdir(parents=True, exist_ok=True)
     (logs / "kiosk.log").write_text(
         "2026-11-23 12:00:00,000 INFO kiosk.cli: started\n"
-        f"2026-11-23 12:00:01,000 ERROR offline_queue.sync: refused: Authorization: Bearer {token}\n"
+        f"2026-11-23 12:00:01,000 ERROR platform_link.sync: refused: Authorization: Bearer {token}\n"
         f"2026-11-23 12:00:02,000 WARNING ui.app: token {token} looked stale\n", encoding="utf-8")
     screen = make_screen(qtbot, terminal)
     screen.show_page("diagnostics")
@@ -273,7 +273,7 @@ def test_diagnostics_lists_the_logged_warnings_and_tracebacks_newest_first(qtbot
     setup_logging(outer)
     try:
         logging.getLogger("kiosk.cli").info("kiosk started")
-        logging.getLogger("offline_queue.sync").warning("upload refused: the platform answered 503")
+        logging.getLogger("platform_link.sync").warning("upload refused: the platform answered 503")
         try:
             {}["printer"]
         except KeyError:

@@ -1,4 +1,5 @@
-"""The wire format of ``/api/v1`` (pydantic models; they are the OpenAPI document's schemas)."""
+"""The wire format of the platform API, ``/api/v1`` (pydantic models: the OpenAPI document's schemas,
+and what the kiosk's client reads answers with)."""
 
 from __future__ import annotations
 

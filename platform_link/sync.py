@@ -5,7 +5,7 @@ platform offers in its answer's ``X-Batch-Items``), with the next batch in fligh
 one's answers are written. The platform answers per item and each answer is applied to the ledger
 in the same transaction that marks the outbox entry done, so a crash between batches loses nothing
 and repeats nothing (a re-sent item comes back ``duplicate``). 5xx and timeouts back off
-exponentially with full jitter; 429 waits as long as Retry-After says.
+exponentially with full jitter; 429 waits as long as Retry-After says (:mod:`platform_link.retrying`).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -28,8 +28,18 @@ from kiosk.ports import Clock, PlatformUnavailable
 from offline_queue.ledger import ONLINE_ATTEMPT_CHECKED, SqliteLedger
 from offline_queue.models import OutboxEntry, Redemption, Revocation, SyncStateRow
 from offline_queue.models_quality import PlatformCall, Rating
-from offline_queue.platform_api import PlatformAuthError
 from offline_queue.timefmt import from_text, to_text
+from platform_link.answers import as_utc, certificate_json
+from platform_link.retrying import RetryLater, call_with_retries, full_jitter
+from wire.platform import (
+    AuditAnchorOut,
+    BatchResultOut,
+    PublicKeyOut,
+    RatingsOut,
+    RedemptionOut,
+    RevocationsOut,
+    VoidOut,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,22 +61,31 @@ ORPHAN_VOID_REASON = "the terminal stopped before it showed the answer; the cust
 VOID_STATE_FOR_RESULT = {"accepted": "voided", "duplicate": "voided"}
 
 
+T = TypeVar("T")
+
+
 class SyncApi(Protocol):
-    """The platform calls the sync engine needs (implemented by offline_queue.platform_api)."""
+    """The platform calls the sync engine makes, answered in the wire models (implemented by
+    :class:`platform_link.client.PlatformApi`)."""
 
-    def upload_batch(self, items: Sequence[dict[str, Any]]) -> Sequence[Any]: ...
+    # The batch size the platform offered in its last batch answer (X-Batch-Items), if any.
+    batch_items: int | None
 
-    def revocations(self, since: str) -> Any: ...
+    def upload_batch(self, items: Sequence[Mapping[str, Any]]) -> Sequence[BatchResultOut]: ...
 
-    def keys(self) -> Sequence[Any]: ...
+    def revocations(self, since: str) -> RevocationsOut: ...
 
+    def keys(self) -> Sequence[PublicKeyOut]: ...
 
-class RetryLater(Exception):
-    """The platform asked us to wait (429) this many seconds."""
+    def ratings(self, since: str) -> RatingsOut: ...
 
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"platform busy; retry after {seconds:.0f} s")
-        self.seconds = seconds
+    def redemption(self, redemption_id: str) -> RedemptionOut | None: ...
+
+    def void(self, redemption_id: str, reason: str) -> VoidOut: ...
+
+    def report_qos(self, business_date: str, figures: Mapping[str, Any]) -> None: ...
+
+    def anchor_audit(self, seq: int, hash_: str) -> AuditAnchorOut: ...
 
 
 @dataclass
@@ -96,10 +115,6 @@ class SyncReport:
         data = asdict(self)
         data.pop("results")
         return data
-
-
-def _field(item: Any, name: str) -> Any:
-    return item[name] if isinstance(item, dict) else getattr(item, name)
 
 
 class SyncEngine:
@@ -189,11 +204,11 @@ class SyncEngine:
 
     def _report_quality(self) -> None:
         """Send today's figures with the sync, so the platform sees the store's side too."""
-        if self.quality_source is None or not hasattr(self.api, "report_qos"):
+        if self.quality_source is None:
             return
         business_date, figures = self.quality_source()
         try:
-            self._call("qos", lambda: self.api.report_qos(business_date, figures))  # type: ignore[attr-defined]
+            self._call("qos", lambda: self.api.report_qos(business_date, figures))
         except Exception as exc:  # figures are best-effort; the next pass sends them again
             log.info("service-quality report not sent: %s", exc)
 
@@ -201,7 +216,7 @@ class SyncEngine:
         """Send the audit chain's head, so a chain cut short or rewritten here shows against the
         platform's copy (``kiosk audit verify``)."""
         head = self.ledger.audit_head()
-        if head is None or not hasattr(self.api, "anchor_audit"):
+        if head is None:
             return
         try:  # one try, no back-off: the pass is done, and the next one sends the head again
             held = self.api.anchor_audit(*head)
@@ -217,31 +232,22 @@ class SyncEngine:
         with self.ledger.sessions() as session:
             return int(session.scalar(select(func.count()).where(OutboxEntry.done_at.is_(None))) or 0)
 
-    def _call(self, what: str, func_: Callable[[], Any]) -> Any:
-        """Call the platform, retrying 5xx/timeouts with back-off and honouring Retry-After."""
-        for attempt in range(self.max_attempts):
+    def _call(self, what: str, func_: Callable[[], T]) -> T:
+        """Call the platform, retrying 5xx/timeouts with back-off and honouring Retry-After; each
+        attempt is noted for the service-quality figures."""
+        def attempt() -> T:
             started = time.perf_counter()
             try:
                 result = func_()
-                self._note_call(what, started, answered=True, ok=True)
-                return result
             except Exception as exc:
                 self._note_call(what, started, answered=not isinstance(exc, PlatformUnavailable)
                                 or bool(getattr(exc, "answered", False)), ok=False)
-                retry_after = getattr(exc, "retry_after", None)
-                if retry_after is not None:  # 429: the platform says how long to wait
-                    if attempt == self.max_attempts - 1:
-                        raise RetryLater(float(retry_after)) from exc
-                    delay = min(float(retry_after), self.max_delay_s)
-                elif isinstance(exc, PlatformUnavailable) and not isinstance(exc, PlatformAuthError):
-                    if attempt == self.max_attempts - 1:
-                        raise
-                    delay = self.backoff_delay(attempt)
-                else:  # a refused token or a bad request: retrying the same call will not help
-                    raise
-            log.info("%s: retrying in %.2f s", what, delay)
-            self._sleep(delay)
-        raise AssertionError("unreachable")
+                raise
+            self._note_call(what, started, answered=True, ok=True)
+            return result
+
+        return call_with_retries(what, attempt, max_attempts=self.max_attempts, backoff=self.backoff_delay,
+                                 max_delay_s=self.max_delay_s, sleep=self._sleep)
 
     def _upload_all(self, report: SyncReport) -> None:
         # Two uploads in flight: the next batch leaves as soon as the platform has answered for this
@@ -270,7 +276,7 @@ class SyncEngine:
     def _next_batch(self, after: int | None) -> list[OutboxEntry]:
         """The oldest pending entries (after ``after``), as many as the platform last offered to take
         in one batch, else ``batch_size``."""
-        offered = getattr(self.api, "batch_items", None) if self.follow_platform else None
+        offered = self.api.batch_items if self.follow_platform else None
         size = offered if isinstance(offered, int) and offered > 0 else self.batch_size
         query = select(OutboxEntry).where(OutboxEntry.done_at.is_(None))
         if after is not None:
@@ -278,9 +284,9 @@ class SyncEngine:
         with self.ledger.sessions() as session:
             return list(session.scalars(query.order_by(OutboxEntry.seq).limit(size)).all())
 
-    def _upload(self, batch: Sequence[OutboxEntry]) -> Sequence[Any]:
+    def _upload(self, batch: Sequence[OutboxEntry]) -> Sequence[BatchResultOut]:
         items = [json.loads(entry.payload) for entry in batch]
-        return cast(Sequence[Any], self._call("upload", lambda: self.api.upload_batch(items)))
+        return self._call("upload", lambda: self.api.upload_batch(items))
 
     def _note_attempt(self, batch: Sequence[OutboxEntry], error: str) -> None:
         with self.ledger.transaction() as tx:
@@ -289,25 +295,25 @@ class SyncEngine:
                 .values(attempts=OutboxEntry.attempts + 1, last_error=error[:500])
             )
 
-    def _apply(self, batch: Sequence[OutboxEntry], results: Sequence[Any], report: SyncReport) -> None:
+    def _apply(self, batch: Sequence[OutboxEntry], results: Sequence[BatchResultOut], report: SyncReport) -> None:
         # A redemption and its void may travel in one batch: match results by (id, kind).
-        by_id = {(str(_field(r, "redemption_id")), _kind(r)): r for r in results}
+        by_id: dict[tuple[str, str], BatchResultOut] = {(r.redemption_id, r.kind): r for r in results}
         now = to_text(self.clock.now())
         done: list[dict[str, Any]] = []
         skipped: list[dict[str, Any]] = []
         states: list[dict[str, Any]] = []
         for entry in batch:
-            result = by_id.get((entry.redemption_id, entry.kind)) or by_id.get((entry.redemption_id, ""))
+            result = by_id.get((entry.redemption_id, entry.kind))
             if result is None:  # the platform skipped it: leave it pending for the next pass
                 skipped.append({"b_seq": entry.seq})
                 continue
-            outcome = str(_field(result, "result"))
-            answer = result if isinstance(result, dict) else _as_dict(result)
+            outcome: str = result.result
+            answer = result.model_dump()
             done.append({"b_seq": entry.seq, "b_result": outcome})
             if entry.kind == "redeem":
                 state = UPLOAD_STATE_FOR_RESULT.get(outcome, "rejected")
                 if outcome == "duplicate":
-                    stored = str(_field(result, "reason") or "ok")
+                    stored = result.reason or "ok"
                     state = ("uploaded" if stored == "ok" else "conflict" if stored in CONFLICT_REASONS
                              else "review" if stored in REVIEW_REASONS else "rejected")
                 states.append({"b_id": entry.redemption_id,
@@ -339,26 +345,22 @@ class SyncEngine:
 
     def _settle_attempts(self, report: SyncReport) -> None:
         """Undo on the platform what it accepted online while this terminal never recorded it."""
-        lookup = getattr(self.api, "redemption", None)
-        void = getattr(self.api, "void", None)
-        if lookup is None or void is None:
-            return
         now = self.clock.now()
         grace = timedelta(seconds=self.attempt_grace_s)
         for rid in self.ledger.unresolved_online_attempts(now - ATTEMPT_LOOKBACK, until=now - grace):
-            def look(rid: str = rid) -> Any:
-                return lookup(rid)
+            def look(rid: str = rid) -> RedemptionOut | None:
+                return self.api.redemption(rid)
 
             found = self._call("look-up", look)
             if found is None:
                 outcome = "not_on_platform"
-            elif found.get("status") != "accepted" or found.get("voided_at"):
+            elif found.status != "accepted" or found.voided_at:
                 outcome = "nothing_to_undo"
             else:
-                def undo(rid: str = rid) -> Any:
-                    return void(rid, ORPHAN_VOID_REASON)
+                def undo(rid: str = rid) -> VoidOut:
+                    return self.api.void(rid, ORPHAN_VOID_REASON)
 
-                outcome = "voided" if _field(self._call("void", undo), "result") == "voided" else "void_refused"
+                outcome = "voided" if self._call("void", undo).result == "voided" else "void_refused"
                 report.orphans_voided += outcome == "voided"
                 log.warning("online redemption %s was accepted by the platform but never recorded here: %s",
                             rid, outcome)
@@ -369,26 +371,22 @@ class SyncEngine:
         with self.ledger.sessions() as session:
             cursor = session.scalar(select(SyncStateRow.revocations_cursor).where(SyncStateRow.id == 1)) or ""
         while True:
-            def fetch(cursor: str = cursor) -> Any:
+            def fetch(cursor: str = cursor) -> RevocationsOut:
                 return self.api.revocations(cursor)
 
             feed = self._call("revocations", fetch)
             with self.ledger.transaction() as tx:
-                for item in _field(feed, "revocations"):
-                    voucher_id = str(_field(item, "voucher_id"))
-                    revoked_at = _field(item, "revoked_at")
-                    revoked_text = to_text(revoked_at) if isinstance(revoked_at, datetime) else str(revoked_at)
-                    if tx.session.get(Revocation, voucher_id) is None:
-                        tx.session.add(Revocation(voucher_id=voucher_id, revoked_at=revoked_text,
-                                                  reason=str(_field(item, "reason") or "")))
+                for item in feed.revocations:
+                    if tx.session.get(Revocation, item.voucher_id) is None:
+                        tx.session.add(Revocation(voucher_id=item.voucher_id, reason=item.reason,
+                                                  revoked_at=to_text(as_utc(item.revoked_at))))
                         report.revocations += 1
-                cursor = str(_field(feed, "cursor"))
+                cursor = feed.cursor
                 tx.session.execute(update(SyncStateRow).where(SyncStateRow.id == 1).values(revocations_cursor=cursor))
-            if not getattr(feed, "more", False):
+            if not feed.more:
                 break
         self._pull_keys(report)
-        if hasattr(self.api, "ratings"):
-            self._pull_ratings()
+        self._pull_ratings()
 
     def _pull_keys(self, report: SyncReport) -> None:
         """Trust only what chains to this terminal's root: a key the platform (or anything between it
@@ -396,13 +394,11 @@ class SyncEngine:
         lists is dropped."""
         offered = []
         for key in self._call("keys", self.api.keys):
-            key_id = str(_field(key, "key_id"))
-            cert = key.get("certificate") if isinstance(key, dict) else getattr(key, "certificate", None)
             try:
-                offered.append(parse_offered(key_id, str(_field(key, "public_pem")), cert))
+                offered.append(parse_offered(key.key_id, key.public_pem, certificate_json(key)))
             except CertificateError as exc:
                 report.keys_refused += 1
-                log.warning("platform key %s refused: %s", key_id, exc)
+                log.warning("platform key %s refused: %s", key.key_id, exc)
         now = self.clock.now()
         update = plan_key_update(roots=self.ledger.root_keys(), certified=self.ledger.certified_keys(),
                                  offered=offered, now=now)
@@ -426,40 +422,19 @@ class SyncEngine:
         with self.ledger.sessions() as session:
             cursor = session.scalar(select(SyncStateRow.ratings_cursor).where(SyncStateRow.id == 1)) or ""
         for _ in range(100):  # bounded: 100 pages per pass
-            def fetch(cursor: str = cursor) -> Any:
-                return self.api.ratings(cursor)  # type: ignore[attr-defined]
+            def fetch(cursor: str = cursor) -> RatingsOut:
+                return self.api.ratings(cursor)
 
             feed = self._call("ratings", fetch)
             with self.ledger.transaction() as tx:
-                for item in _field(feed, "ratings"):
-                    rated_at = _field(item, "rated_at")
-                    values = {"stars": int(_field(item, "stars")), "comment": str(_field(item, "comment") or ""),
-                              "rated_at": to_text(rated_at) if isinstance(rated_at, datetime) else str(rated_at)}
-                    upsert = sqlite_insert(Rating).values(redemption_id=str(_field(item, "redemption_id")), **values)
+                for item in feed.ratings:
+                    values = {"stars": item.stars, "comment": item.comment, "rated_at": to_text(as_utc(item.rated_at))}
+                    upsert = sqlite_insert(Rating).values(redemption_id=item.redemption_id, **values)
                     tx.conn.execute(upsert.on_conflict_do_update(index_elements=[Rating.redemption_id], set_=values))
-                cursor = str(_field(feed, "cursor"))
+                cursor = feed.cursor
                 tx.conn.execute(update(SyncStateRow).where(SyncStateRow.id == 1).values(ratings_cursor=cursor))
-            if not getattr(feed, "more", False):
+            if not feed.more:
                 break
-
-
-def full_jitter(attempt: int, base_s: float, cap_s: float, r: float) -> float:
-    """The wait before retry ``attempt`` (0 first): ``r`` (uniform in [0, 1)) times base·2^attempt,
-    capped at ``cap_s``. Spreading over the whole range, not only its upper half, is what keeps
-    terminals that failed together (a store's network coming back) from retrying together."""
-    return r * min(cap_s, base_s * (2**attempt))
-
-
-def _kind(result: Any) -> str:
-    kind = result.get("kind") if isinstance(result, dict) else getattr(result, "kind", None)
-    return str(kind or "")
-
-
-def _as_dict(obj: Any) -> dict[str, Any]:
-    try:
-        return asdict(obj)
-    except TypeError:
-        return dict(vars(obj))
 
 
 def revocations_age_s(ledger: SqliteLedger, now: datetime) -> float | None:
