@@ -29,7 +29,7 @@ from offline_queue.ledger import ONLINE_ATTEMPT_CHECKED, SqliteLedger
 from offline_queue.models import OutboxEntry, Redemption, Revocation, SyncStateRow
 from offline_queue.models_quality import PlatformCall, Rating
 from offline_queue.platform_api import PlatformAuthError
-from offline_queue.timefmt import from_text, to_text
+from offline_queue.timefmt import to_text
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +177,7 @@ class SyncEngine:
     # --- service quality -----------------------------------------------------------------
 
     def _note_call(self, what: str, started: float, *, answered: bool, ok: bool) -> None:
-        self._calls.append({"at": to_text(self.clock.now()), "kind": what[:16], "answered": answered, "ok": ok,
+        self._calls.append({"at": self.clock.now(), "kind": what[:16], "answered": answered, "ok": ok,
                             "ms": round((time.perf_counter() - started) * 1000, 3)})
 
     def _save_calls(self) -> None:
@@ -292,7 +292,7 @@ class SyncEngine:
     def _apply(self, batch: Sequence[OutboxEntry], results: Sequence[Any], report: SyncReport) -> None:
         # A redemption and its void may travel in one batch: match results by (id, kind).
         by_id = {(str(_field(r, "redemption_id")), _kind(r)): r for r in results}
-        now = to_text(self.clock.now())
+        now = self.clock.now()
         done: list[dict[str, Any]] = []
         skipped: list[dict[str, Any]] = []
         states: list[dict[str, Any]] = []
@@ -466,5 +466,5 @@ def revocations_age_s(ledger: SqliteLedger, now: datetime) -> float | None:
     """Seconds since the cancelled-voucher list was last refreshed, or None if never."""
     with ledger.sessions() as session:
         row = session.get(SyncStateRow, 1)
-        synced = from_text(row.revocations_synced_at) if row else None
+        synced = row.revocations_synced_at if row else None
     return None if synced is None else round((now - synced).total_seconds(), 1)
