@@ -48,6 +48,19 @@ def _span(delta: timedelta) -> Message:
     return message(N_("{n} min"), n=f"{delta.total_seconds() / 60:.0f}")
 
 
+def _too_old(rule: str, at: datetime | None, limit: timedelta, now: datetime, never: str, aged: str,
+             detail: str, suffix: str) -> PolicyBreach | None:
+    """The breach of ``rule`` when ``at`` is unknown (the words ``never``) or older than ``limit`` (the
+    words ``aged``); ``detail`` is the English line, its ``{ago}`` "never" or the age and ``suffix``."""
+    if at is not None and now - at <= limit:
+        return None
+    if at is None:
+        ago, words = "never", message(never, limit=_span(limit))
+    else:
+        ago, words = _hours(now - at) + suffix, message(aged, age=_span(now - at), limit=_span(limit))
+    return PolicyBreach(rule, detail.format(ago=ago, limit=_hours(limit)), words)
+
+
 def check_offline_policy(
     policy: OfflinePolicy,
     *,
@@ -58,28 +71,16 @@ def check_offline_policy(
     pending_offline_value_minor: int,
 ) -> PolicyBreach | None:
     """The first limit crossed by one more offline redemption of ``value_minor``, or None."""
-    if last_sync_at is None or now - last_sync_at > policy.max_since_sync:
-        ago = "never" if last_sync_at is None else _hours(now - last_sync_at) + " ago"
-        words = (message(N_("this terminal has never reached the platform (limit {limit})"),
-                         limit=_span(policy.max_since_sync)) if last_sync_at is None else
-                 message(N_("the last contact with the platform was {age} ago (limit {limit})"),
-                         age=_span(now - last_sync_at), limit=_span(policy.max_since_sync)))
-        return PolicyBreach(
-            "max_since_sync",
-            f"last contact with the platform: {ago} (limit {_hours(policy.max_since_sync)})",
-            words,
-        )
-    if revocations_synced_at is None or now - revocations_synced_at > policy.max_revocations_age:
-        ago = "never" if revocations_synced_at is None else _hours(now - revocations_synced_at) + " old"
-        words = (message(N_("the list of cancelled vouchers was never fetched (limit {limit})"),
-                         limit=_span(policy.max_revocations_age)) if revocations_synced_at is None else
-                 message(N_("the list of cancelled vouchers is {age} old (limit {limit})"),
-                         age=_span(now - revocations_synced_at), limit=_span(policy.max_revocations_age)))
-        return PolicyBreach(
-            "max_revocations_age",
-            f"the list of cancelled vouchers is {ago} (limit {_hours(policy.max_revocations_age)})",
-            words,
-        )
+    breach = _too_old("max_since_sync", last_sync_at, policy.max_since_sync, now,
+                      N_("this terminal has never reached the platform (limit {limit})"),
+                      N_("the last contact with the platform was {age} ago (limit {limit})"),
+                      "last contact with the platform: {ago} (limit {limit})", " ago")
+    breach = breach or _too_old("max_revocations_age", revocations_synced_at, policy.max_revocations_age, now,
+                                N_("the list of cancelled vouchers was never fetched (limit {limit})"),
+                                N_("the list of cancelled vouchers is {age} old (limit {limit})"),
+                                "the list of cancelled vouchers is {ago} (limit {limit})", " old")
+    if breach is not None:
+        return breach
     if value_minor > policy.max_value_per_redemption_minor:
         text = N_("this redemption is worth more than one offline redemption may carry")
         return PolicyBreach("max_value_per_redemption", text, message(text))

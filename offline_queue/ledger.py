@@ -399,7 +399,7 @@ class SqliteLedger:
                 if row is not None:
                     tx.session.delete(row)
                     tx.session.flush()
-                tx.session.add(TrustedKey(key_id=key_id, public_raw=raw, added_at=to_text(now), source=source,
+                tx.session.add(TrustedKey(key_id=key_id, public_raw=raw, added_at=now, source=source,
                                           role=ROOT))
                 append_audit(tx.session, at=now, actor=actor, action="key_trusted",
                              detail={"key_id": key_id, "source": source, "role": ROOT,
@@ -416,7 +416,7 @@ class SqliteLedger:
             for cert in update.add:
                 if tx.session.get(TrustedKey, cert.key_id) is not None:
                     continue
-                tx.session.add(TrustedKey(key_id=cert.key_id, public_raw=cert.public_raw, added_at=to_text(now),
+                tx.session.add(TrustedKey(key_id=cert.key_id, public_raw=cert.public_raw, added_at=now,
                                           source=source, role=CERTIFIED,
                                           certificate=json.dumps(cert.to_json(), sort_keys=True)))
                 append_audit(tx.session, at=now, actor=actor, action="key_trusted",
@@ -438,9 +438,9 @@ class SqliteLedger:
         with self.transaction() as tx:
             row = tx.session.get(SyncStateRow, 1)
             assert row is not None, "sync_state row is created by the first migration"
-            row.last_sync_at = to_text(now)
+            row.last_sync_at = now
             if revocations:
-                row.revocations_synced_at = to_text(now)
+                row.revocations_synced_at = now
 
     def audit(self, *, at: datetime, actor: str, action: str, detail: dict[str, Any]) -> None:
         """Append one audit entry in its own transaction."""

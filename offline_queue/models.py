@@ -1,13 +1,21 @@
 """SQLAlchemy 2 models of the local ledger database (kiosk.db).
 
 Times are stored as UTC ISO 8601 text (``2026-11-23T14:02:11.123456+00:00``) so the file stays
-readable with the sqlite3 shell and sorts correctly as text.
+readable with the sqlite3 shell and sorts correctly as text; their columns are
+:class:`~offline_queue.timefmt.UTCText`, which hands aware datetimes to and from ORM and Core
+statements. Three stay plain text: the audit log's ``at`` (its hash chain covers the text itself),
+and the revocations' and ratings' times (the sync keeps a time the platform sent as text as it came,
+and the day's ratings hand theirs on as text).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from offline_queue.timefmt import UTCText
 
 
 class Base(DeclarativeBase):
@@ -29,7 +37,7 @@ class Redemption(Base):
     paid_minor: Mapped[int] = mapped_column(Integer)  # per use, paid online
     list_minor: Mapped[int] = mapped_column(Integer)  # per use, store list price
     mode: Mapped[str] = mapped_column(String(8))  # online | offline
-    decided_at: Mapped[str] = mapped_column(String(40), index=True)
+    decided_at: Mapped[datetime] = mapped_column(UTCText, index=True)
     store_id: Mapped[str] = mapped_column(String(64))
     terminal_id: Mapped[str] = mapped_column(String(64))
     cashier: Mapped[str] = mapped_column(String(64), default="")
@@ -38,7 +46,7 @@ class Redemption(Base):
     # pending (offline, not yet uploaded) | uploaded | duplicate | conflict | rejected | online
     upload_state: Mapped[str] = mapped_column(String(16), index=True)
     platform_answer: Mapped[str | None] = mapped_column(Text, default=None)  # JSON of the platform's answer
-    voided_at: Mapped[str | None] = mapped_column(String(40), default=None)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCText, default=None)
     void_reason: Mapped[str | None] = mapped_column(Text, default=None)
 
 
@@ -50,9 +58,9 @@ class VoucherUse(Base):
     voucher_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     uses_allowed: Mapped[int] = mapped_column(Integer)
     used: Mapped[int] = mapped_column(Integer, default=0)
-    first_at: Mapped[str | None] = mapped_column(String(40))
+    first_at: Mapped[datetime | None] = mapped_column(UTCText)
     first_terminal: Mapped[str | None] = mapped_column(String(64))
-    last_at: Mapped[str | None] = mapped_column(String(40))
+    last_at: Mapped[datetime | None] = mapped_column(UTCText)
     last_terminal: Mapped[str | None] = mapped_column(String(64))
 
 
@@ -65,10 +73,10 @@ class OutboxEntry(Base):
     redemption_id: Mapped[str] = mapped_column(ForeignKey("redemptions.id"), index=True)
     kind: Mapped[str] = mapped_column(String(8))  # redeem | void
     payload: Mapped[str] = mapped_column(Text)  # JSON body item for the batch upload
-    created_at: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCText)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
-    done_at: Mapped[str | None] = mapped_column(String(40), default=None)
+    done_at: Mapped[datetime | None] = mapped_column(UTCText, default=None)
     result: Mapped[str | None] = mapped_column(String(16), default=None)
 
     __table_args__ = (Index("ix_outbox_pending", "done_at", "seq"),)
@@ -91,9 +99,9 @@ class PlatformWordRow(Base):
 
     voucher_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     reason: Mapped[str] = mapped_column(String(32))
-    at: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UTCText)
     uses_left: Mapped[int | None] = mapped_column(Integer, default=None)
-    first_redeemed_at: Mapped[str | None] = mapped_column(String(40), default=None)
+    first_redeemed_at: Mapped[datetime | None] = mapped_column(UTCText, default=None)
     first_redeemed_terminal: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
@@ -109,7 +117,7 @@ class TrustedKey(Base):
 
     key_id: Mapped[str] = mapped_column(String(8), primary_key=True)
     public_raw: Mapped[bytes] = mapped_column(LargeBinary(32))
-    added_at: Mapped[str] = mapped_column(String(40))
+    added_at: Mapped[datetime] = mapped_column(UTCText)
     source: Mapped[str] = mapped_column(String(16))  # init | enroll | sync
     role: Mapped[str] = mapped_column(String(10), default="root", server_default="root")
     certificate: Mapped[str | None] = mapped_column(Text, default=None)
@@ -121,8 +129,8 @@ class SyncStateRow(Base):
     __tablename__ = "sync_state"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    last_sync_at: Mapped[str | None] = mapped_column(String(40))
-    revocations_synced_at: Mapped[str | None] = mapped_column(String(40))
+    last_sync_at: Mapped[datetime | None] = mapped_column(UTCText)
+    revocations_synced_at: Mapped[datetime | None] = mapped_column(UTCText)
     revocations_cursor: Mapped[str] = mapped_column(String(64), default="")
     ratings_cursor: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
@@ -136,8 +144,8 @@ class PrintJob(Base):
     redemption_id: Mapped[str | None] = mapped_column(ForeignKey("redemptions.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # receipt | reprint | test | x_report | z_report
     state: Mapped[str] = mapped_column(String(16))  # queued | waiting | printed | failed
-    created_at: Mapped[str] = mapped_column(String(40))
-    finished_at: Mapped[str | None] = mapped_column(String(40), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCText)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCText, default=None)
     detail: Mapped[str] = mapped_column(Text, default="")
     content: Mapped[str] = mapped_column(Text, default="")  # JSON of the receipt model, for reprints
 

@@ -7,10 +7,13 @@ that decided it uploads it), and it is not in this terminal's takings.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from offline_queue.models import Base
+from offline_queue.timefmt import UTCText
 
 
 class PeerRedemption(Base):
@@ -23,14 +26,14 @@ class PeerRedemption(Base):
     terminal_id: Mapped[str] = mapped_column(String(64))
     quantity: Mapped[int] = mapped_column(Integer)
     uses: Mapped[int] = mapped_column(Integer)
-    decided_at: Mapped[str] = mapped_column(String(40), index=True)
-    received_at: Mapped[str] = mapped_column(String(40))
+    decided_at: Mapped[datetime] = mapped_column(UTCText, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCText)
     sku: Mapped[str] = mapped_column(String(128), default="")
     paid_minor: Mapped[int] = mapped_column(Integer, default=0)
     currency: Mapped[str] = mapped_column(String(3), default="")
     mode: Mapped[str] = mapped_column(String(8), default="offline")
     via: Mapped[str] = mapped_column(String(8))  # claim | push | pull: how it reached this terminal
-    voided_at: Mapped[str | None] = mapped_column(String(40), default=None)  # voided at its counter
+    voided_at: Mapped[datetime | None] = mapped_column(UTCText, default=None)  # voided at its counter
 
 
 class PeerClaim(Base):
@@ -42,6 +45,6 @@ class PeerClaim(Base):
     voucher_id: Mapped[str] = mapped_column(String(64), index=True)
     terminal_id: Mapped[str] = mapped_column(String(64))
     quantity: Mapped[int] = mapped_column(Integer)
-    claimed_at: Mapped[str] = mapped_column(String(40))
-    expires_at: Mapped[str] = mapped_column(String(40))
+    claimed_at: Mapped[datetime] = mapped_column(UTCText)
+    expires_at: Mapped[datetime] = mapped_column(UTCText)
     state: Mapped[str] = mapped_column(String(8), default="held")  # held | yielded (to an earlier claim)

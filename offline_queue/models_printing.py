@@ -5,10 +5,13 @@ The print log itself is :class:`offline_queue.models.PrintJob` (table ``print_lo
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from offline_queue.models import Base
+from offline_queue.timefmt import UTCText
 
 
 class ZReport(Base):
@@ -22,7 +25,7 @@ class ZReport(Base):
     number: Mapped[int] = mapped_column(Integer)
     business_date: Mapped[str] = mapped_column(String(10), index=True)  # YYYY-MM-DD, store time zone
     part: Mapped[int] = mapped_column(Integer, default=1)  # 2, 3… when later activity of the same day is closed
-    created_at: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCText)
     content: Mapped[str] = mapped_column(Text)  # JSON of kiosk.receipt.DayReport
 
     __table_args__ = (UniqueConstraint("terminal_id", "number", name="uq_z_reports_terminal_number"),)
@@ -44,8 +47,8 @@ class PrintAttempt(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("print_log.id"), index=True)
-    started_at: Mapped[str] = mapped_column(String(40))
-    finished_at: Mapped[str | None] = mapped_column(String(40), default=None)
+    started_at: Mapped[datetime] = mapped_column(UTCText)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCText, default=None)
     outcome: Mapped[str | None] = mapped_column(String(16), default=None)  # printed | failed | interrupted
     printer: Mapped[str] = mapped_column(Text, default="")
     detail: Mapped[str] = mapped_column(Text, default="")

@@ -3,10 +3,13 @@ to the platform, the store's own price table, and the customers' ratings pulled 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Boolean, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from offline_queue.models import Base
+from offline_queue.timefmt import UTCText
 
 
 class Attempt(Base):
@@ -15,7 +18,7 @@ class Attempt(Base):
     __tablename__ = "attempts"
 
     redemption_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    decided_at: Mapped[str] = mapped_column(String(40), index=True)
+    decided_at: Mapped[datetime] = mapped_column(UTCText, index=True)
     reason: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
     mode: Mapped[str] = mapped_column(String(8))
@@ -25,7 +28,7 @@ class Attempt(Base):
     voucher_id: Mapped[str | None] = mapped_column(String(64))
     sku: Mapped[str] = mapped_column(String(128), default="")
     quantity: Mapped[int] = mapped_column(Integer)
-    valid_until: Mapped[str | None] = mapped_column(String(40))
+    valid_until: Mapped[datetime | None] = mapped_column(UTCText)
     online_asked: Mapped[bool] = mapped_column(Boolean, default=False)
     online_answered: Mapped[bool] = mapped_column(Boolean, default=False)
     online_ms: Mapped[float | None] = mapped_column(Float)
@@ -38,7 +41,7 @@ class PlatformCall(Base):
     __tablename__ = "platform_calls"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UTCText)
     kind: Mapped[str] = mapped_column(String(16))  # redeem | upload | revocations | keys
     answered: Mapped[bool] = mapped_column(Boolean)
     ok: Mapped[bool] = mapped_column(Boolean)
@@ -55,7 +58,7 @@ class StorePrice(Base):
     sku: Mapped[str] = mapped_column(String(128), primary_key=True)
     list_minor: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
-    updated_at: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(UTCText)
     title: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 

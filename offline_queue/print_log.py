@@ -33,7 +33,7 @@ from offline_queue.models import PrintJob, Redemption, VoucherUse
 from offline_queue.models_printing import PrintAttempt, ZReport, ZReportItem
 from offline_queue.models_quality import StorePrice
 from offline_queue.queries import redemption_rows
-from offline_queue.timefmt import from_text, to_text
+from offline_queue.timefmt import to_text
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,8 @@ def _view(row: PrintJob) -> JobView:
         content = json.loads(row.content) if row.content else {}
     except ValueError:
         content = {}
-    return JobView(row.id, row.kind, row.state, row.redemption_id, row.created_at, row.finished_at, row.detail,
+    finished = to_text(row.finished_at) if row.finished_at else None
+    return JobView(row.id, row.kind, row.state, row.redemption_id, to_text(row.created_at), finished, row.detail,
                    content)
 
 
@@ -111,8 +112,7 @@ class PrintLog:
                     uses_left = json.loads(row.platform_answer).get("uses_left")
                 except (ValueError, AttributeError):
                     uses_left = None
-            decided = from_text(row.decided_at)
-            assert decided is not None
+            decided = row.decided_at
             token = ""
             if row.platform_answer:
                 try:
@@ -155,7 +155,7 @@ class PrintLog:
     def enqueue(self, kind: str, content: dict[str, Any], *, now: datetime, redemption_id: str | None = None,
                 actor: str = "", audit: dict[str, Any] | None = None) -> int:
         with self.ledger.transaction() as tx:
-            job = PrintJob(redemption_id=redemption_id, kind=kind, state="queued", created_at=to_text(now),
+            job = PrintJob(redemption_id=redemption_id, kind=kind, state="queued", created_at=now,
                            detail="", content=json.dumps(content, ensure_ascii=False))
             tx.session.add(job)
             tx.session.flush()
@@ -177,7 +177,7 @@ class PrintLog:
             ).first()
             if row is not None:
                 return row.id, False
-            job = PrintJob(redemption_id=redemption_id, kind="receipt", state="queued", created_at=to_text(now),
+            job = PrintJob(redemption_id=redemption_id, kind="receipt", state="queued", created_at=now,
                            detail="", content=json.dumps(receipt.to_dict(), ensure_ascii=False))
             tx.session.add(job)
             tx.session.flush()
@@ -230,7 +230,7 @@ class PrintLog:
     def mark_skipped(self, job_id: int, reason: str, *, now: datetime) -> None:
         with self.ledger.transaction() as tx:
             tx.session.execute(update(PrintJob).where(PrintJob.id == job_id, PrintJob.state.in_(OPEN_STATES))
-                               .values(state="skipped", detail=reason, finished_at=to_text(now)))
+                               .values(state="skipped", detail=reason, finished_at=now))
 
     def claim(self, job_id: int, *, now: datetime, printer: str) -> int | None:
         """Take the job for sending: only one process wins. Returns the attempt id, or None if lost."""
@@ -241,7 +241,7 @@ class PrintLog:
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 return None
-            attempt = PrintAttempt(job_id=job_id, started_at=to_text(now), printer=printer, detail="")
+            attempt = PrintAttempt(job_id=job_id, started_at=now, printer=printer, detail="")
             tx.session.add(attempt)
             tx.session.flush()
             return attempt.id
@@ -250,19 +250,19 @@ class PrintLog:
         with self.ledger.transaction() as tx:
             final = state in ("printed", "failed")
             tx.session.execute(update(PrintJob).where(PrintJob.id == job_id)
-                               .values(state=state, detail=detail, finished_at=to_text(now) if final else None))
+                               .values(state=state, detail=detail, finished_at=now if final else None))
             tx.session.execute(update(PrintAttempt).where(PrintAttempt.id == attempt_id)
-                               .values(finished_at=to_text(now), outcome=state, detail=detail))
+                               .values(finished_at=now, outcome=state, detail=detail))
 
     def fail(self, job_id: int, detail: str, *, now: datetime) -> None:
         """A job that can never print as it is (its content cannot be rendered)."""
         with self.ledger.transaction() as tx:
             tx.session.execute(update(PrintJob).where(PrintJob.id == job_id)
-                               .values(state="failed", detail=detail, finished_at=to_text(now)))
+                               .values(state="failed", detail=detail, finished_at=now))
 
     def recover_interrupted(self, *, now: datetime) -> list[int]:
         """Jobs left in ``printing`` by a process that stopped mid-send: mark them failed, never resend."""
-        cutoff = to_text(now - STALE_CLAIM)
+        cutoff = now - STALE_CLAIM
         with self.ledger.transaction() as tx:
             stale = tx.session.execute(
                 select(PrintJob.id, func.max(PrintAttempt.started_at))
@@ -274,17 +274,17 @@ class PrintLog:
                       "Reprint it if the customer needs it.")
             for job_id in ids:
                 tx.session.execute(update(PrintJob).where(PrintJob.id == job_id)
-                                   .values(state="failed", detail=detail, finished_at=to_text(now)))
+                                   .values(state="failed", detail=detail, finished_at=now))
                 tx.session.execute(update(PrintAttempt).where(and_(PrintAttempt.job_id == job_id,
                                                                    PrintAttempt.finished_at.is_(None)))
-                                   .values(finished_at=to_text(now), outcome="interrupted", detail=detail))
+                                   .values(finished_at=now, outcome="interrupted", detail=detail))
             return ids
 
     # --- reports ----------------------------------------------------------------------------------
 
     def _summary(self, session: Any, business_date: date, store: StoreInfo, *, unclosed_only: bool) -> DaySummary:
         start, end = day_bounds(business_date, store.tz())
-        query = select(Redemption).where(Redemption.decided_at >= to_text(start), Redemption.decided_at < to_text(end))
+        query = select(Redemption).where(Redemption.decided_at >= start, Redemption.decided_at < end)
         if store.terminal_id:
             query = query.where(Redemption.terminal_id == store.terminal_id)
         if unclosed_only:
@@ -322,7 +322,7 @@ class PrintLog:
             report = build_xz_report(summary, kind="Z", store=store, generated_at=now, number=number,
                                      part=len(earlier) + 1)
             z = ZReport(terminal_id=store.terminal_id, store_id=store.store_id, number=number, business_date=day,
-                        part=report.part, created_at=to_text(now),
+                        part=report.part, created_at=now,
                         content=json.dumps(report.to_dict(), ensure_ascii=False))
             session.add(z)
             session.flush()

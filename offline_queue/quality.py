@@ -15,26 +15,19 @@ from kiosk.qos import AttemptSample, CallSample, ServiceQuality, service_quality
 from offline_queue.ledger import SqliteLedger, append_audit
 from offline_queue.models import Redemption
 from offline_queue.models_quality import Attempt, PlatformCall, Rating, StorePrice
-from offline_queue.timefmt import from_text, to_text
 
 
 def day_quality(ledger: SqliteLedger, day: date, tz: tzinfo | None) -> ServiceQuality:
     """Service quality of one store day, both sides."""
-    start, end = (to_text(t) for t in day_bounds(day, tz))
+    start, end = day_bounds(day, tz)
     with ledger.sessions() as session:
         calls = [CallSample(c.kind, c.answered, c.ok, c.ms) for c in session.scalars(
             select(PlatformCall).where(PlatformCall.at >= start, PlatformCall.at < end))]
         attempts = [
-            AttemptSample(a.reason, a.status, _time(a.decided_at), a.wait_ms, from_text(a.valid_until))
+            AttemptSample(a.reason, a.status, a.decided_at, a.wait_ms, a.valid_until)
             for a in session.scalars(select(Attempt).where(Attempt.decided_at >= start, Attempt.decided_at < end))
         ]
     return service_quality(calls, attempts)
-
-
-def _time(text: str) -> datetime:
-    moment = from_text(text)
-    assert moment is not None
-    return moment
 
 
 def arrival(ledger: SqliteLedger, redemption_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
@@ -66,7 +59,7 @@ def set_store_price(ledger: SqliteLedger, sku: str, list_minor: int, currency: s
 
     ``title=None`` keeps the title the deal already has.
     """
-    values: dict[str, Any] = {"list_minor": list_minor, "currency": currency, "updated_at": to_text(now)}
+    values: dict[str, Any] = {"list_minor": list_minor, "currency": currency, "updated_at": now}
     if title is not None:
         values["title"] = " ".join(title.split())[:200]
     with ledger.transaction() as tx:

@@ -23,7 +23,6 @@ from kiosk.day_summary import DayRow, DaySummary, filter_rows, summarize
 from kiosk.days import day_bounds
 from offline_queue.ledger import SqliteLedger
 from offline_queue.models import Redemption, VoucherUse
-from offline_queue.timefmt import from_text, to_text
 
 REVIEW_STATES = ("conflict", "review", "rejected", "void_refused")
 
@@ -39,13 +38,11 @@ def _answer(text: str | None) -> dict[str, Any] | None:
 
 
 def _row(r: Redemption, uses_allowed: int | None) -> DayRow:
-    decided = from_text(r.decided_at)
-    assert decided is not None
     return DayRow(
-        redemption_id=r.id, decided_at=decided, voucher_id=r.voucher_id, deal=r.sku, quantity=r.quantity,
+        redemption_id=r.id, decided_at=r.decided_at, voucher_id=r.voucher_id, deal=r.sku, quantity=r.quantity,
         cashier=r.cashier or "", mode=r.mode, upload_state=r.upload_state, currency=r.currency,
         paid_minor=r.paid_minor, list_minor=r.list_minor, terminal_id=r.terminal_id, source=r.source or "",
-        voided_at=from_text(r.voided_at), void_reason=r.void_reason or "", platform_answer=_answer(r.platform_answer),
+        voided_at=r.voided_at, void_reason=r.void_reason or "", platform_answer=_answer(r.platform_answer),
         uses_allowed=uses_allowed or 1,
     )
 
@@ -62,7 +59,7 @@ def day_rows(ledger: SqliteLedger, day: date, tz: tzinfo | None, *, state: str =
              deal: str = "", text: str = "") -> list[DayRow]:
     """The redemptions of one store day, oldest first, matching the filters given."""
     start, end = day_bounds(day, tz)
-    query = (select(Redemption).where(Redemption.decided_at >= to_text(start), Redemption.decided_at < to_text(end))
+    query = (select(Redemption).where(Redemption.decided_at >= start, Redemption.decided_at < end)
              .order_by(Redemption.decided_at))
     if mode:
         query = query.where(Redemption.mode == mode)
@@ -83,7 +80,7 @@ def review_rows(ledger: SqliteLedger, *, since: datetime | None = None, limit: i
     manager should look at."""
     query = select(Redemption).where(Redemption.upload_state.in_(REVIEW_STATES))
     if since is not None:
-        query = query.where(Redemption.decided_at >= to_text(since))
+        query = query.where(Redemption.decided_at >= since)
     with ledger.sessions() as session:
         return redemption_rows(session, query.order_by(Redemption.decided_at.desc()).limit(limit))
 

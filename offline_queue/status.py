@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from offline_queue.ledger import SqliteLedger
 from offline_queue.models import OutboxEntry, Redemption, SyncStateRow
+from offline_queue.timefmt import to_text
 
 
 def local_status(ledger: SqliteLedger) -> dict[str, Any]:
@@ -24,5 +25,5 @@ def local_status(ledger: SqliteLedger) -> dict[str, Any]:
         "conflicts": int(by_state.get("conflict", 0)),
         "review": int(by_state.get("review", 0)),
         "rejected": int(by_state.get("rejected", 0)),
-        "last_sync_at": row.last_sync_at if row else None,
+        "last_sync_at": to_text(row.last_sync_at) if row is not None and row.last_sync_at is not None else None,
     }

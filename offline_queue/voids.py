@@ -20,7 +20,7 @@ from kiosk.i18n import N_, Message, message, render
 from kiosk.voids import DEFAULT_VOID_WINDOW, clean_reason, void_refusal
 from offline_queue.ledger import SqliteLedger, append_audit
 from offline_queue.models import OutboxEntry, Redemption, VoucherUse
-from offline_queue.timefmt import from_text, to_text
+from offline_queue.timefmt import to_text
 
 
 class VoidRefused(Exception):
@@ -65,15 +65,13 @@ def void_redemption(
         ).first()
         if row is None:
             raise VoidRefused(message(N_("This redemption is not in this terminal's ledger.")))
-        decided_at = from_text(row.decided_at)
-        assert decided_at is not None
-        refusal = void_refusal(decided_at=decided_at, now=now, reason=reason, voided_at=from_text(row.voided_at),
+        refusal = void_refusal(decided_at=row.decided_at, now=now, reason=reason, voided_at=row.voided_at,
                                window=window, tz=tz)
         if refusal is not None:
             raise VoidRefused(refusal)
         text, at = clean_reason(reason), to_text(now)
         conn.execute(update(Redemption).where(Redemption.id == redemption_id)
-                     .values(voided_at=at, void_reason=text))
+                     .values(voided_at=now, void_reason=text))
         conn.execute(
             update(VoucherUse).where(VoucherUse.voucher_id == row.voucher_id)
             .values(used=VoucherUse.used - row.quantity)
@@ -84,7 +82,7 @@ def void_redemption(
         payload = {"kind": "void", "redemption_id": redemption_id, "reason": text, "voided_at": at}
         seq = conn.execute(
             insert(OutboxEntry).values(redemption_id=redemption_id, kind="void", payload=json.dumps(payload),
-                                       created_at=at, attempts=0).returning(OutboxEntry.seq)
+                                       created_at=now, attempts=0).returning(OutboxEntry.seq)
         ).scalar_one()
         append_audit(tx.session, at=now, actor=actor, action="void",
                      detail={"redemption_id": redemption_id, "voucher_id": row.voucher_id,

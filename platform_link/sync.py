@@ -28,7 +28,7 @@ from kiosk.ports import Clock, PlatformUnavailable
 from offline_queue.ledger import ONLINE_ATTEMPT_CHECKED, SqliteLedger
 from offline_queue.models import OutboxEntry, Redemption, Revocation, SyncStateRow
 from offline_queue.models_quality import PlatformCall, Rating
-from offline_queue.timefmt import from_text, to_text
+from offline_queue.timefmt import to_text
 from platform_link.answers import as_utc, certificate_json
 from platform_link.retrying import RetryLater, call_with_retries, full_jitter
 from wire.platform import (
@@ -192,7 +192,7 @@ class SyncEngine:
     # --- service quality -----------------------------------------------------------------
 
     def _note_call(self, what: str, started: float, *, answered: bool, ok: bool) -> None:
-        self._calls.append({"at": to_text(self.clock.now()), "kind": what[:16], "answered": answered, "ok": ok,
+        self._calls.append({"at": self.clock.now(), "kind": what[:16], "answered": answered, "ok": ok,
                             "ms": round((time.perf_counter() - started) * 1000, 3)})
 
     def _save_calls(self) -> None:
@@ -298,7 +298,7 @@ class SyncEngine:
     def _apply(self, batch: Sequence[OutboxEntry], results: Sequence[BatchResultOut], report: SyncReport) -> None:
         # A redemption and its void may travel in one batch: match results by (id, kind).
         by_id: dict[tuple[str, str], BatchResultOut] = {(r.redemption_id, r.kind): r for r in results}
-        now = to_text(self.clock.now())
+        now = self.clock.now()
         done: list[dict[str, Any]] = []
         skipped: list[dict[str, Any]] = []
         states: list[dict[str, Any]] = []
@@ -441,5 +441,5 @@ def revocations_age_s(ledger: SqliteLedger, now: datetime) -> float | None:
     """Seconds since the cancelled-voucher list was last refreshed, or None if never."""
     with ledger.sessions() as session:
         row = session.get(SyncStateRow, 1)
-        synced = from_text(row.revocations_synced_at) if row else None
+        synced = row.revocations_synced_at if row else None
     return None if synced is None else round((now - synced).total_seconds(), 1)

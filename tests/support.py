@@ -11,8 +11,15 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from offline_queue.ledger import SqliteLedger
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -105,12 +112,76 @@ def run_kiosk_in_process(*args: str | Path) -> CliResult:
     return run_in_process(main, *args)
 
 
+def init_terminal(data_dir: Path, trust_key: Path) -> Path:
+    """``kiosk init`` of terminal S1/T1 (store time zone UTC) in ``data_dir``, trusting ``trust_key``."""
+    result = run_kiosk_in_process("--data-dir", data_dir, "init", "--store", "S1", "--terminal", "T1",
+                                  "--trust-key", trust_key, "--timezone", "UTC")
+    assert result.returncode == 0, result.stderr
+    return data_dir
+
+
 def run_platform_in_process(*args: str | Path) -> CliResult:
     """``o2o-platform ARGS`` called in this process (``o2o_platform.cli.main``), for a test that
     only needs its keys, codes or enrollment codes."""
     from o2o_platform.cli import main
 
     return run_in_process(main, *args)
+
+
+class FixedClock:
+    """A clock that says ``moment`` (which a test may set)."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+def trusting_ledger(path: Path, key: Ed25519PrivateKey, now: datetime) -> SqliteLedger:
+    """A new ledger at ``path`` that trusts ``key`` and has just heard from the platform."""
+    from offline_queue.db import open_engine
+    from offline_queue.ledger import SqliteLedger
+
+    ledger = SqliteLedger(open_engine(path))
+    ledger.trust_key(key.public_key(), source="init", now=now, actor="test")
+    ledger.mark_contact(now, revocations=True)
+    return ledger
+
+
+@contextmanager
+def http_peer(status: int, body: bytes, headers: dict[str, str] | None = None, *,
+              delay: threading.Event | None = None) -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 that answers every GET and POST with this status, body and headers
+    (with ``delay``, only once the event is set, or after 5 s: a server that hangs); its URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            if delay is not None:
+                delay.wait(5)
+            self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        if delay is not None:
+            delay.set()
+        server.shutdown()
+        server.server_close()
 
 
 @contextmanager

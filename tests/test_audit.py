@@ -33,17 +33,21 @@ def test_database_refuses_edits_and_deletes(ledger: SqliteLedger, tmp_path: Path
             conn.execute("DELETE FROM audit_log WHERE seq=2")
 
 
-def test_tampering_behind_the_triggers_is_found(ledger: SqliteLedger, tmp_path: Path) -> None:
+def _verify_after(ledger: SqliteLedger, tmp_path: Path, *statements: str) -> tuple[bool, int | None, str]:
+    """Run ``statements`` on the ledger file behind the application's back, then verify the chain."""
     with sqlite3.connect(tmp_path / "kiosk.db") as conn:
-        conn.execute("DROP TRIGGER audit_log_no_update")
-        conn.execute("UPDATE audit_log SET detail='{\"n\":99}' WHERE seq=3")
-    intact, broken, words = verify_chain(ledger.audit_records())
+        for statement in statements:
+            conn.execute(statement)
+    return verify_chain(ledger.audit_records())
+
+
+def test_tampering_behind_the_triggers_is_found(ledger: SqliteLedger, tmp_path: Path) -> None:
+    intact, broken, words = _verify_after(ledger, tmp_path, "DROP TRIGGER audit_log_no_update",
+                                          "UPDATE audit_log SET detail='{\"n\":99}' WHERE seq=3")
     assert (intact, broken) == (False, 3) and "changed" in words
 
 
 def test_a_removed_entry_is_found(ledger: SqliteLedger, tmp_path: Path) -> None:
-    with sqlite3.connect(tmp_path / "kiosk.db") as conn:
-        conn.execute("DROP TRIGGER audit_log_no_delete")
-        conn.execute("DELETE FROM audit_log WHERE seq=4")
-    intact, broken, words = verify_chain(ledger.audit_records())
+    intact, broken, words = _verify_after(ledger, tmp_path, "DROP TRIGGER audit_log_no_delete",
+                                          "DELETE FROM audit_log WHERE seq=4")
     assert (intact, broken) == (False, 4) and "missing" in words

@@ -13,17 +13,10 @@ from kiosk.messages import describe
 from kiosk.policy import OfflinePolicy
 from kiosk.reasons import Mode, Reason, Status
 from kiosk.redemption import RedemptionService, TerminalIdentity
-from offline_queue.db import open_engine
 from offline_queue.ledger import SqliteLedger
 from offline_queue.models import AuditEntry, OutboxEntry, Redemption, Revocation
 
-
-class FixedClock:
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def now(self) -> datetime:
-        return self.moment
+from support import FixedClock, trusting_ledger
 
 
 @pytest.fixture
@@ -33,10 +26,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def ledger(tmp_path: Path, signing_key: Ed25519PrivateKey, clock: FixedClock) -> SqliteLedger:
-    ledger = SqliteLedger(open_engine(tmp_path / "kiosk.db"))
-    ledger.trust_key(signing_key.public_key(), source="init", now=clock.now(), actor="test")
-    ledger.mark_contact(clock.now(), revocations=True)
-    return ledger
+    return trusting_ledger(tmp_path / "kiosk.db", signing_key, clock.now())
 
 
 def service(ledger: SqliteLedger, clock: FixedClock, terminal: str = "T1", **policy: object) -> RedemptionService:

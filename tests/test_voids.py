@@ -24,17 +24,9 @@ from offline_queue.voids import VoidRefused, void_redemption
 from platform_link.client import PlatformApi
 from platform_link.sync import SyncEngine
 
-from support import PlatformProcess, run_kiosk_in_process
+from support import FixedClock, PlatformProcess, run_kiosk_in_process, trusting_ledger
 
 T0 = datetime(2026, 11, 23, 6, 2, tzinfo=UTC)  # 14:02 in Shanghai
-
-
-class FixedClock:
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def now(self) -> datetime:
-        return self.moment
 
 
 @pytest.fixture
@@ -44,10 +36,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def ledger(tmp_path: Path, signing_key: Ed25519PrivateKey, clock: FixedClock) -> SqliteLedger:
-    ledger = SqliteLedger(open_engine(tmp_path / "kiosk.db"))
-    ledger.trust_key(signing_key.public_key(), source="init", now=clock.now(), actor="test")
-    ledger.mark_contact(clock.now(), revocations=True)
-    return ledger
+    return trusting_ledger(tmp_path / "kiosk.db", signing_key, clock.now())
 
 
 def service(ledger: SqliteLedger, clock: FixedClock) -> RedemptionService:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QWidget
 
 from kiosk.i18n import N_
 from offline_queue.queries import export_day_csv
+from ui.day_reports import DayTool
 from ui.folder_picker import FolderPicker, exports_folder, removable_drives
 from ui.i18n import t
 from ui.problems import problem_words
@@ -27,16 +28,13 @@ def export_file_name(day: date) -> str:
     return f"redemptions-{day:%Y-%m-%d}.csv"
 
 
-class DayExport:
+class DayExport(DayTool):
     """Exports for one screen (``owner``) of the day it shows (``chosen_day()``); the words go to
     ``say(text, error=...)``, its status line."""
 
     def __init__(self, owner: QWidget, services: AppServices, chosen_day: Callable[[], date],
                  say: Callable[..., None]) -> None:
-        self.owner = owner
-        self.services = services
-        self.chosen_day = chosen_day
-        self.say = say
+        super().__init__(owner, services, chosen_day, say)
         self.picker: FolderPicker | None = None  # open while the manager chooses where a CSV goes
 
     def choose_folder(self) -> None:

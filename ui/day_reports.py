@@ -17,8 +17,9 @@ from ui.services import AppServices
 from ui.widgets import run_for
 
 
-class DayReports:
-    """Reports of the day ``chosen_day()`` shown on ``owner``; the words go to ``say(text, error=...)``."""
+class DayTool:
+    """What a screen (``owner``) does with the day it shows (``chosen_day()``); the words go to
+    ``say(text, error=...)``, its status line."""
 
     def __init__(self, owner: QWidget, services: AppServices, chosen_day: Callable[[], date],
                  say: Callable[..., None]) -> None:
@@ -26,6 +27,10 @@ class DayReports:
         self.services = services
         self.chosen_day = chosen_day
         self.say = say
+
+
+class DayReports(DayTool):
+    """Reports of the day ``chosen_day()`` shown on ``owner``; the words go to ``say(text, error=...)``."""
 
     def available(self) -> bool:
         """Whether this terminal has printing set up."""

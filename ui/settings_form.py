@@ -21,14 +21,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from kiosk.settings import SCHEMA, SettingError, Settings
 from ui.i18n import render_current, t
-from ui.widgets import named
+from ui.widgets import named, save_and_revert
 
 
 class SettingsOwner(Protocol):
@@ -132,12 +131,7 @@ class SettingsForm(QWidget):
             row += 3
         layout.addLayout(grid)
         buttons = QHBoxLayout()
-        self.save_button = named(QPushButton(), "primary")
-        self.save_button.clicked.connect(self.save)
-        buttons.addWidget(self.save_button)
-        self.revert_button = QPushButton()
-        self.revert_button.clicked.connect(self.load)
-        buttons.addWidget(self.revert_button)
+        self.save_button, self.revert_button = save_and_revert(buttons, self.save, self.load)
         self.message = QLabel()
         self.message.setWordWrap(True)
         buttons.addWidget(self.message, 1)

@@ -35,7 +35,7 @@ from ui.camera_runtime import ScanTest, camera_spec, scan_once
 from ui.i18n import render_current, t
 from ui.problems import problem_words
 from ui.settings_form import PageOwner, SettingsForm, say
-from ui.widgets import button_and_message, named, run_for
+from ui.widgets import button_and_message, list_again, named, run_for
 
 LIST_STYLE = "QListWidget::item { min-height: 56px; padding: 4px 8px; }"
 
@@ -187,18 +187,9 @@ class CameraPage(QWidget):
     def refresh(self) -> None:
         """List the cameras again (on a background thread: opening a camera can take a moment)."""
         tree = self.services.devices.device_tree
-        self.refresh_button.setEnabled(False)
         self.list_message.setText(t("Looking for cameras…"))
-
-        def done(cameras: list[Camera]) -> None:
-            self.refresh_button.setEnabled(True)
-            self.show_cameras(cameras)
-
-        def failed(exc: BaseException) -> None:
-            self.refresh_button.setEnabled(True)
-            self.list_message.setText(t("The cameras could not be listed:") + " " + problem_words(exc))
-
-        run_for(self, self.services, lambda: list_cameras(tree), done, failed)
+        list_again(self, self.services, self.refresh_button, self.list_message, lambda: list_cameras(tree),
+                   self.show_cameras, t("The cameras could not be listed:"))
 
     def show_cameras(self, cameras: list[Camera]) -> None:
         self.cameras = cameras

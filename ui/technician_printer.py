@@ -19,7 +19,6 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -81,14 +80,8 @@ class PrinterPage(QWidget):
         if type_field is not None and isinstance(type_field.editor, QComboBox):
             type_field.editor.currentTextChanged.connect(lambda _text: self.show_fields())
 
-        test = QHBoxLayout()
-        self.test_button = QPushButton()
-        self.test_button.setObjectName("printTest")
-        self.test_button.clicked.connect(self.print_test_page)
-        test.addWidget(self.test_button)
-        self.test_message = QLabel()
-        self.test_message.setWordWrap(True)
-        test.addWidget(self.test_message, 1)
+        self.test_button = named(QPushButton(), "printTest")
+        test, self.test_message = button_and_message(self.test_button, self.print_test_page)
         layout.addLayout(test)
         self.show_fields()
 

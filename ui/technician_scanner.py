@@ -34,11 +34,10 @@ from PySide6.QtWidgets import (
 from hardware.serial_scanner import SerialPortInfo, list_serial_ports
 from kiosk.settings import LINE_ENDS, SERIAL_BAUDS
 from ui.i18n import t
-from ui.problems import problem_words
 from ui.serial_scanners import ScannerHub
 from ui.settings_form import PageOwner, say
 from ui.technician_camera import describe_code, short_path
-from ui.widgets import button_and_message, guard_wheel, named, run_for
+from ui.widgets import button_and_message, guard_wheel, list_again, named, save_and_revert
 
 TEST_SECONDS = 30
 LIST_STYLE = "QListWidget::item { min-height: 48px; padding: 4px 8px; }"
@@ -101,12 +100,7 @@ class ScannerPage(QWidget):
         self.add_button = QPushButton()
         self.add_button.clicked.connect(lambda: self.add_row({"port": ""}))
         buttons.addWidget(self.add_button)
-        self.save_button = named(QPushButton(), "primary")
-        self.save_button.clicked.connect(self.save)
-        buttons.addWidget(self.save_button)
-        self.revert_button = QPushButton()
-        self.revert_button.clicked.connect(self.load)
-        buttons.addWidget(self.revert_button)
+        self.save_button, self.revert_button = save_and_revert(buttons, self.save, self.load)
         buttons.addStretch(1)
         self.buttons = buttons
         self.message = QLabel()
@@ -236,17 +230,8 @@ class ScannerPage(QWidget):
     def refresh(self) -> None:
         """List the serial ports again (on a background thread)."""
         dev_root = self.services.devices.device_tree.dev_root
-        self.refresh_button.setEnabled(False)
-
-        def done(ports: list[SerialPortInfo]) -> None:
-            self.refresh_button.setEnabled(True)
-            self.show_ports(ports)
-
-        def failed(exc: BaseException) -> None:
-            self.refresh_button.setEnabled(True)
-            self.ports_message.setText(t("The serial ports could not be listed:") + " " + problem_words(exc))
-
-        run_for(self, self.services, lambda: list_serial_ports(dev_root), done, failed)
+        list_again(self, self.services, self.refresh_button, self.ports_message, lambda: list_serial_ports(dev_root),
+                   self.show_ports, t("The serial ports could not be listed:"))
 
     def show_ports(self, ports: list[SerialPortInfo]) -> None:
         self.ports = ports

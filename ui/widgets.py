@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from ui.problems import problem_words
 from ui.services import AppServices
 
 W = TypeVar("W", bound=QWidget)
@@ -64,3 +65,32 @@ def button_and_message(button: QPushButton, on_click: Callable[[], Any]) -> tupl
     message.setWordWrap(True)
     row.addWidget(message, 1)
     return row, message
+
+
+def save_and_revert(row: QHBoxLayout, save: Callable[[], Any], revert: Callable[[], Any]
+                    ) -> tuple[QPushButton, QPushButton]:
+    """A form's Save (the primary button) and Revert, added to ``row``."""
+    save_button = named(QPushButton(), "primary")
+    save_button.clicked.connect(save)
+    row.addWidget(save_button)
+    revert_button = QPushButton()
+    revert_button.clicked.connect(revert)
+    row.addWidget(revert_button)
+    return save_button, revert_button
+
+
+def list_again(owner: QWidget, services: AppServices, button: QPushButton, message: QLabel,
+               find: Callable[[], Any], show: Callable[[Any], None], failure: str) -> None:
+    """Look for devices on a background thread, ``button`` off meanwhile; then ``show(found)``, or
+    ``message`` says ``failure`` and what went wrong."""
+    button.setEnabled(False)
+
+    def done(found: Any) -> None:
+        button.setEnabled(True)
+        show(found)
+
+    def failed(exc: BaseException) -> None:
+        button.setEnabled(True)
+        message.setText(failure + " " + problem_words(exc))
+
+    run_for(owner, services, find, done, failed)

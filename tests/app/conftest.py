@@ -16,13 +16,9 @@ def configured_ctx(tmp_path: Path, public_pem: Path):
     from ui.context import KioskContext
     from ui.pins import PinStore
 
-    from support import run_kiosk_in_process
+    from support import init_terminal
 
-    data_dir = tmp_path / "kiosk"
-    result = run_kiosk_in_process("--data-dir", data_dir, "init", "--store", "S1", "--terminal", "T1",
-                                  "--trust-key", public_pem, "--timezone", "UTC")
-    assert result.returncode == 0, result.stderr
-    ctx = KioskContext(data_dir)
+    ctx = KioskContext(init_terminal(tmp_path / "kiosk", public_pem))
     PinStore(ctx.secrets_dir).ensure_demo_pins()
     return ctx
 

@@ -12,6 +12,8 @@ from escpos_standin import PrinterStandIn
 from printing_support import StatusLog, Terminal, network_config
 from sqlalchemy import select
 
+from hardware.escpos_decode import Decoded
+from hardware.printing.config import PrinterConfig
 from hardware.printing.textimage import line_image
 from kiosk.layout import align_line
 from offline_queue.db import open_engine
@@ -25,6 +27,14 @@ def _line(paper, needle: str) -> str:
     event = paper.line_with(needle)
     assert event is not None, f"no line with {needle!r} in:\n{paper.text}"
     return event.text
+
+
+def _receipt(terminal: Terminal, standin: PrinterStandIn, config: PrinterConfig, **redeem: str) -> Decoded:
+    """Redeem, print the receipt through a queue on ``config`` and wait for it: the paper."""
+    decision = terminal.redeem(**redeem)
+    terminal.queue(config).start().submit_receipt(decision.redemption_id)
+    [paper] = standin.wait_for_prints(1)
+    return paper
 
 
 def test_offline_receipt_reads_right_on_the_network_printer(terminal: Terminal, standin: PrinterStandIn,
@@ -56,10 +66,7 @@ def test_offline_receipt_reads_right_on_the_network_printer(terminal: Terminal, 
 
 def test_gb18030_printer_gets_the_offline_mark_with_its_dash(terminal: Terminal, standin: PrinterStandIn,
                                                               tmp_path: Path) -> None:
-    decision = terminal.redeem()
-    queue = terminal.queue(network_config(standin, tmp_path, chinese="gb18030", width_mm=58)).start()
-    queue.submit_receipt(decision.redemption_id)
-    [paper] = standin.wait_for_prints(1)
+    paper = _receipt(terminal, standin, network_config(standin, tmp_path, chinese="gb18030", width_mm=58))
     assert _line(paper, "OFFLINE").strip() == "OFFLINE — pending upload"
     assert all(len(line) <= 32 for line in paper.lines)
 
@@ -153,10 +160,7 @@ def test_silent_printer_is_reported_and_nothing_is_sent(terminal: Terminal, stan
 def test_chinese_deal_prints_as_gb18030_on_a_chinese_printer(terminal: Terminal, standin: PrinterStandIn,
                                                             tmp_path: Path) -> None:
     deal = "招牌双人套餐周末版"
-    decision = terminal.redeem(sku=deal)
-    queue = terminal.queue(network_config(standin, tmp_path, profile="ZJ-5870", width_mm=58)).start()
-    queue.submit_receipt(decision.redemption_id)
-    [paper] = standin.wait_for_prints(1)
+    paper = _receipt(terminal, standin, network_config(standin, tmp_path, profile="ZJ-5870", width_mm=58), sku=deal)
     line = paper.line_with(deal)
     assert line is not None and line.gb18030 and line.text == deal
     raw = standin.connections[-1]
@@ -168,10 +172,7 @@ def test_chinese_deal_prints_as_gb18030_on_a_chinese_printer(terminal: Terminal,
 def test_long_chinese_deal_wraps_without_cutting_a_character(terminal: Terminal, standin: PrinterStandIn,
                                                             tmp_path: Path) -> None:
     deal = "豪华海鲜双人套餐含饮品甜点 Deluxe"
-    decision = terminal.redeem(sku=deal)
-    queue = terminal.queue(network_config(standin, tmp_path, chinese="gb18030", width_mm=58)).start()
-    queue.submit_receipt(decision.redemption_id)
-    [paper] = standin.wait_for_prints(1)
+    paper = _receipt(terminal, standin, network_config(standin, tmp_path, chinese="gb18030", width_mm=58), sku=deal)
     start = next(i for i, ln in enumerate(paper.lines) if ln.startswith("豪华"))
     first, second = paper.lines[start], paper.lines[start + 1]
     assert first == "豪华海鲜双人套餐含饮品甜点" and second == "Deluxe"  # 26 columns, then the next word

@@ -27,16 +27,12 @@ from ui.context import KioskContext
 from ui.print_worker import PrintWorker
 from ui.services import AppEvents, AppServices, DeviceChoices, Printing, Session
 
-from support import run_kiosk_in_process
+from support import init_terminal
 
 
 @pytest.fixture
 def ctx(tmp_path: Path, public_pem: Path) -> KioskContext:
-    data_dir = tmp_path / "kiosk"
-    result = run_kiosk_in_process("--data-dir", data_dir, "init", "--store", "S1", "--terminal", "T1",
-                                  "--trust-key", public_pem, "--timezone", "UTC")
-    assert result.returncode == 0, result.stderr
-    return KioskContext(data_dir)
+    return KioskContext(init_terminal(tmp_path / "kiosk", public_pem))
 
 
 @pytest.fixture

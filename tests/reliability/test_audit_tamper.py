@@ -10,16 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from support import run_kiosk_in_process, sign_in
+from support import init_terminal, run_kiosk_in_process, sign_in
 
 
 @pytest.fixture
 def terminal(tmp_path: Path, public_pem: Path) -> Path:
-    data_dir = tmp_path / "kiosk"
-    result = run_kiosk_in_process("--data-dir", data_dir, "init", "--store", "S1", "--terminal", "T1",
-                                  "--trust-key", public_pem, "--timezone", "UTC")
-    assert result.returncode == 0, result.stderr
-    return data_dir
+    return init_terminal(tmp_path / "kiosk", public_pem)
 
 
 def _verify(data_dir: Path) -> tuple[int, dict]:

@@ -1,9 +1,4 @@
-"""The first schema: vouchers, revocations, terminals, enrollments, redemptions.
-
-Revision ID: 0001
-Revises:
-Create Date: 2025-01-01
-"""
+"""The first schema: vouchers, revocations, terminals, enrollments, redemptions."""
 
 from __future__ import annotations
 
@@ -14,8 +9,6 @@ from o2o_platform.models import UTCDateTime
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,9 +1,4 @@
-"""Customers' ratings of redemptions (feedback page) and terminals' service-quality reports.
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2025-01-15
-"""
+"""Customers' ratings of redemptions (feedback page) and terminals' service-quality reports."""
 
 from __future__ import annotations
 
@@ -14,8 +9,6 @@ from o2o_platform.models import UTCDateTime
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,9 +1,4 @@
-"""Terminals' audit-chain anchors: the last head (sequence number, hash) each terminal sent.
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-12-02
-"""
+"""Terminals' audit-chain anchors: the last head (sequence number, hash) each terminal sent."""
 
 from __future__ import annotations
 
@@ -14,8 +9,6 @@ from o2o_platform.models import UTCDateTime
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,9 +1,5 @@
 """What the platform saw of each terminal (to bound the times it claims), redemptions held for
 review, and the hash of each accepted redemption's feedback token.
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-12-02
 """
 
 from __future__ import annotations
@@ -15,8 +11,6 @@ from o2o_platform.models import UTCDateTime
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

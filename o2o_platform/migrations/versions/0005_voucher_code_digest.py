@@ -4,10 +4,6 @@ A code whose digest matches a stored voucher is that voucher's signed bytes, alr
 it needs neither a signature check nor a parse again. Rows from before this revision have none:
 their codes are verified as before (an online redemption that verifies one records its digest).
 On PostgreSQL, voucher pages keep room for the updates of ``used``.
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-02
 """
 
 from __future__ import annotations
@@ -17,8 +13,6 @@ from alembic import op
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,8 +1,4 @@
-"""audit log: index on the time, for the sync's look-back over recent online attempts
-
-Revision ID: 0004
-Revises: 0003
-"""
+"""audit log: index on the time, for the sync's look-back over recent online attempts"""
 
 from __future__ import annotations
 
@@ -10,8 +6,6 @@ from alembic import op
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

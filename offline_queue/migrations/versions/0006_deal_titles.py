@@ -1,8 +1,4 @@
-"""store prices: the store's own title for each deal, printed on receipts instead of the sku
-
-Revision ID: 0006
-Revises: 0005
-"""
+"""store prices: the store's own title for each deal, printed on receipts instead of the sku"""
 
 from __future__ import annotations
 
@@ -11,8 +7,6 @@ from alembic import op
 
 revision = "0006"
 down_revision = "0005"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -4,9 +4,6 @@ Keys the technician gave at ``kiosk init`` and those enrollment returned become 
 terminal's anchors, as before). Keys a sync added were never proven to come from the platform
 (any box on the network could have appended one), so they go: a key the platform still uses
 comes back at the next sync, with its certificate.
-
-Revision ID: 0007
-Revises: 0006
 """
 
 from __future__ import annotations
@@ -16,8 +13,6 @@ from alembic import op
 
 revision = "0007"
 down_revision = "0006"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
