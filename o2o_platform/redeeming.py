@@ -22,8 +22,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from kiosk.codes import MAX_CODE_CHARS, MAX_USES, Malformed, PlainCode, SignedCode, parse_code, verify_signature
+from kiosk.codes import MAX_CODE_CHARS, MAX_USES, Malformed, PlainCode, SignedCode, parse_code
 from kiosk.reasons import Reason
+from kiosk.voucher_rules import VoucherState, judge_code, judge_quantity, judge_voucher
 from o2o_platform import bulk_sql
 from o2o_platform.db import Database
 from o2o_platform.keys import KeyRing
@@ -65,6 +66,9 @@ _CALLER_AND_EARLIER = (
 # the use already taken, or take the use on the existing row, only if every rule passes on the
 # row (the row lock is this statement's: a racing terminal re-checks ``used`` after it and gets
 # no row). No row back: the caller decides the slow way (lock, judge, answer with the reason).
+# The WHERE is kiosk.voucher_rules.judge_voucher accepting, rule for rule: enough uses left and
+# within the voucher's uses, inside the validity window, at one of its stores, not revoked; the
+# quantity's lower bound is checked before. tests/platform/test_rules_agree.py runs it against the kiosk.
 _TAKE_USE_PG = text("""
 INSERT INTO vouchers AS v (voucher_id, kind, key_id, sku, uses, used, paid_minor, list_minor, currency,
                            valid_from, valid_until, stores, channel, created_at, code_digest)
@@ -137,7 +141,7 @@ def _retrying(db: Database, work: Callable[[Session], T]) -> T:
 
 
 @dataclass
-class VoucherState:
+class LockedVoucher:
     """A locked voucher row as the decisions see it, plus its revocation if any."""
 
     voucher_id: str
@@ -164,37 +168,50 @@ class VoucherState:
 
 
 def check_code(parsed: SignedCode | PlainCode | Malformed, keys: KeyRing) -> tuple[Reason | None, str]:
-    """The checks that need no database: well-formed, known key, valid signature."""
-    if isinstance(parsed, Malformed):
-        return Reason.MALFORMED, parsed.detail
-    if isinstance(parsed, SignedCode):
-        key = keys.public_key(parsed.key_id)
-        if key is None:
-            return Reason.UNKNOWN_KEY, f"key {parsed.key_id} is not one of this platform's keys"
-        if not verify_signature(parsed, key):
-            return Reason.BAD_SIGNATURE, "the code was changed after it was signed"
+    """The checks that need no database (the shared rules' :func:`judge_code`), in the platform's words."""
+    key = keys.public_key(parsed.key_id) if isinstance(parsed, SignedCode) else None
+    reason = judge_code(parsed, key)
+    if reason is Reason.MALFORMED:
+        assert isinstance(parsed, Malformed)
+        return reason, parsed.detail
+    if reason is Reason.UNKNOWN_KEY:
+        assert isinstance(parsed, SignedCode)
+        return reason, f"key {parsed.key_id} is not one of this platform's keys"
+    if reason is Reason.BAD_SIGNATURE:
+        return reason, "the code was changed after it was signed"
+    return reason, ""
+
+
+def judge_quantity_of(state: LockedVoucher, quantity: int) -> tuple[Reason | None, str]:
+    """The shared quantity rule, bounded by the voucher's uses, in the platform's words."""
+    if judge_quantity(quantity, min(MAX_QUANTITY, state.uses)) is not None:
+        return Reason.BAD_QUANTITY, f"quantity must be between 1 and {state.uses}"
     return None, ""
 
 
-def judge(state: VoucherState, *, store_id: str, quantity: int, at: datetime,
+def judge(state: LockedVoucher, *, store_id: str, quantity: int, at: datetime,
           revoked: bool) -> tuple[Reason | None, str]:
-    """The voucher rules in the kiosk's order: revoked, validity window, store, uses.
+    """The shared voucher rules (:func:`kiosk.voucher_rules.judge_voucher`) on a locked row, at
+    ``at``, with ``revoked`` saying whether a revocation counts; the reason in the platform's words.
 
     Returns None when the redemption may take ``quantity`` uses.
     """
-    if revoked:
-        return Reason.REVOKED, "the platform revoked this voucher"
-    if at < state.valid_from:
-        return Reason.NOT_YET_VALID, f"valid from {state.valid_from.isoformat()}"
-    if at >= state.valid_until:
-        return Reason.EXPIRED, f"expired {state.valid_until.isoformat()}"
-    if store_id not in state.stores:
-        return Reason.WRONG_STORE, "valid only at " + ", ".join(state.stores)
-    if state.uses_left == 0:
-        return (Reason.ALREADY_REDEEMED if state.uses == 1 else Reason.NO_USES_LEFT), "no uses left"
-    if quantity > state.uses_left:
-        return Reason.NO_USES_LEFT, f"only {state.uses_left} left"
-    return None, ""
+    facts = VoucherState(state.uses, state.used, state.stores, state.valid_from, state.valid_until, revoked)
+    reason = judge_voucher(facts, store_id=store_id, quantity=quantity, at=at)
+    if reason is None:
+        return None, ""
+    return reason, _VOUCHER_WORDS[reason](state)
+
+
+# What the platform tells of each refusal of the voucher rules.
+_VOUCHER_WORDS: dict[Reason, Callable[[LockedVoucher], str]] = {
+    Reason.REVOKED: lambda s: "the platform revoked this voucher",
+    Reason.NOT_YET_VALID: lambda s: f"valid from {s.valid_from.isoformat()}",
+    Reason.EXPIRED: lambda s: f"expired {s.valid_until.isoformat()}",
+    Reason.WRONG_STORE: lambda s: "valid only at " + ", ".join(s.stores),
+    Reason.ALREADY_REDEEMED: lambda s: "no uses left",
+    Reason.NO_USES_LEFT: lambda s: "no uses left" if s.uses_left == 0 else f"only {s.uses_left} left",
+}
 
 
 def _insert_ignore(session: Session, dialect: str, rows: list[dict[str, Any]]) -> None:
@@ -214,12 +231,12 @@ def _insert_redemptions(connection: Connection, rows: list[dict[str, Any]]) -> N
         connection.execute(_INSERT_REDEMPTION, rows)
 
 
-def _lock_vouchers(session: Session, voucher_ids: Sequence[str]) -> dict[str, VoucherState]:
+def _lock_vouchers(session: Session, voucher_ids: Sequence[str]) -> dict[str, LockedVoucher]:
     """Load and lock voucher rows (sorted, so two batches lock in the same order: no deadlock)."""
     if not voucher_ids:
         return {}
     ids = sorted(set(voucher_ids))
-    states: dict[str, VoucherState] = {}
+    states: dict[str, LockedVoucher] = {}
     for chunk in _chunks(ids):
         rows = session.execute(
             select(Voucher.voucher_id, Voucher.uses, Voucher.used, Voucher.stores, Voucher.valid_from,
@@ -229,7 +246,7 @@ def _lock_vouchers(session: Session, voucher_ids: Sequence[str]) -> dict[str, Vo
             .with_for_update()
         )
         for r in rows:
-            states[r.voucher_id] = VoucherState(r.voucher_id, r.uses, r.used, list(r.stores), r.valid_from,
+            states[r.voucher_id] = LockedVoucher(r.voucher_id, r.uses, r.used, list(r.stores), r.valid_from,
                                                 r.valid_until, r.sku, r.paid_minor, r.list_minor, r.currency)
         revs = session.execute(
             select(Revocation.voucher_id, Revocation.revoked_at, Revocation.seq).where(Revocation.voucher_id.in_(chunk))
@@ -245,7 +262,7 @@ def _chunks(items: Sequence[str], size: int = 500) -> list[Sequence[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _save_used(session: Session, states: dict[str, VoucherState]) -> None:
+def _save_used(session: Session, states: dict[str, LockedVoucher]) -> None:
     changed = [{"b_id": s.voucher_id, "b_used": s.used} for s in states.values() if s.dirty]
     if len(changed) > 1 and session.connection().dialect.name == "postgresql":
         bulk_sql.save_used(session.connection(), {s.voucher_id: s.used for s in states.values() if s.dirty})
@@ -347,7 +364,7 @@ def _take_use_pg(connection: Connection, keys: KeyRing, caller: Caller, *, code:
                  now: datetime) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """The accepted case in one statement (PostgreSQL): the answer and row when the use was taken,
     None when any rule may refuse (then nothing was changed and :func:`_decide_online` decides)."""
-    if not 1 <= quantity <= MAX_QUANTITY:
+    if judge_quantity(quantity, MAX_QUANTITY) is not None:
         return None
     # A code this platform issued or verified before: no signature check, no parse.
     taken = take_use_known(connection, keys, code=code, quantity=quantity, store_id=caller.store_id, now=now)
@@ -362,9 +379,10 @@ def _take_use_pg(connection: Connection, keys: KeyRing, caller: Caller, *, code:
         fresh = voucher_row(claims, key_id=parsed.key_id, now=now)
         fresh["stores"] = json.dumps(fresh["stores"])
         del fresh["used"]
-        # A new row is created with the use taken only if the rules pass on the claims it is made of.
-        fresh_ok = (quantity <= claims.uses and claims.valid_from <= now < claims.valid_until
-                    and caller.store_id in claims.stores)
+        # A new row is created with the use taken only if the rules pass on the claims it is made of
+        # (no use taken yet; the statement itself checks that no revocation exists).
+        fresh_ok = judge_voucher(VoucherState(claims.uses, 0, claims.stores, claims.valid_from, claims.valid_until),
+                                 store_id=caller.store_id, quantity=quantity, at=now) is None
         params.update(fresh, fresh_ok=fresh_ok, revoked_id=parsed.voucher_id, code_digest=code_digest(code))
         taken = connection.execute(_TAKE_USE_PG, params).first()
     else:
@@ -419,7 +437,7 @@ def _decide_online(session: Session, dialect: str, keys: KeyRing, caller: Caller
                               "first_redeemed_at": None, "first_redeemed_terminal": None,
                               "sku": None, "paid_minor": None, "list_minor": None, "currency": None}
     reason, detail = check_code(parsed, keys)
-    state: VoucherState | None = None
+    state: LockedVoucher | None = None
     if reason is None and not isinstance(parsed, Malformed):
         answer["voucher_id"] = parsed.voucher_id
         if isinstance(parsed, SignedCode):
@@ -428,9 +446,9 @@ def _decide_online(session: Session, dialect: str, keys: KeyRing, caller: Caller
         state = _lock_vouchers(session, [parsed.voucher_id]).get(parsed.voucher_id)
         if state is None:
             reason, detail = Reason.UNKNOWN_VOUCHER, "no voucher has this code"
-        elif not 1 <= quantity <= min(MAX_QUANTITY, state.uses):
-            reason, detail = Reason.BAD_QUANTITY, f"quantity must be between 1 and {state.uses}"
         else:
+            reason, detail = judge_quantity_of(state, quantity)
+        if state is not None and reason is None:
             reason, detail = judge(state, store_id=caller.store_id, quantity=quantity, at=now,
                                    revoked=state.revoked_at is not None)
     if state is not None:
@@ -750,7 +768,7 @@ def _apply_batch(session: Session, dialect: str, keys: KeyRing, caller: Caller,
     return results
 
 
-def _batch_redeem(caller: Caller, batch: _Batch, claims: _Claims, states: dict[str, VoucherState],
+def _batch_redeem(caller: Caller, batch: _Batch, claims: _Claims, states: dict[str, LockedVoucher],
                   item: RedeemItem, parsed: SignedCode | PlainCode | KnownCode | Malformed | None,
                   reason: Reason | None,
                   detail: str, now: datetime) -> ItemResult:
@@ -807,8 +825,9 @@ def _batch_redeem(caller: Caller, batch: _Batch, claims: _Claims, states: dict[s
     if item.offline_reason != Reason.OK.value:
         return finish("rejected", item.offline_reason,
                       "recorded as refused by the terminal; only redemptions accepted offline use the voucher")
-    if not 1 <= item.quantity <= min(MAX_QUANTITY, state.uses):
-        return finish("rejected", Reason.BAD_QUANTITY, f"quantity must be between 1 and {state.uses}")
+    bad_quantity, words = judge_quantity_of(state, item.quantity)
+    if bad_quantity is not None:
+        return finish("rejected", bad_quantity, words)
     # Judge at the time the terminal served the customer (not later than now: a fast clock must
     # not make a voucher look valid that has already expired here). A claim older than what the
     # platform already heard from the terminal is judged at the earliest time it can be true.
@@ -851,7 +870,7 @@ def _batch_redeem(caller: Caller, batch: _Batch, claims: _Claims, states: dict[s
     return finish("rejected", why, words)
 
 
-def _batch_void(batch: _Batch, claims: _Claims, states: dict[str, VoucherState], caller: Caller,
+def _batch_void(batch: _Batch, claims: _Claims, states: dict[str, LockedVoucher], caller: Caller,
                 item: VoidItem, window: timedelta) -> ItemResult:
     rid = item.redemption_id
     stored = batch.existing.get(rid)
