@@ -1,7 +1,8 @@
 """The redemption decision: one code in, one recorded decision out.
 
-:func:`decide_offline` applies the offline checks in order (signature and key, revoked,
-validity window, store, uses left, offline policy). :class:`RedemptionService` is the use case:
+:func:`decide_offline` applies the offline checks in order: the voucher rules the platform
+judges by too (:mod:`kiosk.voucher_rules`: code and key, quantity, revoked, validity window,
+store, uses left), then the offline policy. :class:`RedemptionService` is the use case:
 it mints the redemption id first, asks the platform when it can, falls back to the offline
 rules, and records the decision in one ledger transaction before returning it.
 """
@@ -191,7 +192,7 @@ def decide_offline(
     state = VoucherState(
         uses=claims.uses,
         used=claims.uses - left,
-        # The platform's "wrong store" takes this store out of the voucher's stores.
+        # The platform's "wrong store" stands: to the rules, the voucher has no store this counter serves.
         stores=() if said == Reason.WRONG_STORE else claims.stores,
         valid_from=claims.valid_from,
         valid_until=claims.valid_until,
