@@ -1,7 +1,8 @@
 """The redemption decision: one code in, one recorded decision out.
 
-:func:`decide_offline` applies the offline checks in order (signature and key, revoked,
-validity window, store, uses left, offline policy). :class:`RedemptionService` is the use case:
+:func:`decide_offline` applies the offline checks in order: the voucher rules the platform
+judges by too (:mod:`kiosk.voucher_rules`: code and key, quantity, revoked, validity window,
+store, uses left), then the offline policy. :class:`RedemptionService` is the use case:
 it mints the redemption id first, asks the platform when it can, falls back to the offline
 rules, and records the decision in one ledger transaction before returning it.
 """
@@ -22,7 +23,6 @@ from kiosk.codes import (
     SignedCode,
     VoucherClaims,
     parse_code,
-    verify_signature,
 )
 from kiosk.i18n import Message
 from kiosk.keytrust import CertifiedKey
@@ -30,6 +30,7 @@ from kiosk.policy import OfflinePolicy, check_offline_policy
 from kiosk.ports import Clock, Ledger, LedgerTransaction, PlatformAnswer, PlatformRedeemer, PlatformUnavailable
 from kiosk.pricing import visit_share
 from kiosk.reasons import Mode, Reason, Status
+from kiosk.voucher_rules import VoucherState, judge_code, judge_quantity, judge_voucher
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -157,14 +158,13 @@ def decide_offline(
 
     if isinstance(parsed, Malformed):
         return decision(Reason.MALFORMED, detail=parsed.detail)
-    if not 1 <= quantity <= MAX_QUANTITY:
+    if judge_quantity(quantity, MAX_QUANTITY) is not None:
         return decision(Reason.BAD_QUANTITY, detail=f"quantity must be between 1 and {MAX_QUANTITY}")
     if isinstance(parsed, PlainCode):
         return decision(Reason.NEEDS_ONLINE, detail="plain codes can only be checked by the platform")
 
     trusted = keys.get(parsed.key_id)
-    if trusted is None:
-        return decision(Reason.UNKNOWN_KEY, detail=f"key {parsed.key_id}")
+    key: Ed25519PublicKey | None = None
     if isinstance(trusted, CertifiedKey):
         # A certified key outside its period is as good as unknown, even before a sync drops it.
         if not trusted.valid_at(now):
@@ -173,21 +173,13 @@ def decide_offline(
         key = trusted.public
     else:
         key = trusted
-    if not verify_signature(parsed, key):
-        return decision(Reason.BAD_SIGNATURE)
+    refused = judge_code(parsed, key)
+    if refused is not None:
+        return decision(refused, detail=f"key {parsed.key_id}" if refused is Reason.UNKNOWN_KEY else "")
     claims = parsed.claims
     # What the platform said about this voucher stands offline too (a pulled cable must not turn
     # its "already redeemed" into an accept).
     word = ledger.platform_word(claims.voucher_id)
-    if ledger.is_revoked(claims.voucher_id) or (word is not None and word.reason == Reason.REVOKED):
-        return decision(Reason.REVOKED)
-    if now < claims.valid_from:
-        return decision(Reason.NOT_YET_VALID)
-    if now >= claims.valid_until:
-        return decision(Reason.EXPIRED)
-    if terminal.store_id not in claims.stores or (word is not None and word.reason == Reason.WRONG_STORE):
-        return decision(Reason.WRONG_STORE, detail=", ".join(claims.stores))
-
     usage = ledger.usage(claims.voucher_id)
     left = max(claims.uses - usage.used, 0)
     prior = {"first_redeemed_at": usage.first_at, "first_redeemed_terminal": usage.first_terminal}
@@ -196,11 +188,25 @@ def decide_offline(
         if word.first_redeemed_at is not None:
             prior = {"first_redeemed_at": word.first_redeemed_at,
                      "first_redeemed_terminal": word.first_redeemed_terminal}
-    if left == 0:
-        reason = Reason.ALREADY_REDEEMED if claims.uses == 1 else Reason.NO_USES_LEFT
-        return decision(reason, uses_left=0, detail=f"all {claims.uses} used", **prior)
-    if quantity > left:
-        return decision(Reason.NO_USES_LEFT, uses_left=left, detail=f"only {left} left", **prior)
+    said = word.reason if word is not None else None
+    state = VoucherState(
+        uses=claims.uses,
+        used=claims.uses - left,
+        # The platform's "wrong store" stands: to the rules, the voucher has no store this counter serves.
+        stores=() if said == Reason.WRONG_STORE else claims.stores,
+        valid_from=claims.valid_from,
+        valid_until=claims.valid_until,
+        revoked=ledger.is_revoked(claims.voucher_id) or said == Reason.REVOKED,
+    )
+    refused = judge_voucher(state, store_id=terminal.store_id, quantity=quantity, at=now)
+    if refused in (Reason.REVOKED, Reason.NOT_YET_VALID, Reason.EXPIRED):
+        return decision(refused)
+    if refused is Reason.WRONG_STORE:
+        return decision(refused, detail=", ".join(claims.stores))
+    if refused is not None and left == 0:
+        return decision(refused, uses_left=0, detail=f"all {claims.uses} used", **prior)
+    if refused is not None:
+        return decision(refused, uses_left=left, detail=f"only {left} left", **prior)
 
     sync = ledger.sync_state()
     breach = check_offline_policy(

@@ -76,7 +76,7 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         # No ping before every checkout (a round trip per transaction): connections are recycled
         # after 30 minutes, and a connection the server dropped fails its transaction, which the
-        # redemption paths run again (redeeming._retrying).
+        # redemption paths run again (redeeming.common.retrying).
         return create_engine(parsed, pool_size=10, max_overflow=40, pool_pre_ping=False, pool_recycle=1800)
     raise ValueError(f"unsupported database {parsed.get_backend_name()!r}; use SQLite or PostgreSQL")
 

@@ -33,7 +33,9 @@ def key_ids_in_use(keys: KeyRing) -> list[str]:
 
 
 # PostgreSQL: take the use on the voucher whose digest matches, only if every rule passes on its
-# row (the row lock is this statement's, as for the verifying path's take-use statement).
+# row (the row lock is this statement's, as for the verifying path's take-use statement): the
+# conditions are kiosk.voucher_rules.judge_voucher accepting, plus the key check of judge_code
+# (a known digest stands for a good signature; its key must still be in use).
 # On the raw psycopg cursor: SQLAlchemy's statement handling cost more CPU than the statement.
 _TAKE_USE_KNOWN_PG = """
 UPDATE vouchers AS v SET used = v.used + %(q)s

@@ -56,3 +56,22 @@ def test_the_wire_package_loads_pydantic_and_nothing_of_either_side() -> None:
                              "print('pydantic' in sys.modules)"], capture_output=True, text=True,
                             env=subprocess_env(), cwd=REPO, check=True)
     assert loaded.stdout.strip() == "True"  # the walk above really imported the models
+
+
+# What the platform's redemption decisions may take from the kiosk: the one set of voucher rules
+# and the pure types those rules speak in (codes, reasons), never the kiosk's own decision or policy.
+PLATFORM_MAY_USE = {"kiosk.voucher_rules", "kiosk.codes", "kiosk.reasons"}
+
+
+def test_the_platform_judges_by_the_kiosk_rules_module_only() -> None:
+    used: dict[str, set[str]] = {}
+    for path in sorted((REPO / "o2o_platform" / "redeeming").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "kiosk":
+                used.setdefault(node.module, set()).add(path.name)
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.split(".")[0] == "kiosk":
+                        used.setdefault(alias.name, set()).add(path.name)
+    assert "kiosk.voucher_rules" in used, "the platform's decisions no longer call the shared rules"
+    assert set(used) <= PLATFORM_MAY_USE, {m: files for m, files in used.items() if m not in PLATFORM_MAY_USE}
