@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
@@ -175,3 +176,64 @@ def test_a_portal_answering_html_is_not_the_platform() -> None:
     with http_peer(200, b'{"unexpected": true}', {"Content-Type": "application/json"}) as url, \
             PlatformApi(url, "t") as api:
         _timed(lambda: _redeem(api), PlatformUnavailable)
+
+
+# --- the quality calls (ratings, QoS, day report) against peers that answer badly ------------------
+
+
+@contextmanager
+def _peer(status: int, body: bytes, delay: threading.Event | None = None) -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 that answers everything with ``status`` and ``body`` (or, with
+    ``delay``, only once the event is set: a platform that hangs)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            if delay is not None:
+                delay.wait(5)
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        if delay is not None:
+            delay.set()
+        server.shutdown()
+        server.server_close()
+
+
+def _client_calls(api: PlatformApi) -> list[Any]:
+    return [api.ratings, lambda: api.report_qos("2025-03-01", {"a": 1}), lambda: api.day_report("2025-03-01")]
+
+
+def test_client_methods_map_5xx_timeouts_and_foreign_answers_to_unavailable() -> None:
+    with _peer(503, b'{"detail": "maintenance"}') as url, PlatformApi(url, "t") as api:
+        for call in _client_calls(api):
+            with pytest.raises(PlatformUnavailable, match="503"):
+                call()
+    hang = threading.Event()
+    with _peer(200, b"{}", delay=hang) as url, PlatformApi(url, "t", call_timeout=0.3) as api:
+        for call in _client_calls(api):
+            with pytest.raises(PlatformUnavailable, match="in time"):
+                call()
+    with _peer(200, b'{"something": "else"}') as url, PlatformApi(url, "t") as api:
+        for call in _client_calls(api):
+            with pytest.raises(PlatformUnavailable):
+                call()
+    with _peer(404, b'{"detail": "no such thing"}') as url, PlatformApi(url, "t") as api:
+        for call in _client_calls(api):
+            with pytest.raises(PlatformRequestError) as exc:
+                call()
+            assert exc.value.status == 404

@@ -1,8 +1,8 @@
 """Service quality on the platform: the customer's feedback page, the ratings feed, terminals' QoS reports
 and the platform's view of a store's day (API, client and ``o2o-platform report``).
 
-Real server processes on SQLite and PostgreSQL, real HTTP; peers that misbehave are real
-sockets on 127.0.0.1.
+Real server processes on SQLite and PostgreSQL, real HTTP. How the client takes the quality calls
+answered badly (5xx, a hang, a foreign answer) is in test_platform_client_failures.py.
 """
 
 from __future__ import annotations
@@ -13,12 +13,9 @@ import hashlib
 import io
 import json
 import re
-import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,7 +24,6 @@ import pytest
 from platform_harness import RunningPlatform, run_cli
 from sqlalchemy import func, select
 
-from kiosk.ports import PlatformUnavailable
 from o2o_platform.models import QosReport, Rating, Redemption
 from offline_queue.platform_api import (
     BatchRedeem,
@@ -448,61 +444,3 @@ def test_quality_endpoints_need_a_terminal_token(platform: RunningPlatform) -> N
                 call()
     finally:
         stranger.close()
-
-
-@contextmanager
-def _peer(status: int, body: bytes, delay: threading.Event | None = None) -> Iterator[str]:
-    """An HTTP server on 127.0.0.1 that answers everything with ``status`` and ``body`` (or, with
-    ``delay``, only once the event is set: a platform that hangs)."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self) -> None:
-            self.rfile.read(int(self.headers.get("content-length") or 0))
-            if delay is not None:
-                delay.wait(5)
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_GET = do_POST = _answer
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        if delay is not None:
-            delay.set()
-        server.shutdown()
-        server.server_close()
-
-
-def _client_calls(api: PlatformApi) -> list[Any]:
-    return [api.ratings, lambda: api.report_qos("2025-03-01", {"a": 1}), lambda: api.day_report("2025-03-01")]
-
-
-def test_client_methods_map_5xx_timeouts_and_foreign_answers_to_unavailable() -> None:
-    with _peer(503, b'{"detail": "maintenance"}') as url, PlatformApi(url, "t") as api:
-        for call in _client_calls(api):
-            with pytest.raises(PlatformUnavailable, match="503"):
-                call()
-    hang = threading.Event()
-    with _peer(200, b"{}", delay=hang) as url, PlatformApi(url, "t", call_timeout=0.3) as api:
-        for call in _client_calls(api):
-            with pytest.raises(PlatformUnavailable, match="in time"):
-                call()
-    with _peer(200, b'{"something": "else"}') as url, PlatformApi(url, "t") as api:
-        for call in _client_calls(api):
-            with pytest.raises(PlatformUnavailable):
-                call()
-    with _peer(404, b'{"detail": "no such thing"}') as url, PlatformApi(url, "t") as api:
-        for call in _client_calls(api):
-            with pytest.raises(PlatformRequestError) as exc:
-                call()
-            assert exc.value.status == 404
