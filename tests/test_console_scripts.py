@@ -4,7 +4,8 @@ The rest of the suite calls the kiosk's commands in its own process (``ui.cli.ma
 process boundary is under test. Here each command family runs once as the real ``kiosk`` program
 that the installation put next to the interpreter: a command that only reads answers exactly as the
 same command called in this process does, and one that changes something says it did, with the exit
-code a script relies on. (The ``o2o-platform`` program runs as a process in tests/platform/.)"""
+code a script relies on. (The ``o2o-platform`` program runs as a process in tests/platform/:
+``serve``, ``keygen`` and ``enroll``.)"""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from platform_harness import ROOT, RunningPlatform, run_cli, start_platform, stop_platform
+from platform_harness import ROOT, RunningPlatform, run_cli, run_cli_process, start_platform, stop_platform
 from sqlalchemy.engine import make_url
 
 from support import CliResult
@@ -26,15 +26,15 @@ BACKENDS = ["sqlite", "postgresql"]
 
 @pytest.fixture(scope="session", name="run_cli")
 def run_cli_fixture() -> Callable[..., CliResult]:
-    """The CLI runner (``o2o-platform ARGS`` as a real process)."""
+    """The CLI runner (``o2o-platform ARGS`` called in this process: the command's code and exit code)."""
     return run_cli
 
 
 @pytest.fixture(scope="session")
 def key_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One signing key for the whole session, made by the real keygen command."""
+    """One signing key for the whole session, made by the real keygen command run as its own process."""
     out = tmp_path_factory.mktemp("platform-key")
-    result = run_cli("keygen", "--out", str(out))
+    result = run_cli_process("keygen", "--out", str(out))
     assert result.returncode == 0, result.stderr
     return out
 

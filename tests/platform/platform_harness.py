@@ -24,7 +24,7 @@ from o2o_platform.services import create_enrollment
 from platform_link.client import PlatformApi
 from wire.platform import BatchRedeemIn, BatchVoidIn
 
-from support import CliResult, free_port
+from support import CliResult, free_port, run_platform_in_process
 from support import run_cli as run_module
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,7 +43,15 @@ def batch_void(redemption_id: str, reason: str, voided_at: datetime) -> BatchVoi
     return BatchVoidIn(kind="void", redemption_id=UUID(redemption_id), reason=reason, voided_at=voided_at)
 
 
-def run_cli(*args: str, timeout: float = 60) -> CliResult:
+def run_cli(*args: str) -> CliResult:
+    """``o2o-platform ARGS`` called in this process (``o2o_platform.cli.main``): the same code as the
+    command, its output and exit code, without a second of interpreter start-up per call. The
+    session's signing key and the enrollment code of ``enroll_code(via_cli=True)`` come from the
+    command run as its own process, as an operator runs it, and ``serve`` is always a process."""
+    return run_platform_in_process(*args)
+
+
+def run_cli_process(*args: str, timeout: float = 60) -> CliResult:
     """Run ``o2o-platform ARGS`` as its own process, as an operator would."""
     return run_module("o2o_platform.cli", *args, timeout=timeout)
 
@@ -63,7 +71,7 @@ class RunningPlatform:
     def enroll_code(self, store: str, terminal: str, *, via_cli: bool = False) -> str:
         """A one-time enrollment code, from the real command or (faster) the same service in-process."""
         if via_cli:
-            result = run_cli("enroll", "--db", self.db_url, "--store", store, "--terminal", terminal)
+            result = run_cli_process("enroll", "--db", self.db_url, "--store", store, "--terminal", terminal)
             assert result.returncode == 0, result.stderr
             return result.stdout.strip()
         return create_enrollment(self.database(), store_id=store, terminal_id=terminal)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 
 import pytest
 
@@ -147,3 +148,34 @@ def test_a_portal_answering_html_is_not_the_platform() -> None:
     with http_peer(200, b'{"unexpected": true}', {"Content-Type": "application/json"}) as url, \
             PlatformApi(url, "t") as api:
         _timed(lambda: _redeem(api), PlatformUnavailable)
+
+
+# --- the quality calls (ratings, QoS, day report) against peers that answer badly ------------------
+
+
+JSON = {"Content-Type": "application/json"}
+
+
+def _client_calls(api: PlatformApi) -> list[Any]:
+    return [api.ratings, lambda: api.report_qos("2025-03-01", {"a": 1}), lambda: api.day_report("2025-03-01")]
+
+
+def test_client_methods_map_5xx_timeouts_and_foreign_answers_to_unavailable() -> None:
+    with http_peer(503, b'{"detail": "maintenance"}', JSON) as url, PlatformApi(url, "t") as api:
+        for call in _client_calls(api):
+            with pytest.raises(PlatformUnavailable, match="503"):
+                call()
+    hang = threading.Event()
+    with http_peer(200, b"{}", JSON, delay=hang) as url, PlatformApi(url, "t", call_timeout=0.3) as api:
+        for call in _client_calls(api):
+            with pytest.raises(PlatformUnavailable, match="in time"):
+                call()
+    with http_peer(200, b'{"something": "else"}', JSON) as url, PlatformApi(url, "t") as api:
+        for call in _client_calls(api):
+            with pytest.raises(PlatformUnavailable):
+                call()
+    with http_peer(404, b'{"detail": "no such thing"}', JSON) as url, PlatformApi(url, "t") as api:
+        for call in _client_calls(api):
+            with pytest.raises(PlatformRequestError) as exc:
+                call()
+            assert exc.value.status == 404

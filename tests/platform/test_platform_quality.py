@@ -1,8 +1,8 @@
 """Service quality on the platform: the customer's feedback page, the ratings feed, terminals' QoS reports
 and the platform's view of a store's day (API, client and ``o2o-platform report``).
 
-Real server processes on SQLite and PostgreSQL, real HTTP; peers that misbehave are real
-sockets on 127.0.0.1.
+Real server processes on SQLite and PostgreSQL, real HTTP. How the client takes the quality calls
+answered badly (5xx, a hang, a foreign answer) is in test_platform_client_failures.py.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import hashlib
 import io
 import json
 import re
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -25,13 +24,10 @@ import pytest
 from platform_harness import RunningPlatform, batch_redeem, batch_void, run_cli
 from sqlalchemy import func, select
 
-from kiosk.ports import PlatformUnavailable
 from o2o_platform.models import QosReport, Rating, Redemption
 from platform_link.client import PlatformApi
 from platform_link.errors import PlatformAuthError, PlatformRequestError
 from wire.platform import RatingsOut
-
-from support import http_peer
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HOTPOT = 'Hotpot <script>alert("x")</script> & "friends"'
@@ -445,28 +441,3 @@ def test_quality_endpoints_need_a_terminal_token(platform: RunningPlatform) -> N
                 call()
     finally:
         stranger.close()
-
-
-def _client_calls(api: PlatformApi) -> list[Any]:
-    return [api.ratings, lambda: api.report_qos("2025-03-01", {"a": 1}), lambda: api.day_report("2025-03-01")]
-
-
-def test_client_methods_map_5xx_timeouts_and_foreign_answers_to_unavailable() -> None:
-    with http_peer(503, b'{"detail": "maintenance"}', JSON) as url, PlatformApi(url, "t") as api:
-        for call in _client_calls(api):
-            with pytest.raises(PlatformUnavailable, match="503"):
-                call()
-    hang = threading.Event()
-    with http_peer(200, b"{}", JSON, delay=hang) as url, PlatformApi(url, "t", call_timeout=0.3) as api:
-        for call in _client_calls(api):
-            with pytest.raises(PlatformUnavailable, match="in time"):
-                call()
-    with http_peer(200, b'{"something": "else"}', JSON) as url, PlatformApi(url, "t") as api:
-        for call in _client_calls(api):
-            with pytest.raises(PlatformUnavailable):
-                call()
-    with http_peer(404, b'{"detail": "no such thing"}', JSON) as url, PlatformApi(url, "t") as api:
-        for call in _client_calls(api):
-            with pytest.raises(PlatformRequestError) as exc:
-                call()
-            assert exc.value.status == 404

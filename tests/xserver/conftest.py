@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from xscreen import Kiosk, X, open_kiosk
+from xscreen import Kiosk, X, open_kiosk, settle
 from xvfb import SIZE_VARIABLE
 
 if not os.environ.get(SIZE_VARIABLE):
@@ -53,10 +53,10 @@ def kiosk_ctx(tmp_path_factory: pytest.TempPathFactory, public_pem: Path) -> Any
     from ui.context import KioskContext
     from ui.pins import PinStore
 
-    from support import run_cli
+    from support import run_kiosk_in_process
 
     data_dir = tmp_path_factory.mktemp("xkiosk") / "kiosk"
-    result = run_cli("ui.cli", "--data-dir", data_dir, "init", "--store", "S1", "--terminal", "T1",
+    result = run_kiosk_in_process("--data-dir", data_dir, "init", "--store", "S1", "--terminal", "T1",
                      "--trust-key", public_pem, "--timezone", "UTC")
     assert result.returncode == 0, result.stderr
     ctx = KioskContext(data_dir)
@@ -76,7 +76,7 @@ def kiosk(request: pytest.FixtureRequest, qapp: Any, kiosk_ctx: Any,
                           folder=tmp_path_factory.mktemp("demo"))
     window = running.window
     QTest.qWaitForWindowExposed(window, 10_000)
-    QTest.qWait(300)  # the X server's configure events settle the final geometry
+    settle(quiet_ms=150)  # the X server's configure events settle the final geometry
     running.first_size = window.size()
     yield running
     running.runtime.stop()

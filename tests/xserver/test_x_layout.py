@@ -10,19 +10,12 @@ from typing import Any
 
 from layout_checks import button_problems, global_rect, horizontal_scrolling
 from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QApplication
-from xscreen import Kiosk, X, wait_for
+from xscreen import Kiosk, X, settle, wait_for
 
 from kiosk.roles import Role
 
 SMALLEST = QSize(800, 480)
 """Windowed on the smallest screen stores use, the kiosk must fit it."""
-
-
-def settle(qtbot: Any, ms: int = 150) -> None:
-    """Let layouts, the X server's configure events and repaints run."""
-    QApplication.processEvents()
-    qtbot.wait(ms)
 
 
 def assert_fits(kiosk: Kiosk, where: str, *, no_sideways: Any = None) -> None:
@@ -45,10 +38,10 @@ def test_the_window_is_the_screen_or_inside_it(kiosk: Kiosk, screen_size: tuple[
 def test_sign_in_fits(kiosk: Kiosk, qtbot: Any) -> None:
     window = kiosk.window
     window.sign_out()
-    settle(qtbot)
+    settle()
     assert_fits(kiosk, "sign-in", no_sideways=window.signin)
     window.ask_pin(Role.MANAGER)  # with its Cancel button
-    settle(qtbot)
+    settle()
     assert window.signin.cancel_button.isVisible()
     assert_fits(kiosk, "manager PIN", no_sideways=window.signin)
 
@@ -56,7 +49,7 @@ def test_sign_in_fits(kiosk: Kiosk, qtbot: Any) -> None:
 def test_the_keypad_signs_in_by_touch(kiosk: Kiosk, x: X, qtbot: Any) -> None:
     window = kiosk.window
     window.sign_out()
-    settle(qtbot)
+    settle()
     keys = {button.text(): button for button in window.signin.keys}
     for key in "135790⏎":
         x.tap_widget(keys[key])
@@ -71,10 +64,10 @@ def test_the_cashier_screens_fit(kiosk: Kiosk, qtbot: Any, make_code: Callable[.
         window.signin.try_pin()
     window.show_screen(Role.CASHIER)
     cashier.show_idle()
-    settle(qtbot)
+    settle()
     assert_fits(kiosk, "cashier idle", no_sideways=cashier)
     cashier.show_entry()
-    settle(qtbot)
+    settle()
     assert_fits(kiosk, "typing a code", no_sideways=cashier)
     cashier.show_idle()
 
@@ -82,12 +75,13 @@ def test_the_cashier_screens_fit(kiosk: Kiosk, qtbot: Any, make_code: Callable[.
     cashier.decision_shown.connect(decisions.append)
     cashier.submit_code(make_code(), "scanner")
     wait_for(qtbot, lambda: len(decisions) == 1)
-    settle(qtbot)
+    settle()
     assert decisions[0].accepted
     assert_fits(kiosk, "accepted", no_sideways=cashier)
     receipts = Path(kiosk.services.ctx.data_dir) / "receipts"
     wait_for(qtbot, lambda: receipts.is_dir() and any(receipts.glob("*.png")), 15_000)
-    settle(qtbot, 300)  # the demo panel shows the printed receipt
+    wait_for(qtbot, lambda: not window.demo_panel.receipt.pixmap().isNull())  # the panel shows the receipt
+    settle()
     assert_fits(kiosk, "accepted, receipt printed", no_sideways=cashier)
 
     code = make_code()
@@ -95,13 +89,13 @@ def test_the_cashier_screens_fit(kiosk: Kiosk, qtbot: Any, make_code: Callable[.
     wait_for(qtbot, lambda: len(decisions) == 2)
     cashier.submit_code(code, "scanner")  # the same voucher again: already redeemed
     wait_for(qtbot, lambda: len(decisions) == 3)
-    settle(qtbot)
+    settle()
     assert not decisions[2].accepted
     assert_fits(kiosk, "rejected", no_sideways=cashier)
 
     cashier.submit_code(make_code(uses=5, sku="5-VISIT-PASS-WITH-A-LONG-NAME"), "scanner")
     wait_for(qtbot, lambda: cashier.stack.currentWidget() is cashier.picker)
-    settle(qtbot)
+    settle()
     assert_fits(kiosk, "how many uses", no_sideways=cashier)
     cashier.picker.cancelled.emit()
     cashier.show_idle()
@@ -112,10 +106,10 @@ def test_every_manager_tab_fits(kiosk: Kiosk, qtbot: Any) -> None:
     kiosk.services.session.role = Role.MANAGER
     window.show_screen(Role.MANAGER)
     manager = window.screen_widget(Role.MANAGER)
-    settle(qtbot, 400)
+    settle()
     for index in range(manager.tabs.count()):  # type: ignore[attr-defined]
         manager.tabs.setCurrentIndex(index)  # type: ignore[attr-defined]
-        settle(qtbot, 300)
+        settle()
         assert_fits(kiosk, f"manager tab {manager.tabs.tabText(index)!r}")  # type: ignore[attr-defined]
 
 
@@ -126,7 +120,7 @@ def test_the_days_money_columns_are_in_view(kiosk: Kiosk, qtbot: Any, screen_siz
     manager: Any = window.screen_widget(Role.MANAGER)
     manager.tabs.setCurrentIndex(0)
     wait_for(qtbot, lambda: manager.proxy.rowCount() > 0)
-    settle(qtbot, 300)
+    settle()
     table, header = manager.table, manager.table.horizontalHeader()
     assert not table.horizontalScrollBar().isVisible(), "the day's list scrolls sideways"
     viewport = table.viewport().width()
@@ -147,7 +141,7 @@ def test_every_technician_page_fits(kiosk: Kiosk, qtbot: Any) -> None:
     technician: Any = window.screen_widget(Role.TECHNICIAN)
     for name in technician.PAGES:
         technician.show_page(name)
-        settle(qtbot, 250)
+        settle()
         assert_fits(kiosk, f"technician page {name!r}")
 
 
@@ -164,11 +158,11 @@ def test_two_serial_scanners_and_their_light_fit(kiosk: Kiosk, qtbot: Any, tmp_p
         window.show_screen(Role.TECHNICIAN)
         technician: Any = window.screen_widget(Role.TECHNICIAN)
         technician.show_page("scanner")
-        settle(qtbot, 250)
+        settle()
         assert len(technician.scanner_page.rows) == 2
         assert_fits(kiosk, "technician page 'scanner' with two scanners")
         window.show_screen(Role.CASHIER)
-        settle(qtbot)
+        settle()
         assert window.status.labels["scanner"].isVisible()
         assert_fits(kiosk, "cashier with the scanner light", no_sideways=window.cashier)
     finally:
@@ -183,16 +177,16 @@ def test_the_demo_panel_folds_away_and_back(kiosk: Kiosk, qtbot: Any) -> None:
     panel = window.demo_panel
     was_folded = panel.folded
     panel.set_folded(True)
-    settle(qtbot)
+    settle()
     assert not panel.body.isVisible()
     assert_fits(kiosk, "demo panel folded", no_sideways=window.cashier)
     panel.set_folded(False)
-    settle(qtbot)
+    settle()
     assert panel.body.isVisible()
     assert_fits(kiosk, "demo panel open", no_sideways=window.cashier)
     cashier = window.cashier
     cashier.show_entry()
-    settle(qtbot)
+    settle()
     assert_fits(kiosk, "demo panel open, typing a code", no_sideways=cashier)
     cashier.show_idle()
     panel.set_folded(was_folded)
@@ -205,7 +199,7 @@ def test_the_status_strip_fits_and_a_tap_shows_a_part_in_full(kiosk: Kiosk, x: X
     window.show_screen(Role.CASHIER)
     strip = window.status
     strip.set_part("printer", "bad", "Printer: out of paper — load a new roll and close the cover")
-    settle(qtbot)
+    settle()
     assert global_rect(window).contains(global_rect(strip))
     for part, label in strip.labels.items():
         shown = label.text()
@@ -221,7 +215,7 @@ def test_the_window_never_resized_itself(kiosk: Kiosk, qtbot: Any) -> None:
     """Runs after every screen above was visited and a receipt printed."""
     window = kiosk.window
     window.show_screen(Role.CASHIER)
-    settle(qtbot, 300)
+    settle()
     assert window.size() == kiosk.first_size, f"the window grew from {kiosk.first_size} to {window.size()}"
     # Type is sized for the screen in use, so the window's smallest size is judged against it;
     # on the smallest screen that is 800×480 itself.

@@ -37,15 +37,15 @@ def test_a_printer_is_picked_from_the_list_by_touch(kiosk: Kiosk, x: X, qtbot: A
     technician: Any = window.screen_widget(Role.TECHNICIAN)
     technician.show_page("printer")
     page = technician.printer_page
-    settle(qtbot, 250)
+    settle()
     technician.tabs.currentWidget().ensureWidgetVisible(page.look_button)
-    settle(qtbot)
+    settle()
     wait_for(qtbot, page.look_button.isEnabled)  # the look the page started when first shown is over
     x.tap_widget(page.look_button)
     wait_for(qtbot, lambda: page.look_button.isEnabled() and any(
         "EPSON TM-T20II" in page.found_list.item(i).text() for i in range(page.found_list.count())))
     technician.tabs.currentWidget().ensureWidgetVisible(page.found_list)
-    settle(qtbot)
+    settle()
     [item] = [page.found_list.item(i) for i in range(page.found_list.count())
               if "EPSON" in page.found_list.item(i).text()]
     rect = page.found_list.visualItemRect(item)
@@ -56,7 +56,7 @@ def test_a_printer_is_picked_from_the_list_by_touch(kiosk: Kiosk, x: X, qtbot: A
     wait_for(qtbot, lambda: form.fields["printer.path"].value() == str(root / "dev" / "usb" / "lp0"))
     assert form.fields["printer.type"].value() == "file"
     assert "Press Save" in page.found_message.text()
-    settle(qtbot, 250)
+    settle()
     assert_fits(kiosk, "technician printer page with its list")
     x.tap_widget(form.revert_button)  # the session's terminal keeps its printer
     wait_for(qtbot, lambda: form.fields["printer.path"].value() == "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,3 +130,37 @@ def open_kiosk(ctx: Any, qapp: Any, *, kiosk_mode: bool, folder: Path) -> Kiosk:
 def wait_for(qtbot: Any, check: Callable[[], bool], timeout_ms: int = 10_000) -> None:
     """``qtbot.waitUntil`` for a boolean check."""
     qtbot.waitUntil(check, timeout=timeout_ms)
+
+
+def settle(quiet_ms: int = 60, timeout_ms: int = 3_000) -> None:
+    """Let layouts and the X server's configure events run, until nothing moves any more.
+
+    ``QGuiApplication.sync`` runs Qt's pending events, makes a round trip to the X server (so every
+    event it sent us, a configure event too, has arrived) and runs the events that brought; this is
+    repeated until the window and every widget shown in it have kept their place and size for
+    ``quiet_ms``. Something that still moves after ``timeout_ms`` is left to the checks to judge.
+    """
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtTest import QTest
+
+    deadline = time.monotonic() + timeout_ms / 1000
+    QGuiApplication.sync()
+    seen, since = _geometry(), time.monotonic()
+    while time.monotonic() < deadline:
+        QTest.qWait(20)
+        QGuiApplication.sync()
+        now = _geometry()
+        if now != seen:
+            seen, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet_ms / 1000:
+            return
+
+
+def _geometry() -> tuple[Any, ...]:
+    """Where every window and every widget shown in one is, on the screen: what the checks read."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    return tuple((id(widget), widget.geometry().getRect(), widget.mapToGlobal(QPoint()).toTuple())
+                 for top in QApplication.topLevelWidgets() if top.isVisible()
+                 for widget in [top, *top.findChildren(QWidget)] if widget.isVisible())
