@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
+import psycopg
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
@@ -71,12 +72,14 @@ def retrying(db: Database, work: Callable[[Session], T]) -> T:
         try:
             with db.transaction() as session:
                 return work(session)
-        except DBAPIError as exc:
-            sqlstate = getattr(exc.orig, "sqlstate", None)
-            sqlite_unique = db.dialect == "sqlite" and "UNIQUE constraint failed" in str(exc.orig)
+        except (DBAPIError, psycopg.Error) as exc:
+            # The hot statements run on the raw psycopg cursor, whose errors arrive unwrapped.
+            orig = exc.orig if isinstance(exc, DBAPIError) else exc
+            sqlstate = getattr(orig, "sqlstate", None)
+            sqlite_unique = db.dialect == "sqlite" and "UNIQUE constraint failed" in str(orig)
             # A connection the server dropped (the pool does not ping before use): the transaction
             # is gone with it; running again is safe, idempotent by redemption id.
-            dropped = exc.connection_invalidated
+            dropped = isinstance(exc, DBAPIError) and exc.connection_invalidated
             if attempt == _ATTEMPTS - 1 or not (sqlstate in _RETRY_SQLSTATES or sqlite_unique or dropped):
                 raise
     raise AssertionError("unreachable")

@@ -38,6 +38,7 @@ from o2o_platform.redeeming.common import (
     save_used,
 )
 from o2o_platform.redeeming.judging import check_code, judge, judge_quantity_of
+from o2o_platform.redeeming.one_trip import redeem_in_one_trip
 from o2o_platform.services import Caller, sha256_hex, voucher_row
 
 # The caller (by token hash) and, in the same round trip, the redemption id's earlier record if any.
@@ -113,6 +114,11 @@ def redeem_with_token(db: Database, keys: KeyRing, token: str, *, redemption_id:
     if not token or len(token) > 200:
         raise Unauthorized
     token_hash = sha256_hex(token)
+    if db.dialect == "postgresql":
+        answer = redeem_in_one_trip(db.engine, keys, token_hash, redemption_id=redemption_id, code=code,
+                                    quantity=quantity, now=now)
+        if answer is not None:
+            return answer
 
     def work(session: Session) -> dict[str, Any]:
         row = session.connection().execute(_CALLER_AND_EARLIER, {"rid": redemption_id,
