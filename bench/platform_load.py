@@ -9,8 +9,9 @@ synchronous_commit=on; its settings are printed) serves:
 - **online**: ``POST /api/v1/redemptions``, every request a voucher the platform issued (stored
   with its code's digest, as ``o2o-platform issue --db`` does) and a new redemption id, 50
   connections, each request carrying one of 50 terminals' tokens;
-- **batch**: ``POST /api/v1/redemptions/batch`` with 200 offline items each, 4 terminals uploading
-  at once (of the same 50), for twice --seconds;
+- **batch**: ``POST /api/v1/redemptions/batch`` with 500 offline items each (the batch size the
+  platform asks terminals for in ``X-Batch-Items``), 8 terminals uploading at once (of the same
+  50), for twice --seconds;
 - **race**: the same voucher sent at once by every terminal (50 concurrent requests, different
   redemption ids), for --race-vouchers vouchers, half issued and half never seen (the verifying
   path): exactly one accept each, counted in the answers and in the database.
@@ -55,13 +56,17 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from kiosk.codes import VoucherClaims, key_id_for, new_voucher_id, sign_code
 from kiosk.money import Money
+from wire.platform import MAX_BATCH_ITEMS
 
 TERMINALS = 50
-BATCH_ITEMS = 200
+# What a terminal sends with a backlog: the platform's own batch size (its X-Batch-Items answer).
+BATCH_ITEMS = MAX_BATCH_ITEMS
 # Terminals uploading a backlog at the same moment in the batch phase (twice as long as the online
-# phase): enough to keep the upload threads busy; with many more, the anchor (~1 s of CPU per
-# 200-item batch) finishes no batch within a short run and wrk counts nothing.
-BATCH_UPLOADERS = 4
+# phase): more than the platform's upload threads, so they never wait for a terminal; with many
+# more, the anchor (~1.5 s of CPU per 500-item batch) finishes no batch within a short run.
+BATCH_UPLOADERS = 8
+# A batch may wait for the anchor's threads for several seconds: longer than wrk's usual timeout.
+BATCH_TIMEOUT_S = 30
 TARGET = {"online_per_s": 800, "online_p95_ms": 100, "server_cpu_ms_per_redemption": 1.0,
           "batch_items_per_s": 25_000, "ratio_to_anchor": 2.0, "race_accepts_per_voucher": 1}
 PG_SETTINGS = ("fsync", "synchronous_commit", "full_page_writes", "wal_sync_method", "wal_level", "commit_delay",
@@ -158,12 +163,12 @@ class Codes:
 
 
 def run_wrk(url: str, lines: list[str], workdir: Path, seconds: float, connections: int = TERMINALS,
-            threads: int = 1) -> dict[str, Any]:
+            threads: int = 1, timeout_s: int = 10) -> dict[str, Any]:
     bodies = workdir / "bodies.txt"
     bodies.write_text("\n".join(lines) + "\n")
     env = {**os.environ, "WRK_BODIES": str(bodies), "WRK_THREADS": str(threads)}
-    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s", "--timeout", "10s",
-           "-s", str(Path(__file__).with_name("wrk_bodies.lua")), url]
+    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
+           "--timeout", f"{timeout_s}s", "-s", str(Path(__file__).with_name("wrk_bodies.lua")), url]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -210,10 +215,10 @@ def postgres_pids() -> list[int]:
 
 
 def measure(server: Server, lines: list[str], workdir: Path, seconds: float, items_per_request: int,
-            connections: int = TERMINALS) -> dict[str, Any]:
+            connections: int = TERMINALS, timeout_s: int = 10) -> dict[str, Any]:
     pg = postgres_pids()
     cpu0, pg0, t0 = tree_cpu_s(server.pids), tree_cpu_s(pg), time.perf_counter()
-    wrk = run_wrk(server.url, lines, workdir, seconds, connections)
+    wrk = run_wrk(server.url, lines, workdir, seconds, connections, timeout_s=timeout_s)
     wall, cpu = time.perf_counter() - t0, tree_cpu_s(server.pids) - cpu0
     pg_cpu = tree_cpu_s(pg + [p for p in postgres_pids() if p not in pg]) - pg0
     duration_s = wrk["duration_us"] / 1e6
@@ -221,6 +226,7 @@ def measure(server: Server, lines: list[str], workdir: Path, seconds: float, ite
     ok200 = wrk["statuses"].get("200", 0)
     items = requests * items_per_request
     return {
+        "items_per_request": items_per_request, "connections": connections,
         "requests": requests, "http_200": ok200, "answered_ok": wrk["statuses"].get("ok", 0),
         "errors": {k: wrk[k] for k in wrk if k.startswith("errors_") and wrk[k]},
         "exhausted_bodies": requests >= len(lines),
@@ -308,13 +314,13 @@ def one_config(workdir: Path, impl: str, db_url: str, workers: int, seconds: flo
         run_wrk(server.url, online_lines(codes.online[:300], tokens), workdir, 2)  # warm-up: connections, caches
         online = measure(server, online_lines(codes.online[300:], tokens), workdir, seconds, 1)
         batch = measure(server, batch_lines(codes.batch, tokens), workdir, 2 * seconds, BATCH_ITEMS,
-                        BATCH_UPLOADERS)
+                        BATCH_UPLOADERS, timeout_s=BATCH_TIMEOUT_S)
         raced_codes = codes.race_known + codes.race_new
         raced = asyncio.run(race(server.url, tokens, raced_codes))
         raced["in_database"] = race_in_database(db_url, raced_codes)
     finally:
         server.stop()
-    return {"impl": impl, "workers": workers, "online": online, "batch_200": batch, "race": raced}
+    return {"impl": impl, "workers": workers, "online": online, "batch": batch, "race": raced}
 
 
 def _ratio(a: float, b: float) -> float | None:
@@ -329,7 +335,7 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
         p, a = by.get("project"), by.get("anchor")
         if p is None or a is None:
             continue
-        po, ao, pb, ab = p["online"], a["online"], p["batch_200"], a["batch_200"]
+        po, ao, pb, ab = p["online"], a["online"], p["batch"], a["batch"]
         online_ratio = _ratio(po["requests_per_s"], ao["requests_per_s"])
         batch_ratio = _ratio(pb["items_per_s"], ab["items_per_s"])
         out[f"{workers}_workers"] = {
@@ -357,7 +363,7 @@ def main() -> None:
     parser.add_argument("--workers-many", type=int, default=2)
     parser.add_argument("--race-vouchers", type=int, default=20)
     parser.add_argument("--online-codes", type=int, default=8_000)
-    parser.add_argument("--batch-codes", type=int, default=60_000)
+    parser.add_argument("--batch-codes", type=int, default=150_000)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
