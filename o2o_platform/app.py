@@ -36,6 +36,8 @@ KEEP_ALIVE_S = 30
 # connection that never completes (a client gone mid-handshake) must not keep a restart waiting.
 SHUTDOWN_GRACE_S = 5
 DB_THREADS = int(os.environ.get("O2O_PLATFORM_DB_THREADS", "4"))  # see lifespan below
+# Batch uploads run in threads of their own (admission.UploadGate), so a backlog never holds up a cashier.
+UPLOAD_THREADS = int(os.environ.get("O2O_PLATFORM_UPLOAD_THREADS", "2"))
 log = logging.getLogger("o2o_platform")
 
 Scope = MutableMapping[str, Any]
@@ -56,6 +58,7 @@ class Settings:
     clock_skew_minutes: float = 5.0
     max_body_bytes: int = MAX_BODY_BYTES
     db_threads: int = DB_THREADS  # threads running database work, per process
+    upload_threads: int = UPLOAD_THREADS  # threads running batch uploads, per process
     key_paths: tuple[str, ...] = ()  # where ``keys`` came from: read again when the files change
 
 
@@ -166,7 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.key_source = KeySource(settings.key_paths, settings.keys)
         app.state.void_window = timedelta(minutes=settings.void_window_minutes)
         app.state.clock_skew = timedelta(minutes=settings.clock_skew_minutes)
-        app.state.upload_gate = UploadGate()
+        app.state.upload_gate = UploadGate(running=settings.upload_threads)
     app.include_router(router)
     app.include_router(quality_api.router)
     app.include_router(audit_api.router)
