@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +36,7 @@ from kiosk.roles import Role
 from kiosk.settings_schema import transport_of
 from ui.diagnostics import collect_diagnostics, redact, write_diagnostics_bundle
 from ui.i18n import LANGUAGES, set_language, t
+from ui.page_list import PageList
 from ui.problems import problem_words
 from ui.services import AppServices
 from ui.settings_form import SettingsForm, save_settings, say
@@ -86,11 +86,9 @@ class TechnicianScreen(QWidget):
         root.setContentsMargins(20, 16, 20, 16)
         self.title = named(QLabel(), "title")
         root.addWidget(self.title)
-        self.tabs = QTabWidget()
-        # Tabs share the width (their names cut with "…" on a narrow screen): scroll arrows are
-        # too small to touch.
-        self.tabs.setUsesScrollButtons(False)
-        self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
+        # Ten pages: their names in a list down the side, whole at any width (as tabs they were
+        # cut to "Cam…" on a 1024-pixel screen).
+        self.tabs = PageList()
         root.addWidget(self.tabs, 1)
         builders: dict[str, Callable[[], QWidget]] = {
             "camera": self._camera_page, "scanner": self._scanner_page, "printer": self._printer_page,

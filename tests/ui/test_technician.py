@@ -446,3 +446,29 @@ def test_image_folder_is_chosen_on_the_touch_picker(qtbot, terminal) -> None:
     qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: form.message.text() == "Saved.", timeout=5000)
     assert config(terminal)["camera"]["source"] == str(images)
+
+
+def test_every_page_name_is_shown_whole_and_a_tap_on_it_opens_the_page(qtbot, terminal) -> None:
+    screen = make_screen(qtbot, terminal)
+    screen.resize(800, 480)  # the smallest screen stores use
+    names = screen.tabs.names
+
+    def all_whole() -> bool:
+        room = names.viewport().width()
+        return all(names.fontMetrics().horizontalAdvance(names.item(i).text()) + 28 <= room
+                   for i in range(names.count()))
+
+    screen.show_page("language")
+    for language, title in (("zh_CN", "技术员"), ("en", "Technician")):
+        qtbot.mouseClick(screen.language_buttons[language], Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda title=title: screen.title.text().startswith(title), timeout=5000)
+        qtbot.waitUntil(all_whole, timeout=5000)
+        assert names.count() == len(screen.PAGES)
+    for name in ("diagnostics", "printer"):
+        row = screen.PAGES.index(name)
+        names.scrollToItem(names.item(row))
+        where = names.visualItemRect(names.item(row)).center()
+        qtbot.mouseClick(names.viewport(), Qt.MouseButton.LeftButton, pos=where)
+        qtbot.waitUntil(lambda row=row: screen.tabs.currentIndex() == row, timeout=5000)
+        assert screen.tabs.currentWidget() is screen.tabs.widget(row) and screen.tabs.currentWidget().isVisible()
+    assert screen.tabs.tabText(screen.PAGES.index("printer")) == "Printer"
