@@ -385,7 +385,8 @@ def test_camera_page_names_a_device_by_its_driver_name(qtbot, terminal, tmp_path
 
 
 def test_test_page_lines_fit_the_paper_even_with_a_long_printer_path(qtbot, terminal, tmp_path) -> None:
-    from hardware.escpos_decode import decode
+    from escpos_decode import decode
+
     from kiosk.layout import text_width
     from ui.print_worker import PrintWorker
 
