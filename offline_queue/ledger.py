@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import Engine, Table, select
+from sqlalchemy import Engine, Table, select, type_coerce
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,7 +36,7 @@ from offline_queue.models import (
     VoucherUse,
 )
 from offline_queue.models_quality import Attempt, PlatformCall
-from offline_queue.timefmt import from_text, to_text
+from offline_queue.timefmt import UTCText, from_text, to_text
 
 # --- the hot path's SQL ---------------------------------------------------------------------
 # Building a Core statement per call (``insert(T).values(...)``, ``select(...)``) costs ~0.5 ms of
@@ -329,21 +329,20 @@ class SqliteLedger:
         """Redemption ids sent to the platform since ``since`` whose decision never reached this
         ledger (the process died between the platform's commit and ours) and that no sync has
         checked yet, sent before ``until`` (default: any time). Oldest first."""
+        noted_at = type_coerce(AuditEntry.at, UTCText)  # text for the hash chain, a time here
         with self.sessions() as session:
             rows = session.execute(
-                select(AuditEntry.action, AuditEntry.detail, AuditEntry.at)
-                .where(AuditEntry.at >= to_text(since),
-                       AuditEntry.action.in_((ONLINE_ATTEMPT, ONLINE_ATTEMPT_CHECKED, "decision")))
+                select(AuditEntry.action, AuditEntry.detail, noted_at)
+                .where(noted_at >= since, AuditEntry.action.in_((ONLINE_ATTEMPT, ONLINE_ATTEMPT_CHECKED, "decision")))
                 .order_by(AuditEntry.seq)
             ).all()
             attempts: dict[str, None] = {}
             settled: set[str] = set()
-            last = to_text(until) if until is not None else None
             for action, detail, at in rows:
                 data = json.loads(detail)
                 rid = str(data.get("redemption_id") or "")
                 if action == ONLINE_ATTEMPT:
-                    if last is None or at < last:
+                    if until is None or at < until:
                         attempts[rid] = None
                 elif action == ONLINE_ATTEMPT_CHECKED or data.get("mode") == "online":
                     # Checked already, or the platform's own answer was recorded. An offline

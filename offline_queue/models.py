@@ -3,9 +3,8 @@
 Times are stored as UTC ISO 8601 text (``2026-11-23T14:02:11.123456+00:00``) so the file stays
 readable with the sqlite3 shell and sorts correctly as text; their columns are
 :class:`~offline_queue.timefmt.UTCText`, which hands aware datetimes to and from ORM and Core
-statements. Three stay plain text: the audit log's ``at`` (its hash chain covers the text itself),
-and the revocations' and ratings' times (the sync keeps a time the platform sent as text as it came,
-and the day's ratings hand theirs on as text).
+statements. One stays plain text: the audit log's ``at``, because its hash chain covers the text
+itself.
 """
 
 from __future__ import annotations
@@ -88,7 +87,7 @@ class Revocation(Base):
     __tablename__ = "revocations"
 
     voucher_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    revoked_at: Mapped[str] = mapped_column(String(40))
+    revoked_at: Mapped[datetime] = mapped_column(UTCText)
     reason: Mapped[str] = mapped_column(Text, default="")
 
 

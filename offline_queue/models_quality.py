@@ -70,4 +70,4 @@ class Rating(Base):
     redemption_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     stars: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str] = mapped_column(Text, default="")
-    rated_at: Mapped[str] = mapped_column(String(40), index=True)
+    rated_at: Mapped[datetime] = mapped_column(UTCText, index=True)

@@ -15,6 +15,7 @@ from kiosk.qos import AttemptSample, CallSample, ServiceQuality, service_quality
 from offline_queue.ledger import SqliteLedger, append_audit
 from offline_queue.models import Redemption
 from offline_queue.models_quality import Attempt, PlatformCall, Rating, StorePrice
+from offline_queue.timefmt import to_text
 
 
 def day_quality(ledger: SqliteLedger, day: date, tz: tzinfo | None) -> ServiceQuality:
@@ -76,6 +77,7 @@ def day_ratings(ledger: SqliteLedger, redemption_ids: Iterable[str]) -> list[dic
     if not ids:
         return []
     with ledger.sessions() as session:
-        return [{"redemption_id": r.redemption_id, "stars": r.stars, "comment": r.comment, "rated_at": r.rated_at}
+        return [{"redemption_id": r.redemption_id, "stars": r.stars, "comment": r.comment,
+                 "rated_at": to_text(r.rated_at)}
                 for r in session.scalars(select(Rating).where(Rating.redemption_id.in_(ids))
                                          .order_by(Rating.rated_at))]

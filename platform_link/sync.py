@@ -379,7 +379,7 @@ class SyncEngine:
                 for item in feed.revocations:
                     if tx.session.get(Revocation, item.voucher_id) is None:
                         tx.session.add(Revocation(voucher_id=item.voucher_id, reason=item.reason,
-                                                  revoked_at=to_text(as_utc(item.revoked_at))))
+                                                  revoked_at=as_utc(item.revoked_at)))
                         report.revocations += 1
                 cursor = feed.cursor
                 tx.session.execute(update(SyncStateRow).where(SyncStateRow.id == 1).values(revocations_cursor=cursor))
@@ -428,7 +428,7 @@ class SyncEngine:
             feed = self._call("ratings", fetch)
             with self.ledger.transaction() as tx:
                 for item in feed.ratings:
-                    values = {"stars": item.stars, "comment": item.comment, "rated_at": to_text(as_utc(item.rated_at))}
+                    values = {"stars": item.stars, "comment": item.comment, "rated_at": as_utc(item.rated_at)}
                     upsert = sqlite_insert(Rating).values(redemption_id=item.redemption_id, **values)
                     tx.conn.execute(upsert.on_conflict_do_update(index_elements=[Rating.redemption_id], set_=values))
                 cursor = feed.cursor

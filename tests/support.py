@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socketserver
 import subprocess
 import sys
 import threading
@@ -173,8 +174,7 @@ def http_peer(status: int, body: bytes, headers: dict[str, str] | None = None, *
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve_in_thread(server)
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
@@ -182,6 +182,14 @@ def http_peer(status: int, body: bytes, headers: dict[str, str] | None = None, *
             delay.set()
         server.shutdown()
         server.server_close()
+
+
+def serve_in_thread(server: socketserver.BaseServer) -> threading.Thread:
+    """Serve ``server`` on a daemon thread. ``shutdown()`` waits for the serving loop's next look at its
+    flag: every 0.05 s here rather than socketserver's 0.5 s, which each test would otherwise wait out."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    return thread
 
 
 @contextmanager
@@ -206,7 +214,7 @@ def slow_platform(delay_s: float, *, status: int = 503, body: bytes = b"") -> It
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_thread(server)
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:

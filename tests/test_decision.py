@@ -112,7 +112,7 @@ def test_bad_signature_malformed_and_plain(ledger, clock, make_code, signing_key
 def test_revoked_voucher_is_refused(ledger, clock, make_code) -> None:
     code = make_code(voucher_id="00112233aabbccdd")
     with ledger.transaction() as tx:
-        tx.session.add(Revocation(voucher_id="00112233aabbccdd", revoked_at="2026-11-22T00:00:00+00:00"))
+        tx.session.add(Revocation(voucher_id="00112233aabbccdd", revoked_at=datetime(2026, 11, 22, tzinfo=UTC)))
     assert service(ledger, clock).redeem(code, offline=True).reason is Reason.REVOKED
 
 

@@ -4,7 +4,6 @@ and nothing leaves the outbox until the platform has answered for it."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +18,8 @@ from offline_queue.db import open_engine
 from offline_queue.ledger import SqliteLedger
 from platform_link.client import PlatformApi
 from platform_link.sync import SyncEngine
+
+from support import serve_in_thread
 
 
 class Clock:
@@ -74,8 +75,7 @@ class ScriptedPlatform(BaseHTTPRequestHandler):
 def scripted() -> Iterator[str]:
     ScriptedPlatform.script, ScriptedPlatform.received, ScriptedPlatform.offer = [], [], None
     server = ThreadingHTTPServer(("127.0.0.1", 0), ScriptedPlatform)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve_in_thread(server)
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
 

@@ -148,12 +148,12 @@ class KioskContext:
 
         Raises :class:`kiosk.transport.InsecureTransport` for a plain http:// address that is not
         this machine (unless allowed), before the token is sent anywhere."""
-        from platform_link.client import PlatformApi
-
         url, token = self.settings.typed.platform.url, self.token()
         if not url or not token:
             return None
         self.check_transport(url)
+        from platform_link.client import PlatformApi  # here: an offline-only terminal never loads the HTTP client
+
         return PlatformApi(url, token, timeout=self.settings.typed.platform.timeout_s, verify=self.tls_verify())
 
     def platform(self) -> PlatformRedeemer | None:
@@ -161,11 +161,11 @@ class KioskContext:
         return self.platform_api()
 
     def sync_engine(self, api: PlatformApi | None = None) -> SyncEngine | None:
-        from platform_link.sync import SyncEngine
-
         api = api or self.platform_api()
         if api is None:
             return None
+        from platform_link.sync import SyncEngine
+
         engine = SyncEngine(self.ledger, api, self.clock, batch_size=self.settings.typed.platform.batch_size)
         engine.quality_source = self.todays_quality
         return engine
@@ -234,11 +234,11 @@ class KioskContext:
 
     def peer_client(self) -> PeerClient | None:
         """The client of the other counters (``lan.peers``); None with no peers or no store secret."""
-        from store_lan.client import PeerClient
-
         urls, credential = self.peer_urls(), self.store_credential()
         if not urls or credential is None:
             return None
+        from store_lan.client import PeerClient  # here: a counter alone never loads the HTTP client
+
         return PeerClient(urls, credential, budget_s=self.settings.typed.lan.budget_ms / 1000)
 
     def store_counters(self, client: PeerClient) -> StoreCounters:

@@ -39,6 +39,8 @@ class Runtime(QObject):
     on the GUI thread, and it lives exactly as long as the window.
     """
 
+    camera_restart_ms = 3000  # after the scan loop failed: a fresh worker, without a restart storm
+
     def __init__(self, window: KioskWindow, services: AppServices, scheduler: SyncScheduler) -> None:
         super().__init__(window)
         self.window, self.services, self.scheduler = window, services, scheduler
@@ -110,7 +112,7 @@ class Runtime(QObject):
     @Slot(str, str)
     def _camera_state(self, state: str, message: str) -> None:
         if state == "error":  # the scan loop itself failed: start a fresh worker rather than stay blind
-            QTimer.singleShot(3000, self._restart_camera)
+            QTimer.singleShot(self.camera_restart_ms, self._restart_camera)
         # unplugged (or a folder gone): amber, it comes back by itself; red is for what does not
         level = {"live": "ok", "starting": "warn", "stopped": "off", "disconnected": "warn"}.get(state, "bad")
         # the detail is for the log; the screens say it plainly

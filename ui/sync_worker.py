@@ -4,14 +4,16 @@ and upload state to the status strip."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from kiosk.i18n import N_, message
 from offline_queue.status import local_status
-from platform_link.sync import SyncEngine, SyncReport
 from ui.services import AppServices
+
+if TYPE_CHECKING:  # the sync engine (and its HTTP client) is loaded only by a terminal with a platform
+    from platform_link.sync import SyncEngine, SyncReport
 
 log = logging.getLogger(__name__)
 

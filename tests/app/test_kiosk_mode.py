@@ -40,6 +40,7 @@ def test_a_crashed_scan_loop_is_restarted(qtbot, configured_ctx, tmp_path) -> No
     win, services, scheduler = build_window(configured_ctx, devices=DeviceChoices(camera_source=str(camera)))
     qtbot.addWidget(win)
     runtime = Runtime(win, services, scheduler)
+    runtime.camera_restart_ms = 200  # the kiosk waits 3 s; what is checked is that a fresh worker comes
     runtime.start()
     try:
         first = runtime.scan[0]

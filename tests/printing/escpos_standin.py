@@ -2,7 +2,7 @@
 printer on port 9100.
 
 It keeps every byte it receives, decodes each connection's stream with
-:mod:`hardware.escpos_decode`, answers real-time status queries (``DLE EOT n``) according to the
+:mod:`escpos_decode` (in tests/), answers real-time status queries (``DLE EOT n``) according to the
 state the test sets, and "prints" what arrives only while it is in a printable state; what
 arrives otherwise is kept apart as ``discarded``. It can also vanish (connections refused) and
 come back on the same port, or stay silent (accept, never answer).
@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 
-from hardware.escpos_decode import Decoded, decode, decode_stream
+from escpos_decode import Decoded, decode, decode_stream
 
 # Replies to DLE EOT 1 (printer), 2 (offline cause), 4 (paper sensor); bits 1 and 4 are always set.
 STATUS_BYTES: dict[str, tuple[int, int, int]] = {

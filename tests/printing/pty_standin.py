@@ -19,9 +19,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from escpos_decode import Decoded, decode, decode_stream
 from escpos_standin import PRINTABLE, STATUS_BYTES
-
-from hardware.escpos_decode import Decoded, decode, decode_stream
 
 
 def have_socat() -> bool:

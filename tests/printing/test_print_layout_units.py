@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from escpos.printer import Dummy
+from escpos_decode import decode, decode_stream
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hardware.escpos_decode import decode, decode_stream
 from kiosk.layout import columns_for, text_width, wrap
 from kiosk.print_content import content_blocks
 from kiosk.receipt import OFFLINE_MARK, Receipt, RecordedRedemption, build_receipt

@@ -8,11 +8,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from escpos_decode import Decoded
 from escpos_standin import PrinterStandIn
 from printing_support import StatusLog, Terminal, network_config
 from sqlalchemy import select
 
-from hardware.escpos_decode import Decoded
 from hardware.printing.config import PrinterConfig
 from hardware.printing.textimage import line_image
 from kiosk.layout import align_line

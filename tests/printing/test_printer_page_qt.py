@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from escpos_decode import decode
 from pty_standin import PtyPrinterStandIn, have_socat
 from PySide6.QtCore import Qt
 from usb_standin import UsbBusBackend, UsbPrinterStandIn
 
-from hardware.escpos_decode import decode
 from hardware.printing.config import PrinterConfig
 from hardware.printing.device import PrinterDevice
 from hardware.printing.discovery import discover

@@ -21,9 +21,8 @@ from typing import Any
 
 import usb.backend
 import usb.core
+from escpos_decode import Decoded, decode, decode_stream
 from escpos_standin import PRINTABLE, STATUS_BYTES
-
-from hardware.escpos_decode import Decoded, decode, decode_stream
 
 NO_DEVICE = ("No such device (it may have been disconnected)", -4, errno.ENODEV)
 BUSY = ("Resource busy", -6, errno.EBUSY)

@@ -1,10 +1,10 @@
 """Read an ESC/POS byte stream back into what a person would see on the paper.
 
-Used by the tests and by the network-printer stand-in: it turns bytes into an ordered list of
-:class:`Event` — printed text lines (with their style), QR codes (with their content), raster
-images (with their pixels), cuts, and the commands around them (initialize, styles, status
-queries). Text is decoded from the selected code page, or as GB18030 while Chinese (kanji) mode
-is on (``FS &`` … ``FS .``).
+Used by the tests and their printer stand-ins, never by the kiosk itself: it turns bytes into an
+ordered list of :class:`Event` — printed text lines (with their style), QR codes (with their
+content), raster images (with their pixels), cuts, and the commands around them (initialize,
+styles, status queries). Text is decoded from the selected code page, or as GB18030 while
+Chinese (kanji) mode is on (``FS &`` … ``FS .``).
 
 :func:`decode_stream` stops cleanly before a command that has not fully arrived, so a listener
 can feed it whatever the socket has delivered so far.
