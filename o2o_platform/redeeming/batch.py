@@ -33,6 +33,7 @@ from o2o_platform.redeeming.common import (
     save_used,
     stamp,
 )
+from o2o_platform.redeeming.fast_uses import plain_cases, take_uses
 from o2o_platform.redeeming.items import Batch, ItemResult, RedeemItem, VoidItem
 from o2o_platform.redeeming.judging import check_code, judge, judge_quantity_of
 from o2o_platform.redeeming.voids import batch_void
@@ -107,6 +108,14 @@ def _apply_batch(session: Session, dialect: str, keys: KeyRing, caller: Caller,
                 claims_rows[parsed.voucher_id] = {**voucher_row(parsed.claims, key_id=parsed.key_id, now=now),
                                                   "code_digest": code_digest(item.code)}
     insert_ignore(session, dialect, [claims_rows[k] for k in sorted(claims_rows)])
+    taken: set[str] = set()
+    cases: dict[str, tuple[str, int, datetime]] = {}
+    if dialect == "postgresql":
+        voucher_of = {code: parsed.voucher_id for code, (parsed, _, _) in checked.items()
+                      if parsed is not None and not isinstance(parsed, Malformed)}
+        cases = plain_cases(items, batch.existing, known, voucher_of, claims, now)
+        taken = take_uses(session.connection(), caller.store_id, cases)
+        voucher_ids -= taken
     states = lock_vouchers(session, sorted(voucher_ids))
 
     results: list[ItemResult] = []
@@ -114,6 +123,8 @@ def _apply_batch(session: Session, dialect: str, keys: KeyRing, caller: Caller,
     for item in items:
         if isinstance(item, VoidItem):
             results.append(batch_void(batch, claims, states, caller, item, window))
+        elif item.redemption_id in cases and cases[item.redemption_id][0] in taken:
+            results.append(_taken(caller, batch, claims, item, cases[item.redemption_id][0], now))
         else:
             judged = checked.get(item.code, unchecked)
             results.append(_batch_redeem(caller, batch, claims, states, item, *judged, now))
@@ -135,6 +146,23 @@ def _apply_batch(session: Session, dialect: str, keys: KeyRing, caller: Caller,
     elif items:
         session.execute(update(Terminal).where(Terminal.id == caller.pk).values(last_batch_at=now))
     return results
+
+
+def _taken(caller: Caller, batch: Batch, claims: Claims, item: RedeemItem, voucher_id: str,
+           now: datetime) -> ItemResult:
+    """A plain case whose use the set-based statement took: what :func:`_batch_redeem` records and
+    answers for an accepted item at a believable time (no other item names its voucher)."""
+    rid = item.redemption_id
+    claims.believed(item.redeemed_at)
+    row = redemption_row(caller, code=item.code, quantity=item.quantity, mode="offline", redeemed_at=item.redeemed_at,
+                         received_at=now, voucher_id=voucher_id, status="accepted", reason=str(Reason.OK), detail="")
+    token, hashed = new_feedback_token()
+    row.update(redemption_id=rid, request_hash=request_hash(caller, item.code, item.quantity),
+               offline_reason=item.offline_reason, feedback_token_hash=hashed)
+    batch.new_rows[rid] = row
+    batch.last_accepted[voucher_id] = {"redemption_id": rid, "terminal_id": caller.terminal_id,
+                                       "redeemed_at": item.redeemed_at}
+    return ItemResult(rid, "redeem", "accepted", str(Reason.OK), "", feedback_token=token)
 
 
 def _batch_redeem(caller: Caller, batch: Batch, claims: Claims, states: dict[str, LockedVoucher],

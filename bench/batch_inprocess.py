@@ -1,0 +1,136 @@
+"""CPU per item of the batch upload in one process, no sockets: the whole ASGI application (body
+validation, the route, the database work, the answer) driven through ``httpx.ASGITransport``.
+
+30 batches (``--batches``) of 200 issued codes (stored with their digest, as ``o2o-platform issue
+--db`` does), uploaded one after the other by 4 terminals of one store, on a fresh database of the
+durable PostgreSQL (``scripts/postgres.sh bench-start``) or ``--pg URL``. Two warm-up batches run
+first (connections, prepared statements). CPU is this process's (``time.process_time``: every
+thread) and the PostgreSQL server's (every postgres process, from /proc); ``--profile FILE`` writes
+a cProfile of the measured batches
+(the upload's work then runs on the event loop's thread, where the profiler sees it).
+
+    ./dev bench batch_inprocess [--batches 30] [--items 200] [--pg URL] [--profile FILE]
+
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx
+from _platform import REPO, enroll_many, machine, platform_cli
+from platform_load import PG_DATA, Codes, drop_pg_database, fresh_pg_database, pg_settings, postgres_pids, tree_cpu_s
+
+from o2o_platform.admission import UploadGate
+from o2o_platform.app import Settings, create_app
+from o2o_platform.keys import load_keyring
+
+TERMINALS = 4
+WARM_UP = 2
+
+
+def bodies(codes: list[str], items: int) -> list[bytes]:
+    at = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    return [json.dumps({"items": [{"kind": "redeem", "redemption_id": str(uuid.uuid4()), "code": c, "quantity": 1,
+                                   "redeemed_at": at, "offline_reason": "ok"}
+                                  for c in codes[b * items : (b + 1) * items]]}, separators=(",", ":")).encode()
+            for b in range(len(codes) // items)]
+
+
+async def upload(app: Any, tokens: list[str], batches: list[bytes], profile: cProfile.Profile | None,
+                 items: int) -> dict[str, Any]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://platform") as client:
+        async def one(i: int, body: bytes) -> None:
+            answer = await client.post("/api/v1/redemptions/batch", content=body,
+                                       headers={"Authorization": f"Bearer {tokens[i % len(tokens)]}",
+                                                "Content-Type": "application/json"})
+            assert answer.status_code == 200, answer.text
+            results = answer.json()["results"]
+            assert len(results) == items and all(r["result"] == "accepted" for r in results), results[:2]
+
+        for i, body in enumerate(batches[:WARM_UP]):
+            await one(i, body)
+        measured = batches[WARM_UP:]
+        pg = postgres_pids()
+        cpu0, pg0, t0 = time.process_time(), tree_cpu_s(pg), time.perf_counter()
+        if profile is not None:
+            profile.enable()
+        for i, body in enumerate(measured):
+            await one(i, body)
+        if profile is not None:
+            profile.disable()
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - t0
+        pg_cpu = tree_cpu_s(pg) - pg0
+    n = len(measured) * items
+    return {"batches": len(measured), "items": n,
+            "platform_cpu_ms_per_item": round(cpu * 1000 / n, 4),
+            "postgres_cpu_ms_per_item": round(pg_cpu * 1000 / n, 4),
+            "total_cpu_ms_per_item": round((cpu + pg_cpu) * 1000 / n, 4),
+            "wall_ms_per_item": round(wall * 1000 / n, 4),
+            "load_average_1m": round(os.getloadavg()[0], 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--batches", type=int, default=30)
+    parser.add_argument("--items", type=int, default=200)
+    parser.add_argument("--pg", default=None, help="PostgreSQL server URL (default: scripts/postgres.sh bench-start)")
+    parser.add_argument("--profile", type=Path, default=None, help="write a cProfile of the measured batches here")
+    args = parser.parse_args()
+    pg = args.pg or subprocess.run([str(REPO / "scripts" / "postgres.sh"), "bench-start"], check=True,
+                                   capture_output=True, text=True).stdout.strip()
+    settings = pg_settings(pg)
+    PG_DATA.append(Path(settings.pop("data_directory")))
+    base = Path(__file__).resolve().parent / "out"
+    base.mkdir(exist_ok=True)
+    name = "o2o_bench_batch_inprocess"
+    with tempfile.TemporaryDirectory(dir=base) as tmp:
+        workdir = Path(tmp)
+        platform_cli("keygen", "--out", workdir / "keys")
+        count = (args.batches + WARM_UP) * args.items
+        codes = Codes(workdir / "keys", 0, count, 0)
+        url = fresh_pg_database(pg, name)
+        try:
+            codes.issue(url)
+            tokens = enroll_many(url, "S1", [f"T{i}" for i in range(TERMINALS)])
+            app = create_app(Settings(db_url=url, keys=load_keyring([workdir / "keys"])))
+            profile = cProfile.Profile() if args.profile else None
+            if profile is not None:  # the upload's work in this thread, where the profiler looks
+                async def inline(gate: UploadGate, work: Any) -> Any:
+                    try:
+                        return work()
+                    finally:
+                        gate.inside -= 1
+
+                UploadGate.run = inline  # type: ignore[method-assign]
+            try:
+                result = asyncio.run(upload(app, tokens, bodies(codes.batch, args.items), profile, args.items))
+            finally:
+                app.state.db.dispose()
+            if profile is not None:
+                profile.dump_stats(args.profile)
+        finally:
+            drop_pg_database(pg, name)
+    print(json.dumps({"benchmark": "batch_inprocess", "machine": machine(), "items_per_batch": args.items,
+                      "postgresql": {"url": pg.split("@")[-1], "fsync": settings["fsync"],
+                                     "synchronous_commit": settings["synchronous_commit"]},
+                      **result}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
