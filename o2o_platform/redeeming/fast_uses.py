@@ -31,7 +31,7 @@ from o2o_platform.redeeming.items import RedeemItem, VoidItem
 # Rows are taken in voucher-id order (as lock_vouchers locks them), on the raw psycopg cursor.
 _TAKE_USES_PG = """
 UPDATE vouchers AS v SET used = v.used + d.q
-FROM (SELECT * FROM unnest(%s::VARCHAR(40)[], %s::INTEGER[], %s::TIMESTAMPTZ[]) AS u(id, q, at) ORDER BY id) AS d
+FROM (SELECT * FROM unnest(%b::VARCHAR(40)[], %b::INTEGER[], %b::TIMESTAMPTZ[]) AS u(id, q, at) ORDER BY id) AS d
 WHERE v.voucher_id = d.id AND v.used + d.q <= v.uses AND d.q <= v.uses
   AND v.valid_from <= d.at AND v.valid_until > d.at
   AND CAST(v.stores AS jsonb) @> jsonb_build_array(CAST(%s AS text))
