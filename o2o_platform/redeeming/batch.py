@@ -18,10 +18,12 @@ from o2o_platform.known_codes import KnownCode, code_digest, known_vouchers
 from o2o_platform.models import Redemption, Terminal
 from o2o_platform.redeeming.claims import CLAIMED_BEFORE_LAST_UPLOAD, DEFAULT_CLOCK_SKEW, Claims, terminal_claims
 from o2o_platform.redeeming.common import (
+    REDEMPTIONS,
     TERMINALS,
     USING,
     LockedVoucher,
     Unauthorized,
+    among,
     chunks,
     insert_ignore,
     insert_redemptions,
@@ -78,7 +80,7 @@ def _apply_batch(session: Session, dialect: str, keys: KeyRing, caller: Caller,
     ids = sorted({item.redemption_id for item in items})
     for chunk in chunks(ids):
         for row in session.scalars(
-            select(Redemption).where(Redemption.redemption_id.in_(chunk))
+            select(Redemption).where(among(REDEMPTIONS.c.redemption_id, chunk, dialect))
             .order_by(Redemption.redemption_id).with_for_update()
         ):
             batch.existing[row.redemption_id] = row
