@@ -7,7 +7,9 @@ durable PostgreSQL (``scripts/postgres.sh bench-start``) or ``--pg URL``. Two wa
 first (connections, prepared statements). CPU is this process's (``time.process_time``: every
 thread) and the PostgreSQL server's (every postgres process, from /proc); ``--profile FILE`` writes
 a cProfile of the measured batches
-(the upload's work then runs on the event loop's thread, where the profiler sees it).
+(CPU time), or a pyinstrument page for a FILE ending in .html (wall time, sampled; the text
+summary goes to stderr); the upload's work then runs on the event loop's thread, where the
+profiler sees it.
 
     ./dev bench batch_inprocess [--batches 30] [--items 200] [--pg URL] [--profile FILE]
 
@@ -52,8 +54,7 @@ def bodies(codes: list[str], items: int) -> list[bytes]:
             for b in range(len(codes) // items)]
 
 
-async def upload(app: Any, tokens: list[str], batches: list[bytes], profile: cProfile.Profile | None,
-                 items: int) -> dict[str, Any]:
+async def upload(app: Any, tokens: list[str], batches: list[bytes], profile: Any, items: int) -> dict[str, Any]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://platform") as client:
         async def one(i: int, body: bytes) -> None:
             answer = await client.post("/api/v1/redemptions/batch", content=body,
@@ -69,11 +70,11 @@ async def upload(app: Any, tokens: list[str], batches: list[bytes], profile: cPr
         pg = postgres_pids()
         cpu0, pg0, t0 = time.process_time(), tree_cpu_s(pg), time.perf_counter()
         if profile is not None:
-            profile.enable()
+            profile.start() if hasattr(profile, "start") else profile.enable()
         for i, body in enumerate(measured):
             await one(i, body)
         if profile is not None:
-            profile.disable()
+            profile.stop() if hasattr(profile, "stop") else profile.disable()
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - t0
         pg_cpu = tree_cpu_s(pg) - pg0
     n = len(measured) * items
@@ -109,7 +110,13 @@ def main() -> None:
             codes.issue(url)
             tokens = enroll_many(url, "S1", [f"T{i}" for i in range(TERMINALS)])
             app = create_app(Settings(db_url=url, keys=load_keyring([workdir / "keys"])))
-            profile = cProfile.Profile(time.process_time) if args.profile else None  # CPU, not wall
+            profile: Any = None
+            if args.profile is not None and args.profile.suffix == ".html":
+                from pyinstrument import Profiler
+
+                profile = Profiler(interval=0.0002)  # sampling: far less overhead than cProfile
+            elif args.profile is not None:
+                profile = cProfile.Profile(time.process_time)  # CPU, not wall
             if profile is not None:  # the upload's work in this thread, where the profiler looks
                 async def inline(gate: UploadGate, work: Any) -> Any:
                     try:
@@ -122,8 +129,11 @@ def main() -> None:
                 result = asyncio.run(upload(app, tokens, bodies(codes.batch, args.items), profile, args.items))
             finally:
                 app.state.db.dispose()
-            if profile is not None:
+            if isinstance(profile, cProfile.Profile):
                 profile.dump_stats(args.profile)
+            elif profile is not None:
+                args.profile.write_text(profile.output_html())
+                print(profile.output_text(unicode=False, color=False, show_all=False), file=sys.stderr)
         finally:
             drop_pg_database(pg, name)
     print(json.dumps({"benchmark": "batch_inprocess", "machine": machine(), "items_per_batch": args.items,

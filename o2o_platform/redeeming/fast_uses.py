@@ -11,7 +11,10 @@ taken and goes through the per-item judging, which decides and words it as befor
 
 Concurrency is the row lock's, as for every other path: the ``UPDATE`` waits for a racing
 transaction holding the row and checks the rules again on the row it committed (READ COMMITTED
-re-evaluates the ``WHERE`` on the new version), so a single-use voucher is taken once.
+re-evaluates the ``WHERE`` on the new version), so a single-use voucher is taken once. The rows
+are locked in the order the plan reads them; a batch whose other items then lock rows the
+per-item way (voucher-id order) can deadlock with another batch over the same vouchers:
+PostgreSQL breaks it after ``deadlock_timeout`` and the loser runs again (``retrying``).
 """
 
 from __future__ import annotations
@@ -28,13 +31,16 @@ from o2o_platform.redeeming.claims import Claims
 from o2o_platform.redeeming.common import MAX_QUANTITY
 from o2o_platform.redeeming.items import RedeemItem, VoidItem
 
-# Rows are taken in voucher-id order (as lock_vouchers locks them), on the raw psycopg cursor.
+# On the raw psycopg cursor. ``voucher_id = ANY(ids)`` beside the join keeps the plan an index
+# look-up of the batch's rows whatever the statistics say: without it, a table whose statistics
+# lag behind its size (just loaded) was hash-joined against a scan of every voucher, the store
+# condition evaluated on each (15 ms instead of 2 ms for 200 items over 20,000 vouchers).
 _TAKE_USES_PG = """
 UPDATE vouchers AS v SET used = v.used + d.q
-FROM (SELECT * FROM unnest(%b::VARCHAR(40)[], %b::INTEGER[], %b::TIMESTAMPTZ[]) AS u(id, q, at) ORDER BY id) AS d
-WHERE v.voucher_id = d.id AND v.used + d.q <= v.uses AND d.q <= v.uses
-  AND v.valid_from <= d.at AND v.valid_until > d.at
-  AND CAST(v.stores AS jsonb) @> jsonb_build_array(CAST(%s AS text))
+FROM unnest(%(ids)b::VARCHAR(40)[], %(q)b::INTEGER[], %(at)b::TIMESTAMPTZ[]) AS d(id, q, at)
+WHERE v.voucher_id = ANY(%(ids)b::VARCHAR(40)[]) AND v.voucher_id = d.id
+  AND v.used + d.q <= v.uses AND d.q <= v.uses AND v.valid_from <= d.at AND v.valid_until > d.at
+  AND CAST(v.stores AS jsonb) @> jsonb_build_array(CAST(%(store)s AS text))
   AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.voucher_id = v.voucher_id)
 RETURNING v.voucher_id
 """
@@ -86,6 +92,6 @@ def take_uses(connection: Connection, store_id: str, cases: dict[str, tuple[str,
         return set()
     ordered = sorted(cases.values())
     with connection.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]
-        cursor.execute(_TAKE_USES_PG, [[c[0] for c in ordered], [c[1] for c in ordered], [c[2] for c in ordered],
-                                       store_id], binary=True)
+        cursor.execute(_TAKE_USES_PG, {"ids": [c[0] for c in ordered], "q": [c[1] for c in ordered],
+                                       "at": [c[2] for c in ordered], "store": store_id}, binary=True)
         return {row[0] for row in cursor.fetchall()}
