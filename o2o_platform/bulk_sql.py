@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table
@@ -54,15 +55,18 @@ def _columns(table: Table, rows: list[dict[str, Any]]) -> tuple[tuple[bool, ...]
     arrays: list[list[Any]] = []
     for i, column in enumerate(table.columns):
         name = column.name
-        values = [row.get(name) for row in rows]
+        try:
+            values = list(map(itemgetter(name), rows))
+        except KeyError:
+            values = [row.get(name) for row in rows]
         if isinstance(column.type, JSON):
             values = [None if v is None else json.dumps(v) for v in values]
         elif isinstance(column.type, UTCDateTime) and any(v is not None and v.tzinfo is None for v in values):
             raise ValueError("naive datetime given to the database")
         first = values[0]
-        # One value: the same object, or equal and of the same type (a time in another offset is
-        # the same instant, stored alike).
-        if i > 0 and all(v is first or (type(v) is type(first) and v == first) for v in values):
+        # One value: all equal to the first (a time in another offset is the same instant, stored
+        # alike), and of its type (True == 1, but not in a column of integers).
+        if i > 0 and values.count(first) == len(values) and len(set(map(type, values))) == 1:
             shared.append(True)
             once.append(first)
         else:

@@ -15,8 +15,15 @@ from kiosk.reasons import Reason
 from o2o_platform.db import Database
 from o2o_platform.keys import KeyRing
 from o2o_platform.known_codes import KnownCode, code_digest, known_vouchers
-from o2o_platform.models import Redemption, Terminal
-from o2o_platform.redeeming.claims import CLAIMED_BEFORE_LAST_UPLOAD, DEFAULT_CLOCK_SKEW, Claims, terminal_claims
+from o2o_platform.models import Redemption
+from o2o_platform.redeeming.claims import (
+    CLAIM_COLUMNS,
+    CLAIMED_BEFORE_LAST_UPLOAD,
+    DEFAULT_CLOCK_SKEW,
+    Claims,
+    claims_of,
+    terminal_claims,
+)
 from o2o_platform.redeeming.common import (
     REDEMPTIONS,
     TERMINALS,
@@ -48,8 +55,10 @@ def apply_batch(db: Database, keys: KeyRing, caller: Caller, items: Sequence[Red
     return retrying(db, lambda session: _apply_batch(session, db.dialect, keys, caller, items, now, window, skew))
 
 
-_CALLER = select(TERMINALS.c.id, TERMINALS.c.store_id, TERMINALS.c.terminal_id).where(
-    TERMINALS.c.token_hash == bindparam("token_hash"))
+# The caller and what its claims are judged against, in one statement (the row locked, as
+# terminal_claims locks it).
+_CALLER = select(TERMINALS.c.id, TERMINALS.c.store_id, TERMINALS.c.terminal_id, *CLAIM_COLUMNS).where(
+    TERMINALS.c.token_hash == bindparam("token_hash")).with_for_update()
 
 
 def apply_batch_with_token(db: Database, keys: KeyRing, token: str, items: Sequence[RedeemItem | VoidItem], *,
@@ -66,16 +75,16 @@ def apply_batch_with_token(db: Database, keys: KeyRing, token: str, items: Seque
         if row is None:
             raise Unauthorized
         caller = Caller(row.id, row.store_id, row.terminal_id)
-        return _apply_batch(session, db.dialect, keys, caller, items, now, window, skew)
+        return _apply_batch(session, db.dialect, keys, caller, items, now, window, skew, claims_of(row, now, skew))
 
     return retrying(db, work)
 
 
 def _apply_batch(session: Session, dialect: str, keys: KeyRing, caller: Caller,
                  items: Sequence[RedeemItem | VoidItem], now: datetime, window: timedelta,
-                 skew: timedelta = DEFAULT_CLOCK_SKEW) -> list[ItemResult]:
+                 skew: timedelta = DEFAULT_CLOCK_SKEW, claims: Claims | None = None) -> list[ItemResult]:
     batch = Batch()
-    claims = terminal_claims(session, caller, now, skew)
+    claims = terminal_claims(session, caller, now, skew) if claims is None else claims
     first_claim = claims.last_claim_at
     ids = sorted({item.redemption_id for item in items})
     for chunk in chunks(ids):
@@ -143,10 +152,10 @@ def _apply_batch(session: Session, dialect: str, keys: KeyRing, caller: Caller,
         session.execute(update(Redemption), batch.reminted)
     save_used(session, states)
     if claims.batch_max is not None and (first_claim is None or claims.batch_max > first_claim):
-        session.execute(update(Terminal).where(Terminal.id == caller.pk)
-                        .values(last_claim_at=claims.batch_max, last_batch_at=now))
+        session.connection().execute(update(TERMINALS).where(TERMINALS.c.id == caller.pk)
+                                     .values(last_claim_at=claims.batch_max, last_batch_at=now))
     elif items:
-        session.execute(update(Terminal).where(Terminal.id == caller.pk).values(last_batch_at=now))
+        session.connection().execute(update(TERMINALS).where(TERMINALS.c.id == caller.pk).values(last_batch_at=now))
     return results
 
 
