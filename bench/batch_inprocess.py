@@ -73,7 +73,18 @@ def bodies(codes: list[str], items: int) -> list[bytes]:
             for b in range(len(codes) // items)]
 
 
-async def upload(app: Any, tokens: list[str], batches: list[bytes], profile: Any, items: int) -> dict[str, Any]:
+def wal_stats(url: str) -> tuple[int, int, int]:
+    """The server's WAL records, full-page images and bytes so far (``pg_stat_wal``, every database)."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        row = conn.execute("SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal").fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+async def upload(app: Any, tokens: list[str], batches: list[bytes], profile: Any, items: int,
+                 url: str) -> dict[str, Any]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://platform") as client:
         async def one(i: int, body: bytes) -> None:
             answer = await client.post("/api/v1/redemptions/batch", content=body,
@@ -88,6 +99,7 @@ async def upload(app: Any, tokens: list[str], batches: list[bytes], profile: Any
         measured = batches[WARM_UP:]
         pg = postgres_pids()
         roles0 = postgres_cpu_by_role()
+        wal0 = wal_stats(url)
         cpu0, pg0, t0 = time.process_time(), tree_cpu_s(pg), time.perf_counter()
         if profile is not None:
             profile.start() if hasattr(profile, "start") else profile.enable()
@@ -97,6 +109,7 @@ async def upload(app: Any, tokens: list[str], batches: list[bytes], profile: Any
             profile.stop() if hasattr(profile, "stop") else profile.disable()
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - t0
         pg_cpu = tree_cpu_s(pg) - pg0
+        wal = [b - a for a, b in zip(wal0, wal_stats(url), strict=True)]
         roles = {role: round((cpu - roles0.get(role, 0.0)) * 1000 / (len(measured) * items), 4)
                  for role, cpu in postgres_cpu_by_role().items() if cpu - roles0.get(role, 0.0) > 0}
     n = len(measured) * items
@@ -109,6 +122,8 @@ async def upload(app: Any, tokens: list[str], batches: list[bytes], profile: Any
             # processes (autovacuum, WAL writer, checkpointer...), which do work left by earlier
             # statements (and the seeding).
             "postgres_cpu_ms_per_item_by_process": roles,
+            "wal_per_item": {"records": round(wal[0] / n, 2), "full_page_images": round(wal[1] / n, 3),
+                             "bytes": round(wal[2] / n)},
             "load_average_1m": round(os.getloadavg()[0], 2)}
 
 
@@ -152,7 +167,8 @@ def main() -> None:
 
                 UploadGate.run = inline  # type: ignore[method-assign]
             try:
-                result = asyncio.run(upload(app, tokens, bodies(codes.batch, args.items), profile, args.items))
+                result = asyncio.run(upload(app, tokens, bodies(codes.batch, args.items), profile, args.items,
+                                            url))
             finally:
                 app.state.db.dispose()
             if isinstance(profile, cProfile.Profile):
