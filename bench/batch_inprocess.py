@@ -11,7 +11,7 @@ a cProfile of the measured batches
 summary goes to stderr); the upload's work then runs on the event loop's thread, where the
 profiler sees it.
 
-    ./dev bench batch_inprocess [--batches 30] [--items 200] [--pg URL] [--profile FILE]
+    ./dev bench batch_inprocess [--batches 30] [--items 200] [--uploaders 1] [--pg URL] [--profile FILE]
 
 Prints one JSON object.
 """
@@ -73,18 +73,32 @@ def bodies(codes: list[str], items: int) -> list[bytes]:
             for b in range(len(codes) // items)]
 
 
-def wal_stats(url: str) -> tuple[int, int, int]:
-    """The server's WAL records, full-page images and bytes so far (``pg_stat_wal``, every database)."""
+def table_scans(url: str) -> dict[str, tuple[int, int, int]]:
+    """Per table of the benchmark's database: sequential scans, rows they read, index scans."""
     import psycopg
 
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
-        row = conn.execute("SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal").fetchone()
+        rows = conn.execute("SELECT relname, seq_scan, seq_tup_read, coalesce(idx_scan, 0) "
+                            "FROM pg_stat_user_tables").fetchall()
+    return {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows}
+
+
+def wal_stats(url: str) -> tuple[int, int, int, int, int, int]:
+    """The server's WAL records, full-page images and bytes so far (``pg_stat_wal``, every
+    database); the database's blocks read from outside shared buffers and found in them; the
+    buffers backends had to write out themselves to make room (``pg_stat_bgwriter``)."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        row = conn.execute("SELECT wal_records, wal_fpi, wal_bytes, d.blks_read, d.blks_hit, b.buffers_backend "
+                           "FROM pg_stat_wal, pg_stat_database d, pg_stat_bgwriter b "
+                           "WHERE d.datname = current_database()").fetchone()
     assert row is not None
-    return int(row[0]), int(row[1]), int(row[2])
+    return int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]), int(row[5])
 
 
 async def upload(app: Any, tokens: list[str], batches: list[bytes], profile: Any, items: int,
-                 url: str) -> dict[str, Any]:
+                 url: str, uploaders: int = 1) -> dict[str, Any]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://platform") as client:
         async def one(i: int, body: bytes) -> None:
             answer = await client.post("/api/v1/redemptions/batch", content=body,
@@ -99,21 +113,25 @@ async def upload(app: Any, tokens: list[str], batches: list[bytes], profile: Any
         measured = batches[WARM_UP:]
         pg = postgres_pids()
         roles0 = postgres_cpu_by_role()
-        wal0 = wal_stats(url)
+        wal0, scans0 = wal_stats(url), table_scans(url)
         cpu0, pg0, t0 = time.process_time(), tree_cpu_s(pg), time.perf_counter()
         if profile is not None:
             profile.start() if hasattr(profile, "start") else profile.enable()
-        for i, body in enumerate(measured):
-            await one(i, body)
+        for start in range(0, len(measured), uploaders):
+            await asyncio.gather(*(one(start + k, body)
+                                   for k, body in enumerate(measured[start : start + uploaders])))
         if profile is not None:
             profile.stop() if hasattr(profile, "stop") else profile.disable()
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - t0
-        pg_cpu = tree_cpu_s(pg) - pg0
+        pg_cpu = tree_cpu_s(pg + [p for p in postgres_pids() if p not in pg]) - pg0  # with connections opened since
         wal = [b - a for a, b in zip(wal0, wal_stats(url), strict=True)]
+        await asyncio.sleep(1.5)  # the backends report their table counters at most once a second
+        scans = {table: [b - a for a, b in zip(scans0.get(table, (0, 0, 0)), now, strict=True)]
+                 for table, now in table_scans(url).items()}
         roles = {role: round((cpu - roles0.get(role, 0.0)) * 1000 / (len(measured) * items), 4)
                  for role, cpu in postgres_cpu_by_role().items() if cpu - roles0.get(role, 0.0) > 0}
     n = len(measured) * items
-    return {"batches": len(measured), "items": n,
+    return {"batches": len(measured), "items": n, "uploaders": uploaders,
             "platform_cpu_ms_per_item": round(cpu * 1000 / n, 4),
             "postgres_cpu_ms_per_item": round(pg_cpu * 1000 / n, 4),
             "total_cpu_ms_per_item": round((cpu + pg_cpu) * 1000 / n, 4),
@@ -122,8 +140,15 @@ async def upload(app: Any, tokens: list[str], batches: list[bytes], profile: Any
             # processes (autovacuum, WAL writer, checkpointer...), which do work left by earlier
             # statements (and the seeding).
             "postgres_cpu_ms_per_item_by_process": roles,
+            "table_scans_per_batch": {table: {"seq": round(s[0] / len(measured), 2),
+                                              "seq_rows": round(s[1] / len(measured)),
+                                              "index": round(s[2] / len(measured), 2)}
+                                      for table, s in scans.items() if any(s)},
             "wal_per_item": {"records": round(wal[0] / n, 2), "full_page_images": round(wal[1] / n, 3),
                              "bytes": round(wal[2] / n)},
+            # A working set larger than shared_buffers shows here (and in PostgreSQL's CPU per item).
+            "buffers_per_item": {"read": round(wal[3] / n, 3), "hit": round(wal[4] / n, 2),
+                                 "written_by_backends": round(wal[5] / n, 3)},
             "load_average_1m": round(os.getloadavg()[0], 2)}
 
 
@@ -131,6 +156,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batches", type=int, default=30)
     parser.add_argument("--items", type=int, default=200)
+    parser.add_argument("--uploaders", type=int, default=1, help="batches uploaded at once (each of its own "
+                        "terminal; the platform runs 2 at a time per process)")
     parser.add_argument("--pg", default=None, help="PostgreSQL server URL (default: scripts/postgres.sh bench-start)")
     parser.add_argument("--profile", type=Path, default=None, help="write a cProfile of the measured batches here")
     args = parser.parse_args()
@@ -168,7 +195,7 @@ def main() -> None:
                 UploadGate.run = inline  # type: ignore[method-assign]
             try:
                 result = asyncio.run(upload(app, tokens, bodies(codes.batch, args.items), profile, args.items,
-                                            url))
+                                            url, args.uploaders))
             finally:
                 app.state.db.dispose()
             if isinstance(profile, cProfile.Profile):
