@@ -14,6 +14,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel
+from pydantic_core import to_json
 from starlette.concurrency import run_in_threadpool
 
 from o2o_platform import redeeming, services
@@ -133,11 +134,17 @@ async def upload_batch(body: BatchIn, request: Request, token: BearerToken) -> R
 
     def work() -> Response:
         results = redeeming.apply_batch_with_token(db, keys, token, items, now=now, window=window, skew=skew)
-        return _json(BatchOut.model_validate({"results": [
+        # The bytes BatchOut.model_validate(...).model_dump_json() gives (the same serialiser, fields
+        # in the model's order) without validating again what the platform itself built: that
+        # validation cost ~10 us per item.
+        return Response(to_json({"results": [
             {"redemption_id": r.redemption_id, "kind": r.kind, "result": r.result, "reason": r.reason,
-             "detail": r.detail, "conflict_with": r.conflict_with, "feedback_token": r.feedback_token}
+             "detail": r.detail, "conflict_with": None if r.conflict_with is None else {
+                 "redemption_id": r.conflict_with["redemption_id"], "terminal_id": r.conflict_with["terminal_id"],
+                 "redeemed_at": r.conflict_with["redeemed_at"]},
+             "feedback_token": r.feedback_token}
             for r in results
-        ]}))
+        ]}), media_type="application/json")
 
     gate: UploadGate = request.app.state.upload_gate
     if not gate.admit():

@@ -15,13 +15,22 @@ from kiosk.reasons import Reason
 from o2o_platform.db import Database
 from o2o_platform.keys import KeyRing
 from o2o_platform.known_codes import KnownCode, code_digest, known_vouchers
-from o2o_platform.models import Redemption, Terminal
-from o2o_platform.redeeming.claims import CLAIMED_BEFORE_LAST_UPLOAD, DEFAULT_CLOCK_SKEW, Claims, terminal_claims
+from o2o_platform.models import Redemption
+from o2o_platform.redeeming.claims import (
+    CLAIM_COLUMNS,
+    CLAIMED_BEFORE_LAST_UPLOAD,
+    DEFAULT_CLOCK_SKEW,
+    Claims,
+    claims_of,
+    terminal_claims,
+)
 from o2o_platform.redeeming.common import (
+    REDEMPTIONS,
     TERMINALS,
     USING,
     LockedVoucher,
     Unauthorized,
+    among,
     chunks,
     insert_ignore,
     insert_redemptions,
@@ -33,6 +42,7 @@ from o2o_platform.redeeming.common import (
     save_used,
     stamp,
 )
+from o2o_platform.redeeming.fast_uses import plain_cases, take_uses
 from o2o_platform.redeeming.items import Batch, ItemResult, RedeemItem, VoidItem
 from o2o_platform.redeeming.judging import check_code, judge, judge_quantity_of
 from o2o_platform.redeeming.voids import batch_void
@@ -45,8 +55,10 @@ def apply_batch(db: Database, keys: KeyRing, caller: Caller, items: Sequence[Red
     return retrying(db, lambda session: _apply_batch(session, db.dialect, keys, caller, items, now, window, skew))
 
 
-_CALLER = select(TERMINALS.c.id, TERMINALS.c.store_id, TERMINALS.c.terminal_id).where(
-    TERMINALS.c.token_hash == bindparam("token_hash"))
+# The caller and what its claims are judged against, in one statement (the row locked, as
+# terminal_claims locks it).
+_CALLER = select(TERMINALS.c.id, TERMINALS.c.store_id, TERMINALS.c.terminal_id, *CLAIM_COLUMNS).where(
+    TERMINALS.c.token_hash == bindparam("token_hash")).with_for_update()
 
 
 def apply_batch_with_token(db: Database, keys: KeyRing, token: str, items: Sequence[RedeemItem | VoidItem], *,
@@ -63,21 +75,21 @@ def apply_batch_with_token(db: Database, keys: KeyRing, token: str, items: Seque
         if row is None:
             raise Unauthorized
         caller = Caller(row.id, row.store_id, row.terminal_id)
-        return _apply_batch(session, db.dialect, keys, caller, items, now, window, skew)
+        return _apply_batch(session, db.dialect, keys, caller, items, now, window, skew, claims_of(row, now, skew))
 
     return retrying(db, work)
 
 
 def _apply_batch(session: Session, dialect: str, keys: KeyRing, caller: Caller,
                  items: Sequence[RedeemItem | VoidItem], now: datetime, window: timedelta,
-                 skew: timedelta = DEFAULT_CLOCK_SKEW) -> list[ItemResult]:
+                 skew: timedelta = DEFAULT_CLOCK_SKEW, claims: Claims | None = None) -> list[ItemResult]:
     batch = Batch()
-    claims = terminal_claims(session, caller, now, skew)
+    claims = terminal_claims(session, caller, now, skew) if claims is None else claims
     first_claim = claims.last_claim_at
     ids = sorted({item.redemption_id for item in items})
     for chunk in chunks(ids):
         for row in session.scalars(
-            select(Redemption).where(Redemption.redemption_id.in_(chunk))
+            select(Redemption).where(among(REDEMPTIONS.c.redemption_id, chunk, dialect))
             .order_by(Redemption.redemption_id).with_for_update()
         ):
             batch.existing[row.redemption_id] = row
@@ -107,6 +119,14 @@ def _apply_batch(session: Session, dialect: str, keys: KeyRing, caller: Caller,
                 claims_rows[parsed.voucher_id] = {**voucher_row(parsed.claims, key_id=parsed.key_id, now=now),
                                                   "code_digest": code_digest(item.code)}
     insert_ignore(session, dialect, [claims_rows[k] for k in sorted(claims_rows)])
+    taken: set[str] = set()
+    cases: dict[str, tuple[str, int, datetime]] = {}
+    if dialect == "postgresql":
+        voucher_of = {code: parsed.voucher_id for code, (parsed, _, _) in checked.items()
+                      if parsed is not None and not isinstance(parsed, Malformed)}
+        cases = plain_cases(items, batch.existing, known, voucher_of, claims, now)
+        taken = take_uses(session.connection(), caller.store_id, cases)
+        voucher_ids -= taken
     states = lock_vouchers(session, sorted(voucher_ids))
 
     results: list[ItemResult] = []
@@ -114,6 +134,8 @@ def _apply_batch(session: Session, dialect: str, keys: KeyRing, caller: Caller,
     for item in items:
         if isinstance(item, VoidItem):
             results.append(batch_void(batch, claims, states, caller, item, window))
+        elif item.redemption_id in cases and cases[item.redemption_id][0] in taken:
+            results.append(_taken(caller, batch, claims, item, cases[item.redemption_id][0], now))
         else:
             judged = checked.get(item.code, unchecked)
             results.append(_batch_redeem(caller, batch, claims, states, item, *judged, now))
@@ -130,11 +152,28 @@ def _apply_batch(session: Session, dialect: str, keys: KeyRing, caller: Caller,
         session.execute(update(Redemption), batch.reminted)
     save_used(session, states)
     if claims.batch_max is not None and (first_claim is None or claims.batch_max > first_claim):
-        session.execute(update(Terminal).where(Terminal.id == caller.pk)
-                        .values(last_claim_at=claims.batch_max, last_batch_at=now))
+        session.connection().execute(update(TERMINALS).where(TERMINALS.c.id == caller.pk)
+                                     .values(last_claim_at=claims.batch_max, last_batch_at=now))
     elif items:
-        session.execute(update(Terminal).where(Terminal.id == caller.pk).values(last_batch_at=now))
+        session.connection().execute(update(TERMINALS).where(TERMINALS.c.id == caller.pk).values(last_batch_at=now))
     return results
+
+
+def _taken(caller: Caller, batch: Batch, claims: Claims, item: RedeemItem, voucher_id: str,
+           now: datetime) -> ItemResult:
+    """A plain case whose use the set-based statement took: what :func:`_batch_redeem` records and
+    answers for an accepted item at a believable time (no other item names its voucher)."""
+    rid = item.redemption_id
+    claims.believed(item.redeemed_at)
+    row = redemption_row(caller, code=item.code, quantity=item.quantity, mode="offline", redeemed_at=item.redeemed_at,
+                         received_at=now, voucher_id=voucher_id, status="accepted", reason=str(Reason.OK), detail="")
+    token, hashed = new_feedback_token()
+    row.update(redemption_id=rid, request_hash=request_hash(caller, item.code, item.quantity),
+               offline_reason=item.offline_reason, feedback_token_hash=hashed)
+    batch.new_rows[rid] = row
+    batch.last_accepted[voucher_id] = {"redemption_id": rid, "terminal_id": caller.terminal_id,
+                                       "redeemed_at": item.redeemed_at}
+    return ItemResult(rid, "redeem", "accepted", str(Reason.OK), "", feedback_token=token)
 
 
 def _batch_redeem(caller: Caller, batch: Batch, claims: Claims, states: dict[str, LockedVoucher],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -84,12 +85,18 @@ class Claims:
             self.batch_max = claimed
 
 
-def terminal_claims(session: Session, caller: Caller, now: datetime, skew: timedelta) -> Claims:
-    # Locked: two uploads of one terminal are judged one after the other, each against the other's record.
-    t = session.execute(
-        select(TERMINALS.c.first_enrolled_at, TERMINALS.c.enrolled_at, TERMINALS.c.last_claim_at,
-               TERMINALS.c.last_batch_at, TERMINALS.c.revocations_seen_seq, TERMINALS.c.revocations_seen_at)
-        .where(TERMINALS.c.id == caller.pk).with_for_update()
-    ).one()
+# What the claims are judged against, read with the terminal row (locked: two uploads of one
+# terminal are judged one after the other, each against the other's record).
+CLAIM_COLUMNS = (TERMINALS.c.first_enrolled_at, TERMINALS.c.enrolled_at, TERMINALS.c.last_claim_at,
+                 TERMINALS.c.last_batch_at, TERMINALS.c.revocations_seen_seq, TERMINALS.c.revocations_seen_at)
+
+
+def claims_of(t: Any, now: datetime, skew: timedelta) -> Claims:
+    """The :class:`Claims` of a terminal row read with :data:`CLAIM_COLUMNS`."""
     return Claims(now, skew, t.first_enrolled_at or t.enrolled_at, t.last_claim_at, t.last_batch_at,
                   t.revocations_seen_seq, t.revocations_seen_at)
+
+
+def terminal_claims(session: Session, caller: Caller, now: datetime, skew: timedelta) -> Claims:
+    t = session.execute(select(*CLAIM_COLUMNS).where(TERMINALS.c.id == caller.pk).with_for_update()).one()
+    return claims_of(t, now, skew)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
 import psycopg
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Table, any_, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -134,12 +134,13 @@ def lock_vouchers(session: Session, voucher_ids: Sequence[str]) -> dict[str, Loc
     if not voucher_ids:
         return {}
     ids = sorted(set(voucher_ids))
+    dialect = session.connection().dialect.name
     states: dict[str, LockedVoucher] = {}
     for chunk in chunks(ids):
         rows = session.execute(
             select(Voucher.voucher_id, Voucher.uses, Voucher.used, Voucher.stores, Voucher.valid_from,
                    Voucher.valid_until, Voucher.sku, Voucher.paid_minor, Voucher.list_minor, Voucher.currency)
-            .where(Voucher.voucher_id.in_(chunk))
+            .where(among(VOUCHERS.c.voucher_id, chunk, dialect))
             .order_by(Voucher.voucher_id)
             .with_for_update()
         )
@@ -147,13 +148,23 @@ def lock_vouchers(session: Session, voucher_ids: Sequence[str]) -> dict[str, Loc
             states[r.voucher_id] = LockedVoucher(r.voucher_id, r.uses, r.used, list(r.stores), r.valid_from,
                                                 r.valid_until, r.sku, r.paid_minor, r.list_minor, r.currency)
         revs = session.execute(
-            select(Revocation.voucher_id, Revocation.revoked_at, Revocation.seq).where(Revocation.voucher_id.in_(chunk))
+            select(Revocation.voucher_id, Revocation.revoked_at, Revocation.seq)
+            .where(among(cast(Table, Revocation.__table__).c.voucher_id, chunk, dialect))
         )
         for vid, revoked_at, seq in revs:
             if vid in states:
                 states[vid].revoked_at = revoked_at
                 states[vid].revoked_seq = seq
     return states
+
+
+def among(column: ColumnElement[Any], values: Sequence[str], dialect: str) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL one array parameter (``= ANY``): the statement is the same
+    whatever the number of values, so SQLAlchemy and psycopg cache it instead of rendering and
+    parsing one placeholder per value."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
 
 
 def chunks(items: Sequence[str], size: int = 500) -> list[Sequence[str]]:

@@ -146,3 +146,109 @@ def test_a_batch_of_known_codes_is_answered_item_by_item_as_before(platform: Run
                              ("duplicate", "ok"), ("duplicate", "ok")]
     assert known_answers == unseen_answers and known_links == unseen_links
     assert [_voucher(platform, c).used for c in known] == [1, 1, 1, 0]
+
+
+def test_every_rule_refuses_a_known_code_in_a_batch_as_it_refuses_an_unseen_one(platform: RunningPlatform,
+                                                                                  store_id: str) -> None:
+    """The batch takes known codes' uses in one statement; what it does not take (or any rule
+    might refuse) is judged item by item: the answers, words and uses are those of unseen codes."""
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+
+    def codes() -> dict[str, str]:
+        made = {name: platform.sign(stores=(store_id,), valid_from=start)[0]
+                for name in ("plain", "blanks", "revoked_after", "revoked_before", "twice", "quantity", "refused",
+                             "online_first", "late")}
+        made["not_yet"] = platform.sign(stores=(store_id,), valid_from=start + timedelta(days=1))[0]
+        made["expired"] = platform.sign(stores=(store_id,), valid_from=start - timedelta(days=2), days=1)[0]
+        made["elsewhere"] = platform.sign(stores=("ELSEWHERE",), valid_from=start)[0]
+        made["multi"] = platform.sign(stores=(store_id,), uses=3, valid_from=start)[0]
+        return made
+
+    def story(made: dict[str, str], terminal: str) -> tuple[list[tuple[str, str, str, bool]], list[int]]:
+        t1 = platform.terminal(store_id, terminal, enrolled_before=timedelta(hours=2))
+        platform.revoke(parse_code(made["revoked_before"]).voucher_id, "chargeback")  # type: ignore[union-attr]
+        assert t1.redeem(redemption_id=str(uuid.uuid4()), code=made["online_first"], quantity=1).reason == "ok"
+        items = [batch_redeem(str(uuid.uuid4()), made["plain"], 1, at),
+                 batch_redeem(str(uuid.uuid4()), f"  {made['blanks']}\n", 1, at),
+                 batch_redeem(str(uuid.uuid4()), made["revoked_after"], 1, at),
+                 batch_redeem(str(uuid.uuid4()), made["twice"], 1, at),
+                 batch_redeem(str(uuid.uuid4()), made["twice"], 1, at),
+                 batch_redeem(str(uuid.uuid4()), made["quantity"], 2, at),
+                 batch_redeem(str(uuid.uuid4()), made["refused"], 1, at, offline_reason="expired"),
+                 batch_redeem(str(uuid.uuid4()), made["online_first"], 1, at),
+                 batch_redeem(str(uuid.uuid4()), made["not_yet"], 1, at),
+                 batch_redeem(str(uuid.uuid4()), made["expired"], 1, at),
+                 batch_redeem(str(uuid.uuid4()), made["elsewhere"], 1, at),
+                 batch_redeem(str(uuid.uuid4()), made["multi"], 2, at),
+                 batch_redeem(str(uuid.uuid4()), made["multi"], 2, at),
+                 batch_redeem(str(uuid.uuid4()), made["revoked_before"], 1, recent),
+                 batch_redeem(str(uuid.uuid4()), made["late"], 1, at - timedelta(minutes=20))]  # too old: review
+        revoke_after = parse_code(made["revoked_after"]).voucher_id  # type: ignore[union-attr]
+        platform.revoke(revoke_after, "revoked after the terminal served it")
+        results = t1.upload_batch(items)
+        answers = [(r.result, r.reason, r.detail.split(" (judged at")[0], r.conflict_with is not None)
+                   for r in results]
+        return answers, [_voucher(platform, made[name]).used for name in sorted(made)]
+
+    at = datetime.now(UTC) - timedelta(minutes=30)  # both stories claim the same times
+    # After the revocation each story starts with (judged at the platform's time, the clock's
+    # being a little fast), within the skew the platform allows.
+    recent = datetime.now(UTC) + timedelta(minutes=2)
+    known = codes()
+    _issue(platform, list(known.values()))
+    known_answers, known_used = story(known, "T1")
+    unseen_answers, unseen_used = story(codes(), "T2")
+    assert [a[:2] for a in known_answers] == [
+        ("accepted", "ok"), ("accepted", "ok"), ("accepted", "ok"), ("accepted", "ok"),
+        ("conflict", "already_redeemed"), ("rejected", "bad_quantity"), ("rejected", "expired"),
+        ("conflict", "already_redeemed"), ("rejected", "not_yet_valid"), ("rejected", "expired"),
+        ("rejected", "wrong_store"), ("accepted", "ok"), ("conflict", "no_uses_left"), ("conflict", "revoked"),
+        ("review", "claimed_before_last_upload")]
+    assert [a[:2] + a[3:] for a in known_answers] == [a[:2] + a[3:] for a in unseen_answers]
+    # Words naming a voucher's own times differ between the two sets only in those times.
+    same_words = [i for i, a in enumerate(known_answers) if a[1] not in ("not_yet_valid", "expired", "revoked")]
+    assert [known_answers[i][2] for i in same_words] == [unseen_answers[i][2] for i in same_words]
+    assert known_used == unseen_used
+
+
+def test_racing_batches_and_online_redemptions_of_known_codes_take_each_use_once(platform: RunningPlatform,
+                                                                                  store_id: str) -> None:
+    import threading
+
+    apis = [platform.terminal(store_id, f"T{i}", timeout=30, enrolled_before=timedelta(hours=1)) for i in range(3)]
+    codes = platform.sign(stores=(store_id,), count=40)
+    _issue(platform, codes)
+    at = datetime.now(UTC) - timedelta(minutes=5)
+    accepted: list[list[bool]] = [[], [], []]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(3)
+
+    def upload(n: int) -> None:
+        try:
+            mine = codes if n == 0 else list(reversed(codes))  # items in another order, the same vouchers
+            barrier.wait(timeout=30)
+            results = apis[n].upload_batch([batch_redeem(str(uuid.uuid4()), c, 1, at) for c in mine])
+            by_code = dict(zip(mine, (r.result for r in results), strict=True))
+            accepted[n] = [by_code[c] == "accepted" for c in codes]
+        except BaseException as exc:  # reported below, with its cause
+            errors.append(exc)
+
+    def online() -> None:
+        try:
+            barrier.wait(timeout=30)
+            accepted[2] = [apis[2].redeem(redemption_id=str(uuid.uuid4()), code=c, quantity=1).reason == "ok"
+                           for c in codes]
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=upload, args=(0,)), threading.Thread(target=upload, args=(1,)),
+               threading.Thread(target=online)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+    assert not errors, errors
+    assert [sum(column) for column in zip(*accepted, strict=True)] == [1] * len(codes)
+    assert [_voucher(platform, c).used for c in codes] == [1] * len(codes)
+    statuses = [apis[i].terminal_status() for i in range(3)]
+    assert sum(s.accepted for s in statuses) == len(codes)

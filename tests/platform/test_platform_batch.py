@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ from platform_harness import RunningPlatform, batch_redeem, batch_void
 
 from o2o_platform.models import Redemption
 from platform_link.errors import PlatformRequestError
-from wire.platform import BatchRedeemIn
+from wire.platform import BatchOut, BatchRedeemIn
 
 
 def _rid() -> str:
@@ -257,3 +257,29 @@ def test_claimed_times_are_bounded_by_what_the_platform_saw(platform: RunningPla
     assert other.redeem(redemption_id=_rid(), code=voided_late, quantity=1).reason == "already_redeemed"
     status = api.terminal_status()
     assert status.accepted == 2 and (status.conflicts, status.rejected) == (1, 2)
+
+
+def test_the_batch_answer_is_the_bytes_its_model_gives(platform: RunningPlatform, store_id: str) -> None:
+    """The answer is serialised without validating it again: its bytes must be what BatchOut
+    gives, for every shape of result (links with times, tokens, refusals with words)."""
+    api = platform.terminal(store_id, "T1", enrolled_before=timedelta(hours=1))
+    first, second, elsewhere = (platform.sign(stores=(store_id,))[0], platform.sign(stores=(store_id,))[0],
+                                platform.sign(stores=("ELSEWHERE",))[0])
+    online_rid = _rid()
+    assert api.redeem(redemption_id=online_rid, code=second, quantity=1).reason == "ok"
+    at = datetime.now(UTC).astimezone(timezone(timedelta(hours=8))) - timedelta(minutes=3)
+    kept = _rid()
+    items = [{"kind": "redeem", "redemption_id": kept, "code": first, "quantity": 1, "redeemed_at": at.isoformat()},
+             {"kind": "redeem", "redemption_id": _rid(), "code": first, "quantity": 1, "redeemed_at": at.isoformat()},
+             {"kind": "redeem", "redemption_id": _rid(), "code": second, "quantity": 1, "redeemed_at": at.isoformat()},
+             {"kind": "redeem", "redemption_id": _rid(), "code": elsewhere, "quantity": 1,
+              "redeemed_at": at.isoformat()},
+             {"kind": "redeem", "redemption_id": kept, "code": first, "quantity": 1, "redeemed_at": at.isoformat()},
+             {"kind": "void", "redemption_id": _rid(), "reason": "mistake", "voided_at": at.isoformat()}]
+    answer = httpx.post(f"{platform.base_url}/api/v1/redemptions/batch", json={"items": items},
+                        headers={"Authorization": api._client.headers["Authorization"]}, timeout=10)
+    assert answer.status_code == 200
+    assert [r["result"] for r in answer.json()["results"]] == ["accepted", "conflict", "conflict", "rejected",
+                                                               "duplicate", "rejected"]
+    assert answer.content == BatchOut.model_validate_json(answer.content).model_dump_json().encode()
+    assert answer.json()["results"][2]["conflict_with"]["redemption_id"] == online_rid
