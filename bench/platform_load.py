@@ -363,7 +363,7 @@ def main() -> None:
     parser.add_argument("--workers-many", type=int, default=2)
     parser.add_argument("--race-vouchers", type=int, default=20)
     parser.add_argument("--online-codes", type=int, default=8_000)
-    parser.add_argument("--batch-codes", type=int, default=150_000)
+    parser.add_argument("--batch-codes", type=int, default=200_000)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
