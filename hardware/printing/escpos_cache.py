@@ -49,9 +49,12 @@ def prepare() -> None:
             if not capabilities:
                 return
             handle, temporary = tempfile.mkstemp(dir=folder, suffix=".part")
-            with os.fdopen(handle, "wb") as out:
-                pickle.dump(capabilities, out, protocol=2)
-            os.replace(temporary, target)
+            try:
+                with os.fdopen(handle, "wb") as out:
+                    pickle.dump(capabilities, out, protocol=2)
+                os.replace(temporary, target)
+            finally:
+                Path(temporary).unlink(missing_ok=True)  # only left when the rename did not happen
         os.environ[VARIABLE] = str(folder)
     except Exception:  # a cache: without it the library reads the file itself
         log.debug("no cache for python-escpos's capabilities", exc_info=True)

@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 
 from kiosk.codes import MAX_CODE_CHARS
 from kiosk.reasons import Reason
+from kiosk.voucher_rules import judge_quantity
 from o2o_platform.keys import KeyRing
 from o2o_platform.known_codes import code_digest, key_ids_in_use
 from o2o_platform.redeeming.common import MAX_QUANTITY, new_feedback_token
@@ -70,7 +71,7 @@ def redeem_in_one_trip(engine: Engine, keys: KeyRing, token_hash: str, *, redemp
                        quantity: int, now: datetime) -> dict[str, Any] | None:
     """The answer when the redemption was accepted and recorded in one statement; None when
     nothing was done and the full path must decide (see the module's words)."""
-    if not 1 <= quantity <= MAX_QUANTITY or now.tzinfo is None:
+    if judge_quantity(quantity, MAX_QUANTITY) is not None or now.tzinfo is None:
         return None
     token, token_hash_stored = new_feedback_token()
     stripped = code.strip()
