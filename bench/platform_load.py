@@ -100,6 +100,13 @@ def tree_cpu_s(pids: list[int]) -> float:
     return sum(proc_cpu_s(p) for p in pids)
 
 
+def machine_busy_s() -> float:
+    """CPU seconds every core of the machine spent busy so far (/proc/stat: all but idle and iowait),
+    whoever spent them: the server, PostgreSQL, the load generator, the kernel, anything else."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / CLK_TCK
+
+
 class Server:
     """One implementation's server (``o2o-platform serve`` or the anchor) on its own database."""
 
@@ -218,9 +225,10 @@ def postgres_pids() -> list[int]:
 def measure(server: Server, lines: list[str], workdir: Path, seconds: float, items_per_request: int,
             connections: int = TERMINALS, timeout_s: int = 10) -> dict[str, Any]:
     pg = postgres_pids()
-    cpu0, pg0, t0 = tree_cpu_s(server.pids), tree_cpu_s(pg), time.perf_counter()
+    cpu0, pg0, busy0, t0 = tree_cpu_s(server.pids), tree_cpu_s(pg), machine_busy_s(), time.perf_counter()
     wrk = run_wrk(server.url, lines, workdir, seconds, connections, timeout_s=timeout_s)
     wall, cpu = time.perf_counter() - t0, tree_cpu_s(server.pids) - cpu0
+    busy = machine_busy_s() - busy0
     pg_cpu = tree_cpu_s(pg + [p for p in postgres_pids() if p not in pg]) - pg0
     duration_s = wrk["duration_us"] / 1e6
     requests = wrk["requests"]
@@ -230,7 +238,8 @@ def measure(server: Server, lines: list[str], workdir: Path, seconds: float, ite
         "items_per_request": items_per_request, "connections": connections,
         "requests": requests, "http_200": ok200, "answered_ok": wrk["statuses"].get("ok", 0),
         "errors": {k: wrk[k] for k in wrk if k.startswith("errors_") and wrk[k]},
-        "exhausted_bodies": requests >= len(lines),
+        # A wrk thread that runs out of its share stops: the last requests of the others go unsent.
+        "exhausted_bodies": requests + connections >= len(lines),
         "seconds": round(duration_s, 2),
         "requests_per_s": round(requests / duration_s, 1),
         "items_per_s": round(items / duration_s, 1),
@@ -242,6 +251,9 @@ def measure(server: Server, lines: list[str], workdir: Path, seconds: float, ite
         "postgres_cpu_ms_per_item": round(pg_cpu * 1000 / max(items, 1), 3),
         "client_cpu_ms_per_request": round(wrk["client_cpu_s"] * 1000 / max(requests, 1), 3),
         "client_cpu_cores_used": round(wrk["client_cpu_s"] / wall, 2),
+        # Server + PostgreSQL + client against the whole machine: what is left is the kernel's
+        # interrupts, processes that ended during the run (autovacuum workers) and everything else.
+        "machine_cores_busy": round(busy / wall, 2),
     }
 
 

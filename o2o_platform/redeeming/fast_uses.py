@@ -38,7 +38,7 @@ from o2o_platform.redeeming.items import RedeemItem, VoidItem
 _TAKE_USES_PG = """
 UPDATE vouchers AS v SET used = v.used + d.q
 FROM unnest(%(ids)b::VARCHAR(40)[], %(q)b::INTEGER[], %(at)b::TIMESTAMPTZ[]) AS d(id, q, at)
-WHERE v.voucher_id = ANY(%(ids)b::VARCHAR(40)[]) AND v.voucher_id = d.id
+WHERE v.voucher_id = d.id
   AND v.used + d.q <= v.uses AND d.q <= v.uses AND v.valid_from <= d.at AND v.valid_until > d.at
   AND CAST(v.stores AS jsonb) @> jsonb_build_array(CAST(%(store)s AS text))
   AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.voucher_id = v.voucher_id)
