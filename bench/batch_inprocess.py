@@ -73,14 +73,15 @@ def bodies(codes: list[str], items: int) -> list[bytes]:
             for b in range(len(codes) // items)]
 
 
-def table_scans(url: str) -> dict[str, tuple[int, int, int]]:
-    """Per table of the benchmark's database: sequential scans, rows they read, index scans."""
+def table_scans(url: str) -> dict[str, tuple[int, int, int, int, int]]:
+    """Per table of the benchmark's database: sequential scans, rows they read, index scans, rows
+    updated, and of those the updates that stayed on their page and wrote no index entry (HOT)."""
     import psycopg
 
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
-        rows = conn.execute("SELECT relname, seq_scan, seq_tup_read, coalesce(idx_scan, 0) "
-                            "FROM pg_stat_user_tables").fetchall()
-    return {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows}
+        rows = conn.execute("SELECT relname, seq_scan, seq_tup_read, coalesce(idx_scan, 0), "
+                            "n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables").fetchall()
+    return {r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5])) for r in rows}
 
 
 def wal_stats(url: str) -> tuple[int, int, int, int, int, int]:
@@ -126,7 +127,7 @@ async def upload(app: Any, tokens: list[str], batches: list[bytes], profile: Any
         pg_cpu = tree_cpu_s(pg + [p for p in postgres_pids() if p not in pg]) - pg0  # with connections opened since
         wal = [b - a for a, b in zip(wal0, wal_stats(url), strict=True)]
         await asyncio.sleep(1.5)  # the backends report their table counters at most once a second
-        scans = {table: [b - a for a, b in zip(scans0.get(table, (0, 0, 0)), now, strict=True)]
+        scans = {table: [b - a for a, b in zip(scans0.get(table, (0, 0, 0, 0, 0)), now, strict=True)]
                  for table, now in table_scans(url).items()}
         roles = {role: round((cpu - roles0.get(role, 0.0)) * 1000 / (len(measured) * items), 4)
                  for role, cpu in postgres_cpu_by_role().items() if cpu - roles0.get(role, 0.0) > 0}
@@ -142,7 +143,9 @@ async def upload(app: Any, tokens: list[str], batches: list[bytes], profile: Any
             "postgres_cpu_ms_per_item_by_process": roles,
             "table_scans_per_batch": {table: {"seq": round(s[0] / len(measured), 2),
                                               "seq_rows": round(s[1] / len(measured)),
-                                              "index": round(s[2] / len(measured), 2)}
+                                              "index": round(s[2] / len(measured), 2),
+                                              "updated_rows": round(s[3] / len(measured)),
+                                              "hot_updates": round(s[4] / len(measured))}
                                       for table, s in scans.items() if any(s)},
             "wal_per_item": {"records": round(wal[0] / n, 2), "full_page_images": round(wal[1] / n, 3),
                              "bytes": round(wal[2] / n)},

@@ -1,6 +1,7 @@
 """The platform's tables (SQLAlchemy 2 declarative). Migrations in ``migrations/`` mirror them.
 
-Times are stored as UTC and always come back timezone-aware, on SQLite as on PostgreSQL.
+Times are stored as UTC and always come back timezone-aware, on SQLite as on PostgreSQL. On
+PostgreSQL the identifier columns compare bytes (``COLLATE "C"``, migration 0006), as SQLite's do.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from o2o_platform.redeeming.common import (
     REDEMPTIONS,
     TERMINALS,
     USING,
+    FeedbackTokens,
     LockedVoucher,
     Unauthorized,
     among,
@@ -35,7 +36,6 @@ from o2o_platform.redeeming.common import (
     insert_ignore,
     insert_redemptions,
     lock_vouchers,
-    new_feedback_token,
     redemption_row,
     request_hash,
     retrying,
@@ -83,7 +83,7 @@ def apply_batch_with_token(db: Database, keys: KeyRing, token: str, items: Seque
 def _apply_batch(session: Session, dialect: str, keys: KeyRing, caller: Caller,
                  items: Sequence[RedeemItem | VoidItem], now: datetime, window: timedelta,
                  skew: timedelta = DEFAULT_CLOCK_SKEW, claims: Claims | None = None) -> list[ItemResult]:
-    batch = Batch()
+    batch = Batch(tokens=FeedbackTokens(len(items)))
     claims = terminal_claims(session, caller, now, skew) if claims is None else claims
     first_claim = claims.last_claim_at
     ids = sorted({item.redemption_id for item in items})
@@ -167,7 +167,7 @@ def _taken(caller: Caller, batch: Batch, claims: Claims, item: RedeemItem, vouch
     claims.believed(item.redeemed_at)
     row = redemption_row(caller, code=item.code, quantity=item.quantity, mode="offline", redeemed_at=item.redeemed_at,
                          received_at=now, voucher_id=voucher_id, status="accepted", reason=str(Reason.OK), detail="")
-    token, hashed = new_feedback_token()
+    token, hashed = batch.tokens.new()
     row.update(redemption_id=rid, request_hash=request_hash(caller, item.code, item.quantity),
                offline_reason=item.offline_reason, feedback_token_hash=hashed)
     batch.new_rows[rid] = row
@@ -194,7 +194,7 @@ def _batch_redeem(caller: Caller, batch: Batch, claims: Claims, states: dict[str
         )
         token = None
         if status == "accepted" and earlier is not None and earlier.voided_at is None:
-            token, hashed = new_feedback_token()  # the first answer, and its token, may have been lost
+            token, hashed = batch.tokens.new()  # the first answer, and its token, may have been lost
             batch.reminted.append({"redemption_id": rid, "feedback_token_hash": hashed})
         return ItemResult(rid, "redeem", "duplicate", stored_reason,
                           f"already applied; the platform recorded it as {status}",
@@ -212,7 +212,7 @@ def _batch_redeem(caller: Caller, batch: Batch, claims: Claims, states: dict[str
                    reason=str(why), detail=words)
         token = None
         if result == "accepted":
-            token, row["feedback_token_hash"] = new_feedback_token()
+            token, row["feedback_token_hash"] = batch.tokens.new()
         return ItemResult(rid, "redeem", result, str(why), words, feedback_token=token)
 
     impossible = claims.impossible(item.redeemed_at)

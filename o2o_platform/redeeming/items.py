@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from o2o_platform.models import Redemption
+from o2o_platform.redeeming.common import FeedbackTokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +58,5 @@ class Batch:
     last_accepted: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Conflicts whose winner is an older, stored redemption: filled in after one bulk query.
     unresolved: dict[str, list[int]] = field(default_factory=dict)
+    # The feedback tokens of the batch's accepted items, drawn a batch at a time.
+    tokens: FeedbackTokens = field(default_factory=lambda: FeedbackTokens(200))
