@@ -375,8 +375,8 @@ def main() -> None:
     parser.add_argument("--only", choices=("project", "anchor"), default=None)
     parser.add_argument("--workers-many", type=int, default=2)
     parser.add_argument("--race-vouchers", type=int, default=20)
-    parser.add_argument("--online-codes", type=int, default=8_000)
-    parser.add_argument("--batch-codes", type=int, default=200_000)
+    parser.add_argument("--online-codes", type=int, default=16_000)
+    parser.add_argument("--batch-codes", type=int, default=400_000)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
