@@ -86,13 +86,7 @@ def _apply_batch(session: Session, dialect: str, keys: KeyRing, caller: Caller,
     batch = Batch(tokens=FeedbackTokens(len(items)))
     claims = terminal_claims(session, caller, now, skew) if claims is None else claims
     first_claim = claims.last_claim_at
-    ids = sorted({item.redemption_id for item in items})
-    for chunk in chunks(ids):
-        for row in session.scalars(
-            select(Redemption).where(among(REDEMPTIONS.c.redemption_id, chunk, dialect))
-            .order_by(Redemption.redemption_id).with_for_update()
-        ):
-            batch.existing[row.redemption_id] = row
+    batch.existing = _stored(session, dialect, sorted({item.redemption_id for item in items}))
 
     # Codes the platform knows need no check (one statement for the batch); parse and verify every
     # other new code once; gather the vouchers they name.
@@ -152,11 +146,37 @@ def _apply_batch(session: Session, dialect: str, keys: KeyRing, caller: Caller,
         session.execute(update(Redemption), batch.reminted)
     save_used(session, states)
     if claims.batch_max is not None and (first_claim is None or claims.batch_max > first_claim):
-        session.connection().execute(update(TERMINALS).where(TERMINALS.c.id == caller.pk)
-                                     .values(last_claim_at=claims.batch_max, last_batch_at=now))
+        session.connection().execute(_SEEN_CLAIM, {"b_pk": caller.pk, "b_claim": claims.batch_max, "b_at": now})
     elif items:
-        session.connection().execute(update(TERMINALS).where(TERMINALS.c.id == caller.pk).values(last_batch_at=now))
+        session.connection().execute(_SEEN_BATCH, {"b_pk": caller.pk, "b_at": now})
     return results
+
+
+# What the terminal's row keeps of an upload: built once (SQLAlchemy caches their compiled form).
+_SEEN_CLAIM = update(TERMINALS).where(TERMINALS.c.id == bindparam("b_pk")).values(
+    last_claim_at=bindparam("b_claim"), last_batch_at=bindparam("b_at"))
+_SEEN_BATCH = update(TERMINALS).where(TERMINALS.c.id == bindparam("b_pk")).values(last_batch_at=bindparam("b_at"))
+
+# PostgreSQL: which of a batch's redemption ids are stored, locked in id order.
+_STORED_IDS_PG = "SELECT redemption_id FROM redemptions WHERE redemption_id = ANY(%b) ORDER BY redemption_id FOR UPDATE"
+
+
+def _stored(session: Session, dialect: str, ids: list[str]) -> dict[str, Redemption]:
+    """The stored redemptions among ``ids`` (sorted), locked in id order so that two batches lock
+    alike. Most uploads name none: on PostgreSQL one look-up of the ids on the raw cursor, and
+    the ORM loads only the rows found (a retry, a void of an earlier upload)."""
+    if dialect == "postgresql" and ids:
+        with session.connection().connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]
+            cursor.execute(_STORED_IDS_PG, [ids], binary=True)
+            ids = [row[0] for row in cursor.fetchall()]
+    stored: dict[str, Redemption] = {}
+    for chunk in chunks(ids):
+        for row in session.scalars(
+            select(Redemption).where(among(REDEMPTIONS.c.redemption_id, chunk, dialect))
+            .order_by(Redemption.redemption_id).with_for_update()
+        ):
+            stored[row.redemption_id] = row
+    return stored
 
 
 def _taken(caller: Caller, batch: Batch, claims: Claims, item: RedeemItem, voucher_id: str,
