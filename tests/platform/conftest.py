@@ -107,6 +107,14 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     db._drop()
 
 
+@pytest.fixture
+def pg_db_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database URL for a test of PostgreSQL's own plans and storage."""
+    db = _fresh_database("postgresql", tmp_path)
+    yield db.url
+    db._drop()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
              key_dir: Path) -> Iterator[RunningPlatform]:

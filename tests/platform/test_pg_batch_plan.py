@@ -29,11 +29,9 @@ BATCH = 200
 
 
 @pytest.fixture
-def pg(db_url: str) -> Iterator[psycopg.Connection[Any]]:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only")
-    open_database(db_url).dispose()  # migrated
-    url = make_url(db_url)
+def pg(pg_db_url: str) -> Iterator[psycopg.Connection[Any]]:
+    open_database(pg_db_url).dispose()  # migrated
+    url = make_url(pg_db_url)
     with psycopg.connect(host=url.host, port=url.port, user=url.username, dbname=url.database,
                          password=url.password) as conn:
         yield conn
@@ -116,14 +114,14 @@ def test_identifiers_compare_bytes_and_a_first_use_stays_on_its_page(pg: psycopg
     assert hot == updated, f"{updated - hot} of {updated} uses moved to another page and wrote index entries"
 
 
-def test_the_byte_comparison_revision_goes_down_and_up_again(pg: psycopg.Connection[Any], db_url: str) -> None:
+def test_the_byte_comparison_revision_goes_down_and_up_again(pg: psycopg.Connection[Any], pg_db_url: str) -> None:
     from alembic import command
     from alembic.config import Config
 
     from o2o_platform.db import MIGRATIONS, make_engine
 
     pg.close()
-    engine = make_engine(db_url)
+    engine = make_engine(pg_db_url)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     try:
