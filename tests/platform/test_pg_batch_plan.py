@@ -120,6 +120,18 @@ def test_the_byte_comparison_revision_goes_down_and_up_again(pg: psycopg.Connect
 
     from o2o_platform.db import MIGRATIONS, make_engine
 
+    # Rows on both sides of the ratings -> redemptions key, which must be rebuilt over them.
+    now = datetime.now(UTC)
+    terminal = pg.execute("INSERT INTO terminals (store_id, terminal_id, created_at) VALUES ('S1', 'T1', %s) "
+                          "RETURNING id", [now]).fetchone()
+    assert terminal is not None
+    pg.execute("INSERT INTO redemptions (redemption_id, terminal_pk, store_id, terminal_id, voucher_id, code, "
+               "quantity, mode, status, reason, detail, redeemed_at, received_at, request_hash) VALUES "
+               "('r-1', %s, 'S1', 'T1', 'v-1', 'CODE', 1, 'online', 'accepted', 'ok', '', %s, %s, 'h')",
+               [terminal[0], now, now])
+    pg.execute("INSERT INTO ratings (redemption_id, seq, store_id, stars, comment, rated_at, times_rated) "
+               "VALUES ('r-1', 1, 'S1', 5, '', %s, 1)", [now])
+    pg.commit()
     pg.close()
     engine = make_engine(pg_db_url)
     config = Config()
@@ -134,5 +146,9 @@ def test_the_byte_comparison_revision_goes_down_and_up_again(pg: psycopg.Connect
                     "SELECT collation_name FROM information_schema.columns WHERE table_name = 'redemptions' "
                     "AND column_name = 'redemption_id'").scalar_one()
             assert found == collation, (target, found)
+            with engine.connect() as connection:
+                kept = connection.exec_driver_sql(
+                    "SELECT r.status, g.stars FROM redemptions r JOIN ratings g USING (redemption_id)").all()
+            assert [tuple(row) for row in kept] == [("accepted", 5)]
     finally:
         engine.dispose()
