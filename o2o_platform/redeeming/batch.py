@@ -83,10 +83,10 @@ def apply_batch_with_token(db: Database, keys: KeyRing, token: str, items: Seque
 def _apply_batch(session: Session, dialect: str, keys: KeyRing, caller: Caller,
                  items: Sequence[RedeemItem | VoidItem], now: datetime, window: timedelta,
                  skew: timedelta = DEFAULT_CLOCK_SKEW, claims: Claims | None = None) -> list[ItemResult]:
-    batch = Batch(tokens=FeedbackTokens(len(items)))
     claims = terminal_claims(session, caller, now, skew) if claims is None else claims
     first_claim = claims.last_claim_at
-    batch.existing = _stored(session, dialect, sorted({item.redemption_id for item in items}))
+    batch = Batch(_stored(session, dialect, sorted({item.redemption_id for item in items})),
+                  tokens=FeedbackTokens(len(items)))
 
     # Codes the platform knows need no check (one statement for the batch); parse and verify every
     # other new code once; gather the vouchers they name.

@@ -62,8 +62,7 @@ def new_feedback_token() -> tuple[str, str]:
     The token travels once, in the answer to the terminal, which prints it in the receipt's
     feedback QR: whoever holds the receipt may rate the visit, nobody else.
     """
-    token = secrets.token_urlsafe(_TOKEN_BYTES)
-    return token, sha256_hex(token)
+    return FeedbackTokens(1).new()
 
 
 class FeedbackTokens:

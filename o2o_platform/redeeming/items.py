@@ -59,4 +59,4 @@ class Batch:
     # Conflicts whose winner is an older, stored redemption: filled in after one bulk query.
     unresolved: dict[str, list[int]] = field(default_factory=dict)
     # The feedback tokens of the batch's accepted items, drawn a batch at a time.
-    tokens: FeedbackTokens = field(default_factory=lambda: FeedbackTokens(200))
+    tokens: FeedbackTokens = field(kw_only=True)
